@@ -1,0 +1,61 @@
+# Two commands matter: `make run` (the app with a demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test test-unit test-integration test-e2e bench messages check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Compiled catalogs are committed; this refreshes them when gettext is present.
+messages: install
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	else echo "msgfmt not found: using the committed .mo files"; fi
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  App:   http://127.0.0.1:8000/        Admin: http://127.0.0.1:8000/admin/"
+	@echo "  Demo logins are printed above. Ctrl-C stops web, worker and beat."
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+test: install
+ifeq ($(CI),true)
+	$(MAKE) test-unit
+	$(MAKE) test-integration
+	$(MAKE) test-e2e
+else
+	$(BIN)/pytest -m "not integration and not e2e"
+	@echo "(integration and browser suites run with CI=true, or: make test-integration test-e2e)"
+endif
+
+test-unit: install
+	$(BIN)/pytest -m "not integration and not e2e"
+
+test-integration: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m integration tests/integration
+
+test-e2e: install
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m e2e tests/e2e
+
+bench: install
+	$(PY) -m bench
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,8 @@
+"""`make run`: embedded defaults (SQLite, SQLAlchemy/SQLite broker, console mail)."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")
+VAR_DIR.mkdir(parents=True, exist_ok=True)

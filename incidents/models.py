@@ -1,0 +1,300 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class IncidentType(models.TextChoices):
+    ORDER_FAILURE = "order_failure", _("Order failure")
+    DEPOSIT_WITHDRAWAL_DELAY = "deposit_withdrawal_delay", _("Deposit/withdrawal delay")
+    LOGIN_FAILURE = "login_failure", _("Login failure")
+    MARKET_DATA_ERROR = "market_data_error", _("Market data error")
+    HACKING = "hacking", _("Hacking")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    MAJOR = "major", _("Major")
+    MINOR = "minor", _("Minor")
+
+
+class IncidentState(models.TextChoices):
+    DETECTED = "detected", _("Detected")
+    NOTICE_POSTED = "notice_posted", _("Notice posted")
+    INTAKE_CLOSED = "intake_closed", _("Intake closed")
+    CLOSED = "closed", _("Closed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+PUBLIC_STATES = (IncidentState.NOTICE_POSTED, IncidentState.INTAKE_CLOSED, IncidentState.CLOSED)
+
+
+class Incident(FSMModelMixin, models.Model):
+    """An outage (전산장애). State changes only through `incidents.services`."""
+
+    title = models.CharField(_("title"), max_length=200)
+    incident_type = models.CharField(_("incident type"), max_length=32, choices=IncidentType.choices)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    affected_services = models.CharField(
+        _("affected services"),
+        max_length=500,
+        help_text=_("e.g. KRW market orders, BTC withdrawals"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected at"))
+    root_cause = models.TextField(_("root cause"), blank=True)
+    actions_taken = models.TextField(_("actions taken"), blank=True)
+    estimated_affected_users = models.PositiveIntegerField(
+        _("estimated affected users"), null=True, blank=True
+    )
+    state = FSMField(
+        _("state"),
+        default=IncidentState.DETECTED,
+        choices=IncidentState.choices,
+        protected=True,
+        db_index=True,
+    )
+    notice_first_posted_at = models.DateTimeField(_("notice first posted at"), null=True, blank=True)
+    intake_ends_on = models.DateField(
+        _("intake ends on"),
+        null=True,
+        blank=True,
+        help_text=_("Computed from the incident date and the notice; never typed."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["state", "-started_at"], name="incident_state_started")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="incident_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    # --- derived values ------------------------------------------------------
+    @property
+    def incident_date(self):
+        """The KST calendar date the outage began; intake periods count from it."""
+        return timezone.localtime(self.started_at, ZoneInfo("Asia/Seoul")).date()
+
+    @property
+    def notice_delay(self):
+        if self.notice_first_posted_at is None:
+            return None
+        return self.notice_first_posted_at - self.detected_at
+
+    @property
+    def notice_was_late(self):
+        """True when the first notice went up later than the configured target."""
+        delay = self.notice_delay
+        if delay is None:
+            delay = timezone.now() - self.detected_at if self.state == IncidentState.DETECTED else None
+        if delay is None:
+            return False
+        return delay > timedelta(hours=settings.NOTICE_TARGET_HOURS)
+
+    @property
+    def intake_closes_at(self):
+        from .calendar import end_of_day
+
+        return end_of_day(self.intake_ends_on) if self.intake_ends_on else None
+
+    def intake_is_open(self, at=None):
+        at = at or timezone.now()
+        return (
+            self.state == IncidentState.NOTICE_POSTED
+            and self.intake_closes_at is not None
+            and at <= self.intake_closes_at
+        )
+
+    # --- transitions: guards only, no side effects --------------------------
+    def intake_period_has_ended(self):
+        return self.intake_closes_at is not None and timezone.now() > self.intake_closes_at
+
+    @transition(field=state, source=IncidentState.DETECTED, target=IncidentState.NOTICE_POSTED)
+    def post_notice(self):
+        pass
+
+    @transition(
+        field=state,
+        source=IncidentState.NOTICE_POSTED,
+        target=IncidentState.INTAKE_CLOSED,
+        conditions=[intake_period_has_ended],
+    )
+    def close_intake(self):
+        pass
+
+    @transition(field=state, source=IncidentState.INTAKE_CLOSED, target=IncidentState.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=IncidentState.DETECTED, target=IncidentState.DISMISSED)
+    def dismiss(self):
+        pass
+
+
+class IncidentEvent(models.Model):
+    """One row per state change of an incident: who, when, from, to, why."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(_("from"), max_length=32, blank=True)
+    to_state = models.CharField(_("to"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="incident_event_at")]
+
+    def __str__(self):
+        return f"{self.incident_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+NOTICE_SECTIONS = (
+    ("description", _("Incident details (사고내용)")),
+    ("claim_procedure", _("How to claim (보상신청 방법·절차)")),
+    ("intake_period_note", _("Intake period (접수기간)")),
+    ("compensation_criteria", _("Compensation criteria (보상기준)")),
+)
+
+
+class NoticeSections(models.Model):
+    description = models.TextField(_("incident details (사고내용)"), blank=True)
+    claim_procedure = models.TextField(_("how to claim (보상신청 방법·절차)"), blank=True)
+    intake_period_note = models.TextField(_("intake period (접수기간)"), blank=True)
+    compensation_criteria = models.TextField(_("compensation criteria (보상기준)"), blank=True)
+    intake_ends_on = models.DateField(
+        _("longer intake end"),
+        null=True,
+        blank=True,
+        help_text=_("Optional. Only a date after the legal minimum of one month is accepted."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def missing_sections(self):
+        return [label for field, label in NOTICE_SECTIONS if not getattr(self, field).strip()]
+
+    def section_values(self):
+        values = {field: getattr(self, field) for field, _label in NOTICE_SECTIONS}
+        values["intake_ends_on"] = self.intake_ends_on
+        return values
+
+
+class Notice(NoticeSections):
+    """The working draft of an incident's public notice; publishing snapshots it."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="notice")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice draft")
+        verbose_name_plural = _("notice drafts")
+
+    def __str__(self):
+        return str(self.incident)
+
+
+class NoticeVersion(NoticeSections):
+    """A published notice, kept forever; every edit after publishing is a new version."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notice_versions")
+    number = models.PositiveIntegerField(_("version"))
+    intake_starts_on = models.DateField(_("intake starts on"))
+    effective_intake_ends_on = models.DateField(_("intake ends on"))
+    change_summary = models.TextField(_("what changed"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice version")
+        verbose_name_plural = _("notice versions")
+        ordering = ["incident", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "number"], name="notice_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.incident} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A published notice version is immutable; publish a new version.")
+        super().save(*args, **kwargs)
+
+
+class HolidayKind(models.TextChoices):
+    PUBLIC = "public", _("Public holiday (공휴일)")
+    NON_BUSINESS = "non_business", _("Non-business day (영업일 아님)")
+
+
+class HolidaySource(models.TextChoices):
+    PACKAGE = "package", _("holidays package")
+    STAFF = "staff", _("Staff")
+
+
+class Holiday(models.Model):
+    """A day that is not a business day. Staff may add temporary holidays here."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=HolidayKind.choices)
+    source = models.CharField(
+        _("source"), max_length=16, choices=HolidaySource.choices, default=HolidaySource.STAFF
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class CalendarRevision(models.Model):
+    """A single counter bumped whenever any holiday row changes; claims record it."""
+
+    number = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar revision")
+        verbose_name_plural = _("calendar revisions")
+
+    def __str__(self):
+        return f"r{self.number}"
