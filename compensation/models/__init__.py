@@ -1,0 +1,25 @@
+from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
+from .decision import Decision, Objection, ObjectionOutcome
+from .document import ClaimDocument, DocumentPurpose
+from .payment import Payment, PaymentMethod
+from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
+
+__all__ = [
+    "Claim",
+    "ClaimDocument",
+    "ClaimEvent",
+    "ClaimState",
+    "CompensationPolicy",
+    "DamageType",
+    "Decision",
+    "DocumentPurpose",
+    "Exclusion",
+    "Method",
+    "Objection",
+    "ObjectionOutcome",
+    "Payment",
+    "PaymentMethod",
+    "PayoutMethod",
+    "RequiredDocument",
+    "TradeSide",
+]

@@ -1,0 +1,263 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from incidents.models import Incident
+
+from .policy import CompensationPolicy
+
+
+class ClaimState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    DECIDED = "decided", _("Decided")
+    OBJECTED = "objected", _("Objection filed")
+    ACCEPTED = "accepted", _("Accepted")
+    PAID = "paid", _("Paid")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# States in which the review clock runs (review_due_on is the live deadline).
+REVIEW_CLOCK_STATES = (
+    ClaimState.SUBMITTED,
+    ClaimState.IN_REVIEW,
+    ClaimState.SUPPLEMENT_REQUESTED,
+    ClaimState.AWAITING_APPROVAL,
+    ClaimState.OBJECTED,
+)
+WITHDRAWABLE_STATES = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED)
+OPEN_STATES = REVIEW_CLOCK_STATES + (ClaimState.DECIDED, ClaimState.ACCEPTED)
+
+
+class TradeSide(models.TextChoices):
+    BUY = "buy", _("Buy")
+    SELL = "sell", _("Sell")
+
+
+class PayoutMethod(models.TextChoices):
+    BANK = "bank", _("Bank account (KRW)")
+    WALLET = "wallet", _("Exchange wallet")
+
+
+class Claim(FSMModelMixin, models.Model):
+    """A user's compensation claim. State changes only through `compensation.services`."""
+
+    number = models.CharField(_("claim number"), max_length=20, unique=True, null=True, blank=True)
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims")
+    policy = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
+    state = FSMField(_("state"), default=ClaimState.SUBMITTED, choices=ClaimState.choices, protected=True)
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, editable=False)
+
+    # What the user says happened.
+    amount_claimed_krw = models.PositiveBigIntegerField(_("amount claimed (KRW)"))
+    asset = models.CharField(_("asset"), max_length=20, blank=True, help_text=_("e.g. BTC"))
+    side = models.CharField(_("side"), max_length=4, choices=TradeSide.choices, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=38, decimal_places=18, null=True, blank=True)
+    intended_price_krw = models.PositiveBigIntegerField(_("intended price (KRW)"), null=True, blank=True)
+    intended_at = models.DateTimeField(_("intended order time"), null=True, blank=True)
+    description = models.TextField(_("what happened"))
+    payout_method = models.CharField(_("payout method"), max_length=10, choices=PayoutMethod.choices)
+    payout_account = models.CharField(
+        _("bank account or wallet"), max_length=200, help_text=_("Bank name and account number, or wallet address")
+    )
+
+    # What staff establish from the exchange's own data (order logs, prices).
+    reference_price_krw = models.PositiveBigIntegerField(
+        _("executable price (KRW)"), null=True, blank=True,
+        help_text=_("The price the order could have executed at, from the exchange's records."),
+    )
+    fee_krw = models.PositiveBigIntegerField(_("fees charged (KRW)"), null=True, blank=True)
+    delayed_amount_krw = models.PositiveBigIntegerField(_("delayed amount (KRW)"), null=True, blank=True)
+    delay_days = models.PositiveIntegerField(_("days delayed"), null=True, blank=True)
+
+    # The clock (all stored; recomputed with a logged event when the calendar changes).
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    review_due_on = models.DateField(_("review due (KST date)"), db_index=True)
+    review_business_days = models.PositiveSmallIntegerField(_("review business days"), default=15)
+    review_clock_started_on = models.DateField(_("review clock started on"))
+    review_extension_reason = models.TextField(_("reason for extension"), blank=True)
+    objection_window_ends_on = models.DateField(_("objection window ends on"), null=True, blank=True)
+    payment_due_on = models.DateField(_("payment due on"), null=True, blank=True)
+    calendar_revision = models.PositiveIntegerField(_("calendar revision used"), default=0)
+
+    objection_round = models.PositiveSmallIntegerField(_("objection round"), default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assigned_claims", verbose_name=_("assignee"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["state"])
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claimant", "idempotency_key"], name="claim_idempotent_submit"
+            ),
+            models.UniqueConstraint(
+                fields=["claimant", "incident", "policy"],
+                condition=~models.Q(state="withdrawn"),
+                name="one_live_claim_per_user_incident_damage",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "review_due_on"], name="claim_state_review_due"),
+            models.Index(fields=["incident", "state"], name="claim_incident_state"),
+            models.Index(fields=["assignee", "state", "review_due_on"], name="claim_assignee_queue"),
+            models.Index(fields=["claimant", "-filed_at"], name="claim_claimant_recent"),
+            models.Index(fields=["objection_window_ends_on"], name="claim_objection_window"),
+            models.Index(fields=["payment_due_on"], name="claim_payment_due"),
+        ]
+
+    def __str__(self):
+        return self.number or f"claim #{self.pk}"
+
+    # --- derived -----------------------------------------------------------
+    @property
+    def review_due_at(self):
+        from incidents.calendar import end_of_day
+
+        return end_of_day(self.review_due_on)
+
+    @property
+    def objection_window_ends_at(self):
+        from incidents.calendar import end_of_day
+
+        return end_of_day(self.objection_window_ends_on) if self.objection_window_ends_on else None
+
+    @property
+    def max_objection_rounds(self):
+        return max(2, settings.COMPENSATION_MAX_OBJECTION_ROUNDS)
+
+    @property
+    def objection_rounds_left(self):
+        return max(0, self.max_objection_rounds - self.objection_round)
+
+    def next_deadline(self):
+        """(label, date) of the deadline that matters now, or None."""
+        if self.state in REVIEW_CLOCK_STATES:
+            return (_("Review due"), self.review_due_on)
+        if self.state == ClaimState.DECIDED:
+            return (_("Objection window ends"), self.objection_window_ends_on)
+        if self.state == ClaimState.ACCEPTED:
+            return (_("Payment due"), self.payment_due_on)
+        return None
+
+    # --- guards --------------------------------------------------------------
+    def objection_window_open(self):
+        return (
+            self.objection_window_ends_on is not None
+            and timezone.now() <= self.objection_window_ends_at
+        )
+
+    def has_objection_rounds_left(self):
+        return self.objection_round < self.max_objection_rounds
+
+    def objection_window_lapsed(self):
+        return self.objection_window_ends_on is not None and timezone.now() > self.objection_window_ends_at
+
+    # --- transitions (guards only; the services do the work) -----------------
+    @transition(field=state, source=[ClaimState.SUBMITTED, ClaimState.OBJECTED], target=ClaimState.IN_REVIEW)
+    def start_review(self):
+        pass
+
+    @transition(field=state, source=ClaimState.IN_REVIEW, target=ClaimState.SUPPLEMENT_REQUESTED)
+    def request_supplement(self):
+        pass
+
+    @transition(field=state, source=ClaimState.SUPPLEMENT_REQUESTED, target=ClaimState.IN_REVIEW)
+    def add_supplement(self):
+        pass
+
+    @transition(field=state, source=ClaimState.IN_REVIEW, target=ClaimState.DECIDED)
+    def decide(self):
+        pass
+
+    @transition(field=state, source=ClaimState.IN_REVIEW, target=ClaimState.AWAITING_APPROVAL)
+    def submit_for_approval(self):
+        pass
+
+    @transition(field=state, source=ClaimState.AWAITING_APPROVAL, target=ClaimState.DECIDED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=ClaimState.AWAITING_APPROVAL, target=ClaimState.IN_REVIEW)
+    def return_to_review(self):
+        pass
+
+    @transition(
+        field=state,
+        source=ClaimState.DECIDED,
+        target=ClaimState.OBJECTED,
+        conditions=[objection_window_open, has_objection_rounds_left],
+    )
+    def object(self):
+        pass
+
+    @transition(field=state, source=ClaimState.DECIDED, target=ClaimState.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(
+        field=state, source=ClaimState.DECIDED, target=ClaimState.ACCEPTED,
+        conditions=[objection_window_lapsed],
+    )
+    def lapse_objection_window(self):
+        pass
+
+    @transition(field=state, source=ClaimState.ACCEPTED, target=ClaimState.PAID)
+    def mark_paid(self):
+        pass
+
+    @transition(field=state, source=[ClaimState.PAID, ClaimState.ACCEPTED], target=ClaimState.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=state, source=WITHDRAWABLE_STATES, target=ClaimState.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+
+class ClaimEvent(models.Model):
+    """The claim's timeline: every transition and every recorded change, with who and why."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("State change")
+        DOCUMENT = "document", _("Document added")
+        DEADLINE = "deadline", _("Deadline changed")
+        ASSIGNMENT = "assignment", _("Assignment")
+        NOTE = "note", _("Note")
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TRANSITION)
+    from_state = models.CharField(_("from"), max_length=32, blank=True)
+    to_state = models.CharField(_("to"), max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    visible_to_claimant = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="claim_event_at")]
+
+    def __str__(self):
+        return f"{self.claim_id} {self.kind} {self.from_state}→{self.to_state}"

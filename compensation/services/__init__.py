@@ -1,0 +1,44 @@
+"""Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
+
+from .intake import claim_add_supplement, claim_submit, claim_withdraw, documents_for_upload
+from .review import (
+    claim_assign,
+    claim_decide,
+    claim_extend_review,
+    claim_request_supplement,
+    claim_start_review,
+    decision_approve,
+    decision_send_back,
+    in_force_decision,
+    objection_decide,
+)
+from .settlement import (
+    claim_accept,
+    claim_close,
+    claim_lapse_objection_window,
+    claim_object,
+    paid_total,
+    payment_record,
+)
+
+__all__ = [
+    "claim_accept",
+    "claim_add_supplement",
+    "claim_assign",
+    "claim_close",
+    "claim_decide",
+    "claim_extend_review",
+    "claim_lapse_objection_window",
+    "claim_object",
+    "claim_request_supplement",
+    "claim_start_review",
+    "claim_submit",
+    "claim_withdraw",
+    "decision_approve",
+    "decision_send_back",
+    "documents_for_upload",
+    "in_force_decision",
+    "objection_decide",
+    "paid_total",
+    "payment_record",
+]

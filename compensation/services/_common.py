@@ -1,0 +1,59 @@
+"""What every claim service shares: the row lock, the guarded transition and its event row."""
+
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from incidents import roles
+from incidents.errors import DomainError
+
+from ..models import Claim, ClaimEvent
+
+STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR)
+
+
+def lock_claim(claim):
+    """Re-read the claim under a row lock: a concurrent click waits, then sees the new state."""
+    return Claim.objects.select_for_update().get(pk=claim.pk)
+
+
+def require_state(claim, *states, action):
+    if claim.state not in states:
+        raise DomainError(
+            _("This claim cannot be %(action)s: it is now “%(state)s”.")
+            % {"action": action, "state": claim.get_state_display()},
+            code="invalid_transition",
+        )
+
+
+def apply_transition(claim, method_name, *, actor, reason="", data=None, visible=True, action=None):
+    """Run the FSM transition (guards only), save, and write the event row — caller holds the lock."""
+    method = getattr(claim, method_name)
+    if not can_proceed(method):
+        raise DomainError(
+            _("This claim cannot be %(action)s: it is now “%(state)s”.")
+            % {"action": action or method_name.replace("_", " "), "state": claim.get_state_display()},
+            code="invalid_transition",
+        )
+    from_state = claim.state
+    method()
+    claim.save()
+    return ClaimEvent.objects.create(
+        claim=claim,
+        kind=ClaimEvent.Kind.TRANSITION,
+        from_state=from_state,
+        to_state=claim.state,
+        actor=actor,
+        reason=reason,
+        data=data or {},
+        visible_to_claimant=visible,
+    )
+
+
+def require_claimant(claim, actor):
+    if actor is None or actor.pk != claim.claimant_id:
+        # Same answer as "no such claim": never confirm that someone else's claim exists.
+        raise DomainError(_("Claim not found."), code="not_found")
+
+
+def require_staff(actor, *allowed_roles, action):
+    roles.require_role(actor, *(allowed_roles or STAFF_ROLES), action=action)

@@ -1,0 +1,193 @@
+"""The claimant's side: file a claim, add documents, withdraw."""
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.errors import DomainError
+from incidents.models import Incident
+
+from .. import deadlines
+from ..documents import validate_upload
+from ..models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, DocumentPurpose
+from ..models.claim import WITHDRAWABLE_STATES
+from ._common import apply_transition, lock_claim, require_claimant, require_state
+
+
+def _store_documents(*, claim, actor, files, purpose, objection=None):
+    """files: iterable of (RequiredDocument or None, UploadedFile); validated before anything is written."""
+    checked = [(requirement, upload, *validate_upload(upload)) for requirement, upload in files]
+    documents = []
+    for requirement, upload, content_type, sha256 in checked:
+        document = ClaimDocument(
+            claim=claim,
+            requirement=requirement,
+            objection=objection,
+            purpose=purpose,
+            original_name=(upload.name or "document")[:255],
+            content_type=content_type,
+            size=upload.size,
+            sha256=sha256,
+            uploaded_by=actor,
+        )
+        document.file.save(upload.name or "document", upload, save=False)
+        documents.append(document)
+    ClaimDocument.objects.bulk_create(documents)
+    return documents
+
+
+def missing_required_documents(policy, files):
+    provided = {requirement.pk for requirement, _upload in files if requirement is not None}
+    return [req for req in policy.required_documents.all() if req.pk not in provided]
+
+
+def claim_submit(
+    *,
+    actor,
+    incident,
+    policy,
+    idempotency_key,
+    amount_claimed_krw,
+    description,
+    payout_method,
+    payout_account,
+    files=(),
+    asset="",
+    side="",
+    quantity=None,
+    intended_price_krw=None,
+    intended_at=None,
+):
+    """File a claim. Submitting the same form twice (same idempotency key) returns the first claim."""
+    if actor is None or not actor.is_authenticated:
+        raise DomainError(_("Sign in to file a claim."), code="forbidden")
+    existing = Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    incident = Incident.objects.get(pk=incident.pk)
+    if not incident.intake_is_open(at=now):
+        if incident.intake_ends_on:
+            raise DomainError(
+                _("Claims for this incident closed at the end of %(date)s (KST).")
+                % {"date": incident.intake_ends_on.isoformat()},
+                code="intake_closed",
+            )
+        raise DomainError(_("This incident is not taking claims."), code="intake_closed")
+    if policy.incident_type != incident.incident_type or not policy.is_active:
+        raise DomainError(_("This damage type does not apply to this incident."), code="policy")
+    files = list(files)
+    missing = missing_required_documents(policy, files)
+    if missing:
+        raise DomainError(
+            _("Attach the required documents: %(names)s.")
+            % {"names": ", ".join(doc.name for doc in missing)},
+            code="documents_missing",
+        )
+    if amount_claimed_krw is None or amount_claimed_krw < 0:
+        raise DomainError(_("Enter the amount you claim in KRW (0 or more)."))
+    duplicate = _live_duplicate(actor, incident, policy)
+    if duplicate is not None:
+        raise _duplicate_error(duplicate)
+
+    claim = Claim(
+        incident=incident,
+        policy=policy,
+        claimant=actor,
+        idempotency_key=idempotency_key,
+        amount_claimed_krw=amount_claimed_krw,
+        description=description,
+        payout_method=payout_method,
+        payout_account=payout_account,
+        asset=asset,
+        side=side,
+        quantity=quantity,
+        intended_price_krw=intended_price_krw,
+        intended_at=intended_at,
+        filed_at=now,
+    )
+    deadlines.start_review_clock(claim, started_at=now)
+    try:
+        with transaction.atomic():
+            claim.save()
+            claim.number = f"C-{deadlines.today_kst().year}-{claim.pk:06d}"
+            Claim.objects.filter(pk=claim.pk).update(number=claim.number)
+            _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION)
+            ClaimEvent.objects.create(
+                claim=claim, kind=ClaimEvent.Kind.TRANSITION, from_state="", to_state=claim.state,
+                actor=actor, reason=_("Claim received"), created_at=now,
+                data={"review_due_on": claim.review_due_on.isoformat(),
+                      "calendar_revision": claim.calendar_revision},
+            )
+    except IntegrityError:
+        # A concurrent retry of the same form won the race, or a parallel second claim did.
+        again = Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
+        if again is not None:
+            return again
+        duplicate = _live_duplicate(actor, incident, policy)
+        if duplicate is not None:
+            raise _duplicate_error(duplicate) from None
+        raise
+    return claim
+
+
+def _live_duplicate(actor, incident, policy):
+    return (
+        Claim.objects.filter(claimant=actor, incident=incident, policy=policy)
+        .exclude(state=ClaimState.WITHDRAWN)
+        .first()
+    )
+
+
+def _duplicate_error(duplicate):
+    return DomainError(
+        _("You already filed claim %(number)s for this incident and damage type: %(url)s")
+        % {"number": duplicate.number, "url": reverse("compensation:claim_detail", args=[duplicate.pk])},
+        code="duplicate",
+    )
+
+
+def claim_add_supplement(*, claim, actor, files, note=""):
+    """The claimant adds the documents asked for; the claim goes back to review."""
+    files = list(files)
+    if not files:
+        raise DomainError(_("Attach at least one document."), code="documents_missing")
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_claimant(claim, actor)
+        require_state(claim, ClaimState.SUPPLEMENT_REQUESTED, ClaimState.SUBMITTED, ClaimState.IN_REVIEW,
+                      action=_("given more documents"))
+        documents = _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT)
+        ClaimEvent.objects.create(
+            claim=claim, kind=ClaimEvent.Kind.DOCUMENT, actor=actor, reason=note,
+            data={"documents": [d.original_name for d in documents]},
+        )
+        if claim.state == ClaimState.SUPPLEMENT_REQUESTED:
+            apply_transition(claim, "add_supplement", actor=actor, reason=note or _("Documents added"))
+    return claim
+
+
+def claim_withdraw(*, claim, actor, reason=""):
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_claimant(claim, actor)
+        require_state(claim, *WITHDRAWABLE_STATES, action=_("withdrawn"))
+        apply_transition(claim, "withdraw", actor=actor, reason=reason or _("Withdrawn by the claimant"))
+    return claim
+
+
+def documents_for_upload(policy, data_files, *, prefix="doc_"):
+    """Pair uploaded files from a form with the policy's requirements (`doc_<id>`, `doc_extra`)."""
+    pairs = []
+    for requirement in policy.required_documents.all():
+        upload = data_files.get(f"{prefix}{requirement.pk}")
+        if upload:
+            pairs.append((requirement, upload))
+    for upload in data_files.getlist(f"{prefix}extra"):
+        pairs.append((None, upload))
+    return pairs
+
+
+__all__ = ["claim_submit", "claim_add_supplement", "claim_withdraw", "documents_for_upload",
+           "missing_required_documents"]

@@ -1,0 +1,242 @@
+"""Staff side of a claim: review, supplements, deadlines, decisions and the four-eyes check."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import calendar, roles
+from incidents.errors import DomainError
+
+from .. import deadlines
+from ..models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
+from ._common import apply_transition, lock_claim, require_staff, require_state
+
+
+def _open_objection(claim):
+    if claim.objection_round == 0:
+        return None
+    return Objection.objects.select_related("objected_decision").get(claim=claim, round=claim.objection_round)
+
+
+def _require_other_reviewer(objection, actor):
+    """이의제기 is reviewed by someone other than who made (or approved) the decision objected to."""
+    if objection is None:
+        return
+    earlier = objection.objected_decision
+    if actor.pk in {earlier.decided_by_id, earlier.approved_by_id}:
+        raise DomainError(
+            _("You made the decision this objection is against; another staff member must review it."),
+            code="same_reviewer",
+        )
+
+
+def claim_start_review(*, claim, actor):
+    require_staff(actor, action=_("review claims"))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        objection = _open_objection(claim) if claim.state == ClaimState.OBJECTED else None
+        _require_other_reviewer(objection, actor)
+        if claim.assignee_id is None:
+            claim.assignee = actor
+        if objection is not None:
+            objection.reviewer = actor
+            objection.save(update_fields=["reviewer"])
+        apply_transition(claim, "start_review", actor=actor, action=_("taken into review"),
+                         reason=_("Review started"))
+    return claim
+
+
+def _extend(claim, *, actor, business_days, reason):
+    limit = deadlines.max_extended_review_business_days()
+    if claim.review_extension_reason:
+        raise DomainError(_("The review deadline of this claim was already extended once."), code="extended")
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the extension; the claimant is told."))
+    if not claim.review_business_days < business_days <= limit:
+        raise DomainError(
+            _("An extension must be more than %(now)d and at most %(max)d business days.")
+            % {"now": claim.review_business_days, "max": limit}
+        )
+    old_due = claim.review_due_on
+    cal = calendar.get_calendar()
+    claim.review_business_days = business_days
+    claim.review_due_on = cal.add_business_days(claim.review_clock_started_on, business_days)
+    claim.calendar_revision = cal.revision
+    claim.review_extension_reason = reason
+    claim.save()
+    ClaimEvent.objects.create(
+        claim=claim, kind=ClaimEvent.Kind.DEADLINE, actor=actor, reason=reason,
+        data={"deadline": "review_due_on", "from": old_due.isoformat(),
+              "to": claim.review_due_on.isoformat(), "business_days": business_days},
+    )
+
+
+def claim_extend_review(*, claim, actor, business_days, reason):
+    roles.require_role(actor, roles.SUPERVISOR, action=_("extend a review deadline"))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_state(claim, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED, action=_("extended"))
+        _extend(claim, actor=actor, business_days=business_days, reason=reason)
+    return claim
+
+
+def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=None, extension_reason=""):
+    """Ask the claimant for what is missing; a supervisor may extend the deadline once at the same time."""
+    require_staff(actor, action=_("request documents"))
+    if not missing.strip():
+        raise DomainError(_("Say what is missing so the claimant can supply it."))
+    if extend_to_business_days:
+        roles.require_role(actor, roles.SUPERVISOR, action=_("extend a review deadline"))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        apply_transition(claim, "request_supplement", actor=actor, reason=missing,
+                         action=_("sent a supplement request"))
+        if extend_to_business_days:
+            _extend(claim, actor=actor, business_days=extend_to_business_days,
+                    reason=extension_reason or missing)
+    return claim
+
+
+def _validate_amount(*, claim, actor, approved, amount_krw, cap_override_reason):
+    if amount_krw is None or amount_krw < 0:
+        raise DomainError(_("The amount must be 0 KRW or more."))
+    if not approved and amount_krw != 0:
+        raise DomainError(_("A rejected claim has an amount of 0 KRW."))
+    if amount_krw > claim.policy.cap_krw:
+        if not roles.has_role(actor, roles.SUPERVISOR):
+            raise DomainError(
+                _("%(amount)s KRW is above the policy cap of %(cap)s KRW; only a supervisor can exceed it.")
+                % {"amount": f"{amount_krw:,}", "cap": f"{claim.policy.cap_krw:,}"},
+                code="cap",
+            )
+        if not cap_override_reason.strip():
+            raise DomainError(_("Give the reason for exceeding the policy cap."), code="cap")
+
+
+def in_force_decision(claim):
+    return claim.decisions.filter(status=Decision.Status.IN_FORCE).order_by("-decided_at", "-pk").first()
+
+
+def _bring_into_force(claim, decision, *, actor):
+    now = timezone.now()
+    claim.decisions.filter(status=Decision.Status.IN_FORCE).exclude(pk=decision.pk).update(
+        status=Decision.Status.SUPERSEDED
+    )
+    decision.status = Decision.Status.IN_FORCE
+    decision.notified_at = now
+    decision.save()
+    deadlines.start_objection_window(claim, decided_on=deadlines.today_kst())
+    if decision.objection_id:
+        objection = decision.objection
+        earlier = objection.objected_decision
+        if decision.amount_krw > earlier.amount_krw or (decision.approved and not earlier.approved):
+            objection.outcome = ObjectionOutcome.UPHELD
+        elif decision.amount_krw != earlier.amount_krw:
+            objection.outcome = ObjectionOutcome.AMOUNT_CHANGED
+        else:
+            objection.outcome = ObjectionOutcome.REJECTED
+        objection.decided_at = now
+        objection.save(update_fields=["outcome", "decided_at"])
+
+
+def claim_decide(
+    *, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""
+):
+    """Decide 보상여부·금액·지급예정일. Above the four-eyes limit it waits for a second supervisor."""
+    require_staff(actor, action=_("decide claims"))
+    if not reasons.strip():
+        raise DomainError(_("Write the reasons the claimant will read."))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_state(claim, ClaimState.IN_REVIEW, action=_("decided"))
+        objection = _open_objection(claim)
+        _require_other_reviewer(objection, actor)
+        _validate_amount(claim=claim, actor=actor, approved=approved, amount_krw=amount_krw,
+                         cap_override_reason=cap_override_reason)
+        today = deadlines.today_kst()
+        if pay_on is None and approved and amount_krw > 0:
+            pay_on = deadlines.default_pay_date(decided_on=today)
+        if pay_on is not None and pay_on < today:
+            raise DomainError(_("The planned pay date cannot be in the past."))
+        needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
+        decision = Decision.objects.create(
+            claim=claim, objection=objection, approved=approved, amount_krw=amount_krw, reasons=reasons,
+            internal_note=internal_note, pay_on=pay_on, cap_override_reason=cap_override_reason,
+            status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
+            decided_by=actor,
+        )
+        data = {"decision": decision.pk, "approved": approved, "amount_krw": amount_krw}
+        if needs_second:
+            apply_transition(claim, "submit_for_approval", actor=actor, data=data, visible=False,
+                             reason=_("Above %(limit)s KRW: waiting for a second supervisor")
+                             % {"limit": f"{settings.COMPENSATION_FOUR_EYES_LIMIT_KRW:,}"})
+        else:
+            _bring_into_force(claim, decision, actor=actor)
+            apply_transition(claim, "decide", actor=actor, data=data, reason=reasons)
+    return decision
+
+
+def objection_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None,
+                     cap_override_reason=""):
+    """Decide an objection round: a new decision linked to the objection, by a different reviewer."""
+    if not Claim.objects.filter(pk=claim.pk, objection_round__gt=0).exists():
+        raise DomainError(_("This claim has no objection to decide."))
+    return claim_decide(claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, reasons=reasons,
+                        internal_note=internal_note, pay_on=pay_on, cap_override_reason=cap_override_reason)
+
+
+def _lock_pending(decision):
+    claim = lock_claim(decision.claim)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    require_state(claim, ClaimState.AWAITING_APPROVAL, action=_("approved"))
+    if decision.status != Decision.Status.PENDING_APPROVAL:
+        raise DomainError(_("This decision is not waiting for approval."), code="invalid_transition")
+    return claim, decision
+
+
+def decision_approve(*, decision, actor, note=""):
+    """Four eyes: a second supervisor, never the decider, puts the decision in force."""
+    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    with transaction.atomic():
+        claim, decision = _lock_pending(decision)
+        if decision.decided_by_id == actor.pk:
+            raise DomainError(_("You cannot approve your own decision; another supervisor must."),
+                              code="four_eyes")
+        decision.approved_by = actor
+        decision.approved_at = timezone.now()
+        _bring_into_force(claim, decision, actor=actor)
+        apply_transition(claim, "approve", actor=actor, reason=decision.reasons,
+                         data={"decision": decision.pk, "approved": decision.approved,
+                               "amount_krw": decision.amount_krw, "note": note})
+    return decision
+
+
+def decision_send_back(*, decision, actor, reason):
+    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    if not reason.strip():
+        raise DomainError(_("Say why the decision goes back to review."))
+    with transaction.atomic():
+        claim, decision = _lock_pending(decision)
+        decision.status = Decision.Status.SENT_BACK
+        decision.save(update_fields=["status"])
+        apply_transition(claim, "return_to_review", actor=actor, reason=reason, visible=False)
+    return decision
+
+
+def claim_assign(*, claims, actor, assignee):
+    """Supervisors hand claims (one or many) to an agent; one event row per claim, in bulk."""
+    roles.require_role(actor, roles.SUPERVISOR, action=_("assign claims"))
+    if assignee is not None and not roles.has_role(assignee, roles.AGENT, roles.SUPERVISOR):
+        raise DomainError(_("Claims can only be assigned to agents or supervisors."))
+    ids = [c.pk for c in claims]
+    with transaction.atomic():
+        locked = list(Claim.objects.select_for_update().filter(pk__in=ids).only("pk", "assignee"))
+        Claim.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
+        ClaimEvent.objects.bulk_create(
+            ClaimEvent(claim_id=c.pk, kind=ClaimEvent.Kind.ASSIGNMENT, actor=actor, visible_to_claimant=False,
+                       reason=_("Assigned to %(name)s") % {"name": assignee or "-"},
+                       data={"from": c.assignee_id, "to": assignee.pk if assignee else None})
+            for c in locked
+        )
+    return len(locked)
