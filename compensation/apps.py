@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class CompensationConfig(AppConfig):
     name = "compensation"
     verbose_name = _("Compensation")
+
+    def ready(self):
+        from incidents.signals import calendar_changed
+
+        calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
+
+
+def _recompute_on_calendar_change(sender, dates=(), **kwargs):
+    from .services.recompute import claims_recompute_deadlines
+
+    claims_recompute_deadlines(changed_dates=dates)

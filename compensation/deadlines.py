@@ -39,13 +39,17 @@ def start_review_clock(claim, *, started_at, business_days=None):
 
 def start_objection_window(claim, *, decided_on):
     cal = calendar.get_calendar()
-    claim.objection_window_ends_on = cal.add_business_days(decided_on, objection_window_business_days())
+    claim.objection_window_started_on = decided_on
+    claim.objection_window_business_days = objection_window_business_days()
+    claim.objection_window_ends_on = cal.add_business_days(decided_on, claim.objection_window_business_days)
     claim.calendar_revision = cal.revision
 
 
 def start_payment_clock(claim, *, accepted_on):
     cal = calendar.get_calendar()
-    claim.payment_due_on = cal.add_business_days(accepted_on, payment_business_days())
+    claim.payment_clock_started_on = accepted_on
+    claim.payment_business_days = payment_business_days()
+    claim.payment_due_on = cal.add_business_days(accepted_on, claim.payment_business_days)
     claim.calendar_revision = cal.revision
 
 

@@ -85,7 +85,11 @@ class Claim(FSMModelMixin, models.Model):
     review_business_days = models.PositiveSmallIntegerField(_("review business days"), default=15)
     review_clock_started_on = models.DateField(_("review clock started on"))
     review_extension_reason = models.TextField(_("reason for extension"), blank=True)
+    objection_window_started_on = models.DateField(_("objection window started on"), null=True, blank=True)
+    objection_window_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
     objection_window_ends_on = models.DateField(_("objection window ends on"), null=True, blank=True)
+    payment_clock_started_on = models.DateField(_("payment clock started on"), null=True, blank=True)
+    payment_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
     payment_due_on = models.DateField(_("payment due on"), null=True, blank=True)
     calendar_revision = models.PositiveIntegerField(_("calendar revision used"), default=0)
 

@@ -1,6 +1,7 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
 from .intake import claim_add_supplement, claim_submit, claim_withdraw, documents_for_upload
+from .recompute import claims_recompute_deadlines
 from .review import (
     claim_assign,
     claim_decide,
@@ -34,6 +35,7 @@ __all__ = [
     "claim_start_review",
     "claim_submit",
     "claim_withdraw",
+    "claims_recompute_deadlines",
     "decision_approve",
     "decision_send_back",
     "documents_for_upload",

@@ -25,8 +25,13 @@ def require_state(claim, *states, action):
         )
 
 
-def apply_transition(claim, method_name, *, actor, reason="", data=None, visible=True, action=None):
-    """Run the FSM transition (guards only), save, and write the event row — caller holds the lock."""
+def apply_transition(
+    claim, method_name, *, actor, reason="", data=None, visible=True, action=None, prepare=None
+):
+    """Run the FSM transition (guards only), save, and write the event row — caller holds the lock.
+
+    `prepare(claim)` runs after the guards passed and before the save, for fields the move sets.
+    """
     method = getattr(claim, method_name)
     if not can_proceed(method):
         raise DomainError(
@@ -36,6 +41,8 @@ def apply_transition(claim, method_name, *, actor, reason="", data=None, visible
         )
     from_state = claim.state
     method()
+    if prepare is not None:
+        prepare(claim)
     claim.save()
     return ClaimEvent.objects.create(
         claim=claim,

@@ -37,16 +37,21 @@ def claim_object(*, claim, actor, reason, files=()):
                 code="objection_late",
             )
         now = timezone.now()
-        claim.objection_round += 1
-        deadlines.start_review_clock(claim, started_at=now)
+        objected_decision = in_force_decision(claim)
+
+        def open_round(claim):
+            claim.objection_round += 1
+            deadlines.start_review_clock(claim, started_at=now)
+
+        event = apply_transition(claim, "object", actor=actor, reason=reason, prepare=open_round)
         objection = Objection.objects.create(
             claim=claim, round=claim.objection_round, reason=reason, filed_at=now, filed_by=actor,
-            objected_decision=in_force_decision(claim), review_due_on=claim.review_due_on,
+            objected_decision=objected_decision, review_due_on=claim.review_due_on,
         )
+        event.data = {"round": objection.round, "review_due_on": claim.review_due_on.isoformat()}
+        event.save(update_fields=["data"])
         _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.OBJECTION,
                          objection=objection)
-        apply_transition(claim, "object", actor=actor, reason=reason,
-                         data={"round": objection.round, "review_due_on": claim.review_due_on.isoformat()})
     return objection
 
 

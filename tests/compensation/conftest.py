@@ -1,0 +1,99 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from compensation import services
+from compensation.models import ClaimState
+from tests.compensation.factories import PolicyFactory, RequiredDocumentFactory, open_incident, submit_kwargs
+from tests.factories import AgentFactory, SupervisorFactory, UserFactory
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def kst(*args):
+    return datetime(*args, tzinfo=KST)
+
+
+@pytest.fixture
+def at():
+    """Travel to a KST moment: `at(2025, 1, 22, 10)`; stays there until the next call."""
+    travellers = []
+
+    def _travel(*args):
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(kst(*args), tick=False)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield _travel
+    while travellers:
+        travellers.pop().stop()
+
+
+class World:
+    """One incident (started 2025-01-20 09:00 KST, intake to 2025-02-20), a policy and the cast."""
+
+    def __init__(self):
+        self.incident = open_incident(started_at=kst(2025, 1, 20, 9))
+        self.policy = PolicyFactory()
+        self.requirement = RequiredDocumentFactory(policy=self.policy)
+        self.claimant = UserFactory()
+        self.other_user = UserFactory()
+        self.agent = AgentFactory()
+        self.agent2 = AgentFactory()
+        self.supervisor = SupervisorFactory()
+        self.supervisor2 = SupervisorFactory()
+
+    def submit(self, **overrides):
+        actor = overrides.pop("actor", self.claimant)
+        policy = overrides.pop("policy", self.policy)
+        return services.claim_submit(actor=actor, **submit_kwargs(incident=self.incident, policy=policy,
+                                                                     **overrides))
+
+    def reload(self, claim):
+        return type(claim).objects.get(pk=claim.pk)
+
+    def claim_in(self, state):
+        """A claim driven through the services into `state`."""
+        claim = self.submit()
+        steps = {
+            ClaimState.SUBMITTED: [],
+            ClaimState.IN_REVIEW: ["review"],
+            ClaimState.SUPPLEMENT_REQUESTED: ["review", "supplement"],
+            ClaimState.AWAITING_APPROVAL: ["review", "big_decision"],
+            ClaimState.DECIDED: ["review", "decide"],
+            ClaimState.OBJECTED: ["review", "decide", "object"],
+            ClaimState.ACCEPTED: ["review", "decide", "accept"],
+            ClaimState.PAID: ["review", "decide", "accept", "pay"],
+            ClaimState.CLOSED: ["review", "decide", "accept", "pay", "close"],
+            ClaimState.WITHDRAWN: ["withdraw"],
+        }[state]
+        for step in steps:
+            {
+                "review": lambda: services.claim_start_review(claim=claim, actor=self.agent),
+                "supplement": lambda: services.claim_request_supplement(
+                    claim=claim, actor=self.agent, missing="거래내역서"),
+                "big_decision": lambda: services.claim_decide(
+                    claim=claim, actor=self.supervisor, approved=True, amount_krw=2_000_000, reasons="산정"),
+                "decide": lambda: services.claim_decide(
+                    claim=claim, actor=self.agent, approved=True, amount_krw=200_000, reasons="차액 보상"),
+                "object": lambda: services.claim_object(claim=claim, actor=self.claimant, reason="부족"),
+                "accept": lambda: services.claim_accept(claim=claim, actor=self.claimant),
+                "pay": lambda: services.payment_record(
+                    claim=claim, actor=self.supervisor, amount_krw=200_000, method="bank_transfer",
+                    reference=f"TX-{claim.pk}"),
+                "close": lambda: services.claim_close(claim=claim, actor=self.supervisor),
+                "withdraw": lambda: services.claim_withdraw(claim=claim, actor=self.claimant),
+            }[step]()
+        claim = self.reload(claim)
+        assert claim.state == state
+        return claim
+
+
+@pytest.fixture
+def world(db, at):
+    at(2025, 1, 22, 10)
+    return World()

@@ -1,0 +1,147 @@
+from datetime import date
+
+import pytest
+
+from compensation import services
+from compensation.models import ClaimEvent, ClaimState, Decision, ObjectionOutcome
+from incidents.errors import DomainError
+from incidents.models import Holiday
+from tests.compensation.factories import png_upload
+
+
+def test_objection_reopens_review_with_a_fresh_15_day_clock(world, at):
+    claim = world.claim_in(ClaimState.DECIDED)
+    at(2025, 2, 3, 9)
+    objection = services.claim_object(claim=claim, actor=world.claimant, reason="가격 기준이 틀렸습니다",
+                                      files=[(None, png_upload())])
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.OBJECTED and claim.objection_round == 1
+    assert objection.round == 1 and objection.documents.count() == 1
+    assert objection.review_due_on == claim.review_due_on == date(2025, 2, 24)
+
+
+def test_objection_is_reviewed_by_someone_other_than_the_decider(world):
+    claim = world.claim_in(ClaimState.OBJECTED)  # decided by world.agent
+    with pytest.raises(DomainError) as same:
+        services.claim_start_review(claim=claim, actor=world.agent)
+    assert same.value.code == "same_reviewer"
+    services.claim_start_review(claim=claim, actor=world.agent2)
+    with pytest.raises(DomainError):
+        services.objection_decide(claim=claim, actor=world.agent, approved=True, amount_krw=1, reasons="x")
+    decision = services.objection_decide(claim=claim, actor=world.agent2, approved=True, amount_krw=260_000,
+                                         reasons="재산정")
+    objection = claim.objections.get()
+    assert decision.objection == objection
+    assert objection.outcome == ObjectionOutcome.UPHELD and objection.reviewer == world.agent2
+    assert claim.decisions.get(status=Decision.Status.SUPERSEDED).amount_krw == 200_000
+
+
+def test_objection_without_reason_is_refused(world):
+    claim = world.claim_in(ClaimState.DECIDED)
+    with pytest.raises(DomainError):
+        services.claim_object(claim=claim, actor=world.claimant, reason="  ")
+
+
+def test_late_objection_is_refused_with_the_window_end(world, at):
+    claim = world.claim_in(ClaimState.DECIDED)  # window ends 2025-02-11
+    at(2025, 2, 11, 23, 59)
+    at(2025, 2, 12, 0, 0, 1)
+    with pytest.raises(DomainError) as late:
+        services.claim_object(claim=claim, actor=world.claimant, reason="늦음")
+    assert late.value.code == "objection_late" and "2025-02-11" in late.value.message
+
+
+def test_third_objection_is_refused(world):
+    claim = world.claim_in(ClaimState.DECIDED)
+    reviewers = [world.agent2, world.supervisor]
+    for round_number, reviewer in enumerate(reviewers, start=1):
+        services.claim_object(claim=claim, actor=world.claimant, reason=f"{round_number}차 이의")
+        services.claim_start_review(claim=claim, actor=reviewer)
+        services.objection_decide(claim=claim, actor=reviewer, approved=True, amount_krw=200_000,
+                                  reasons="유지")
+    assert world.reload(claim).objection_round == 2
+    with pytest.raises(DomainError) as third:
+        services.claim_object(claim=claim, actor=world.claimant, reason="3차 이의")
+    assert third.value.code == "no_rounds_left"
+    assert [o.outcome for o in claim.objections.all()] == [ObjectionOutcome.REJECTED] * 2
+
+
+def test_more_rounds_can_be_configured_but_never_fewer(world, settings):
+    settings.COMPENSATION_MAX_OBJECTION_ROUNDS = 1
+    claim = world.claim_in(ClaimState.DECIDED)
+    assert claim.max_objection_rounds == 2
+    settings.COMPENSATION_MAX_OBJECTION_ROUNDS = 3
+    assert claim.max_objection_rounds == 3
+
+
+def test_only_the_claimant_objects_or_accepts(world):
+    claim = world.claim_in(ClaimState.DECIDED)
+    for service in (services.claim_accept,):
+        with pytest.raises(DomainError):
+            service(claim=claim, actor=world.other_user)
+    with pytest.raises(DomainError):
+        services.claim_object(claim=claim, actor=world.other_user, reason="x")
+
+
+def test_acceptance_starts_the_payment_clock(world):
+    claim = world.claim_in(ClaimState.ACCEPTED)
+    # Accepted Wed 2025-01-22: 20 business days → 2025-02-25.
+    assert claim.payment_due_on == date(2025, 2, 25)
+
+
+def test_accepting_a_rejection_closes_the_claim(world):
+    claim = world.claim_in(ClaimState.IN_REVIEW)
+    services.claim_decide(claim=claim, actor=world.agent, approved=False, amount_krw=0, reasons="대상 아님")
+    services.claim_accept(claim=claim, actor=world.claimant)
+    assert world.reload(claim).state == ClaimState.CLOSED
+
+
+def test_objection_window_lapses_only_after_its_end(world, at):
+    claim = world.claim_in(ClaimState.DECIDED)
+    with pytest.raises(DomainError):
+        services.claim_lapse_objection_window(claim=claim)
+    at(2025, 2, 12, 0, 1)
+    services.claim_lapse_objection_window(claim=claim)
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.ACCEPTED
+    assert claim.events.last().actor is None
+
+
+def test_payments_add_up_to_the_decided_amount(world):
+    claim = world.claim_in(ClaimState.ACCEPTED)
+    with pytest.raises(DomainError) as over:
+        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=200_001,
+                                method="bank_transfer", reference="A")
+    assert over.value.code == "overpayment"
+    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=50_000,
+                            method="bank_transfer", reference="A")
+    assert world.reload(claim).state == ClaimState.ACCEPTED
+    with pytest.raises(DomainError):
+        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=1,
+                                method="bank_transfer", reference="A")
+    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=150_000,
+                            method="bank_transfer", reference="B")
+    assert world.reload(claim).state == ClaimState.PAID
+    assert services.paid_total(claim) == 200_000
+
+
+def test_agents_do_not_record_payments(world):
+    claim = world.claim_in(ClaimState.ACCEPTED)
+    with pytest.raises(DomainError):
+        services.payment_record(claim=claim, actor=world.agent, amount_krw=1, method="bank_transfer",
+                                reference="A")
+
+
+def test_new_holiday_moves_open_review_deadlines_with_a_logged_event(world, django_capture_on_commit_callbacks):
+    decided = world.claim_in(ClaimState.DECIDED)
+    claim = world.submit(actor=world.other_user)
+    untouched_due = world.reload(decided).objection_window_ends_on
+    with django_capture_on_commit_callbacks(execute=True):
+        Holiday.objects.create(date=date(2025, 2, 14), name="임시공휴일(테스트)", kind="public")
+    claim = world.reload(claim)
+    assert claim.review_due_on == date(2025, 2, 19)
+    event = claim.events.get(kind=ClaimEvent.Kind.DEADLINE)
+    assert event.data["from"] == "2025-02-18" and event.data["to"] == "2025-02-19"
+    assert claim.calendar_revision == event.data["calendar_revision"]
+    # The objection window (ends 2025-02-11) lies before the new holiday and stays.
+    assert world.reload(decided).objection_window_ends_on == untouched_due
