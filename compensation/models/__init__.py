@@ -1,6 +1,7 @@
 from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
 from .decision import Decision, Objection, ObjectionOutcome
 from .document import ClaimDocument, DocumentPurpose
+from .notification import Notification
 from .payment import Payment, PaymentMethod
 from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
 
@@ -15,6 +16,7 @@ __all__ = [
     "DocumentPurpose",
     "Exclusion",
     "Method",
+    "Notification",
     "Objection",
     "ObjectionOutcome",
     "Payment",
