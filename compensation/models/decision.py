@@ -61,6 +61,10 @@ class Decision(models.Model):
     reasons = models.TextField(_("reasons shown to the user"))
     internal_note = models.TextField(_("internal note"), blank=True)
     pay_on = models.DateField(_("planned pay date"), null=True, blank=True)
+    due_on = models.DateField(
+        _("review was due on"), null=True, blank=True,
+        help_text=_("The review deadline in force when this decision was made (for SLA reports)."),
+    )
     cap_override_reason = models.TextField(_("reason for exceeding the cap"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
