@@ -7,9 +7,14 @@ class CompensationConfig(AppConfig):
     verbose_name = _("Compensation")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from incidents.signals import calendar_changed
 
+        from .permissions import sync_group_permissions
+
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
+        post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
 
 
 def _recompute_on_calendar_change(sender, dates=(), **kwargs):

@@ -1,9 +1,11 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
 from .intake import claim_add_supplement, claim_submit, claim_withdraw, documents_for_upload
+from .payment_import import payments_import
 from .recompute import claims_recompute_deadlines
 from .review import (
     claim_assign,
+    claim_record_assessment,
     claim_decide,
     claim_extend_review,
     claim_request_supplement,
@@ -26,6 +28,7 @@ __all__ = [
     "claim_accept",
     "claim_add_supplement",
     "claim_assign",
+    "claim_record_assessment",
     "claim_close",
     "claim_decide",
     "claim_extend_review",
@@ -42,5 +45,6 @@ __all__ = [
     "in_force_decision",
     "objection_decide",
     "paid_total",
+    "payments_import",
     "payment_record",
 ]

@@ -163,6 +163,7 @@ def claim_decide(
         decision = Decision.objects.create(
             claim=claim, objection=objection, approved=approved, amount_krw=amount_krw, reasons=reasons,
             internal_note=internal_note, pay_on=pay_on, cap_override_reason=cap_override_reason,
+            due_on=claim.review_due_on,
             status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
             decided_by=actor,
         )
@@ -240,3 +241,28 @@ def claim_assign(*, claims, actor, assignee):
             for c in locked
         )
     return len(locked)
+
+
+ASSESSMENT_FIELDS = ("reference_price_krw", "fee_krw", "delayed_amount_krw", "delay_days")
+
+
+def claim_record_assessment(*, claim, actor, reason="", **values):
+    """Staff record what the exchange's own data shows (executable price, fees, delay) to size the damage."""
+    require_staff(actor, action=_("assess claims"))
+    unknown = set(values) - set(ASSESSMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown assessment fields: {sorted(unknown)}")
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_state(claim, ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED,
+                      ClaimState.OBJECTED, action=_("assessed"))
+        before = {name: getattr(claim, name) for name in values}
+        for name, value in values.items():
+            setattr(claim, name, value)
+        claim.save(update_fields=[*values, "updated_at"])
+        ClaimEvent.objects.create(
+            claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
+            reason=reason or _("Assessment data recorded"),
+            data={"from": {k: v for k, v in before.items()}, "to": {k: v for k, v in values.items()}},
+        )
+    return claim

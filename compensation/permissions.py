@@ -1,0 +1,42 @@
+"""Admin permissions each staff role gets on compensation models (the services enforce the rules)."""
+
+from incidents import roles
+
+VIEW_ALL = [
+    "compensation.view_claim",
+    "compensation.view_compensationpolicy",
+    "compensation.view_requireddocument",
+    "compensation.view_decision",
+    "compensation.view_objection",
+    "compensation.view_payment",
+    "compensation.view_claimdocument",
+    "compensation.view_notification",
+]
+
+GROUP_PERMISSIONS = {
+    roles.AGENT: VIEW_ALL,
+    roles.SUPERVISOR: VIEW_ALL + ["compensation.change_claim"],
+    roles.COMPLIANCE: VIEW_ALL + [
+        "compensation.add_compensationpolicy",
+        "compensation.change_compensationpolicy",
+        "compensation.add_requireddocument",
+        "compensation.change_requireddocument",
+        "compensation.delete_requireddocument",
+        "compensation.change_notification",
+    ],
+}
+
+
+def sync_group_permissions(**kwargs):
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, perms in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        wanted = [
+            perm
+            for dotted in perms
+            for perm in Permission.objects.filter(
+                content_type__app_label=dotted.split(".")[0], codename=dotted.split(".")[1]
+            )
+        ]
+        group.permissions.add(*wanted)

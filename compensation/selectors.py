@@ -1,0 +1,128 @@
+"""Reads that several places need: staff queues, deadlines, dashboards. Set-based queries only."""
+
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
+
+from incidents import calendar
+
+from .deadlines import today_kst
+from .models import Claim, ClaimState, Decision, Objection, Payment
+from .models.claim import REVIEW_CLOCK_STATES
+
+# Which stored date is the live deadline in each state.
+DEADLINE_FIELDS = (
+    (REVIEW_CLOCK_STATES, "review_due_on"),
+    ((ClaimState.DECIDED,), "objection_window_ends_on"),
+    ((ClaimState.ACCEPTED,), "payment_due_on"),
+)
+
+
+def next_due_expression():
+    return Case(
+        *[When(state__in=states, then=F(field)) for states, field in DEADLINE_FIELDS],
+        default=None,
+        output_field=DateField(),
+    )
+
+
+def due_between(first: date | None, last: date | None) -> Q:
+    """Claims whose live deadline lies in [first, last]; one indexable clause per clock."""
+    condition = Q(pk__in=[])
+    for states, field in DEADLINE_FIELDS:
+        clause = Q(state__in=states)
+        if first is not None:
+            clause &= Q(**{f"{field}__gte": first})
+        if last is not None:
+            clause &= Q(**{f"{field}__lte": last})
+        condition |= clause
+    return condition
+
+
+def overdue_q(today=None) -> Q:
+    today = today or today_kst()
+    condition = Q(pk__in=[])
+    for states, field in DEADLINE_FIELDS:
+        condition |= Q(state__in=states, **{f"{field}__lt": today})
+    return condition
+
+
+def due_soon_q(business_days=3, today=None) -> Q:
+    today = today or today_kst()
+    return due_between(today, calendar.add_business_days(today, business_days))
+
+
+def business_days_left(due: date | None, today: date, cal=None) -> int | None:
+    """Business days from today to the deadline: 0 = due today, negative = business days overdue."""
+    if due is None:
+        return None
+    cal = cal or calendar.get_calendar()
+    if due == today:
+        return 0
+    step = 1 if due > today else -1
+    count, day = 0, today
+    while day != due:
+        day += timedelta(days=step)
+        if cal.is_business_day(day):
+            count += step
+    return count
+
+
+def staff_queue(*, user):
+    return Claim.objects.filter(assignee=user, state__in=[*REVIEW_CLOCK_STATES]).order_by("review_due_on")
+
+
+def incident_dashboard(incident):
+    """Counts and totals for one incident, in a handful of aggregate queries."""
+    claims = Claim.objects.filter(incident=incident)
+    by_state = dict(claims.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    first_decisions = Decision.objects.filter(
+        claim__incident=incident, objection__isnull=True,
+        status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED],
+    )
+    sla = first_decisions.aggregate(
+        decided=Count("claim", distinct=True),
+        on_time=Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))),
+    )
+    in_force = Decision.objects.filter(claim__incident=incident, status=Decision.Status.IN_FORCE)
+    totals = in_force.aggregate(approved_krw=Sum("amount_krw"), approved_claims=Count("pk", filter=Q(approved=True)))
+    paid = Payment.objects.filter(claim__incident=incident).aggregate(paid_krw=Sum("amount_krw"))
+    objections = dict(
+        Objection.objects.filter(claim__incident=incident).values_list("round").annotate(n=Count("pk"))
+        .values_list("round", "n")
+    )
+    return {
+        "total": sum(by_state.values()),
+        "by_state": [(label, by_state.get(value, 0)) for value, label in ClaimState.choices],
+        "decided": sla["decided"],
+        "decided_on_time": sla["on_time"],
+        "on_time_pct": round(100 * sla["on_time"] / sla["decided"], 1) if sla["decided"] else None,
+        "overdue_now": claims.filter(overdue_q()).count(),
+        "approved_krw": totals["approved_krw"] or 0,
+        "approved_claims": totals["approved_claims"],
+        "paid_krw": paid["paid_krw"] or 0,
+        "objections_by_round": sorted(objections.items()),
+    }
+
+
+def sla_by_incident():
+    """Per incident: first decisions made, and how many within the review deadline in force."""
+    rows = (
+        Decision.objects.filter(objection__isnull=True,
+                                status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED])
+        .values("claim__incident", "claim__incident__title")
+        .annotate(decided=Count("claim", distinct=True),
+                  on_time=Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))))
+        .order_by("-claim__incident")
+    )
+    return list(rows)
+
+
+def unpaid_accepted_claims():
+    return (
+        Claim.objects.filter(state=ClaimState.ACCEPTED)
+        .select_related("claimant", "incident")
+        .annotate(paid_krw=Sum("payments__amount_krw"))
+        .order_by("payment_due_on", "pk")
+    )
+

@@ -1,0 +1,157 @@
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from compensation import services
+from compensation.models import Claim, ClaimState, Payment
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def change_url(claim):
+    return reverse("admin:compensation_claim_change", args=[claim.pk])
+
+
+def action_url(claim, name):
+    return reverse("admin:compensation_claim_action", args=[claim.pk, name])
+
+
+def test_agent_lands_on_own_queue(world, login):
+    client = login(world.agent)
+    response = client.get(reverse("admin:compensation_claim_changelist"))
+    assert response.status_code == 302 and response["Location"].endswith("?queue=mine")
+
+
+def test_claim_list_query_count_does_not_grow_with_rows(world, login, django_assert_max_num_queries):
+    users = UserFactory.create_batch(40)
+    for user in users:
+        world.submit(actor=user)
+    client = login(world.supervisor)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:compensation_claim_changelist") + "?queue=all")
+    assert response.status_code == 200
+    assert response.content.decode().count("C-2025-") >= 40
+
+
+def test_overdue_and_due_soon_filters(world, login, at):
+    early = world.submit()
+    at(2025, 2, 12, 10)
+    late = world.submit(actor=world.other_user)
+    at(2025, 2, 19, 10)  # early was due 2025-02-18; late is due 2025-03-06
+    client = login(world.supervisor)
+    overdue = client.get(reverse("admin:compensation_claim_changelist") + "?queue=all&deadline=overdue")
+    body = overdue.content.decode()
+    assert early.number in body and late.number not in body
+    assert "overdue" in body or "기한 경과" in body
+
+
+def test_case_page_shows_only_allowed_buttons(world, login):
+    claim = world.submit()
+    page = login(world.agent).get(change_url(claim)).content.decode()
+    assert action_url(claim, "start_review") in page
+    assert action_url(claim, "decide") not in page
+    assert action_url(claim, "approve") not in page
+    assert "15" in page and "1/31 (3)" in page  # the deadline explains itself
+
+
+def test_agent_decides_through_the_admin_form(world, login):
+    claim = world.claim_in(ClaimState.IN_REVIEW)
+    client = login(world.agent)
+    response = client.post(action_url(claim, "decide"), {
+        "approved": "yes", "amount_krw": "120000", "reasons": "차액 보상", "pay_on": "2025-02-25"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.DECIDED
+    assert claim.decisions.get().decided_by == world.agent
+
+
+def test_refused_decision_keeps_what_was_typed(world, login):
+    claim = world.claim_in(ClaimState.IN_REVIEW)
+    response = login(world.agent).post(action_url(claim, "decide"), {
+        "approved": "yes", "amount_krw": "9000000", "reasons": "특별 산정 사유"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "9000000" in body and "특별 산정 사유" in body
+    assert "5,000,000" in body  # the cap is named in the refusal
+    assert Claim.objects.get(pk=claim.pk).state == ClaimState.IN_REVIEW
+
+
+def test_four_eyes_in_the_admin(world, login):
+    claim = world.claim_in(ClaimState.AWAITING_APPROVAL)  # decided by world.supervisor
+    page = login(world.supervisor).get(change_url(claim)).content.decode()
+    assert action_url(claim, "approve") not in page
+    blocked = login(world.supervisor).post(action_url(claim, "approve"), {"reason": ""})
+    assert blocked.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).state == ClaimState.AWAITING_APPROVAL
+    client = login(world.supervisor2)
+    assert action_url(claim, "approve") in client.get(change_url(claim)).content.decode()
+    client.post(action_url(claim, "approve"), {"reason": "확인"})
+    assert Claim.objects.get(pk=claim.pk).state == ClaimState.DECIDED
+
+
+def test_admin_cannot_delete_claims(world, login):
+    claim = world.submit()
+    client = login(world.supervisor)
+    response = client.get(reverse("admin:compensation_claim_delete", args=[claim.pk]))
+    assert response.status_code in (302, 403)
+    assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_claimant_without_role_cannot_open_the_workspace(world, login):
+    world.claimant.is_staff = True
+    world.claimant.save()
+    response = login(world.claimant).get(reverse("admin:compensation_claim_changelist") + "?queue=all")
+    assert response.status_code == 403
+
+
+def test_unpaid_export_and_payment_import(world, login):
+    claim = world.claim_in(ClaimState.ACCEPTED)
+    client = login(world.supervisor)
+    export = b"".join(client.get(reverse("admin:compensation_unpaid_csv")).streaming_content).decode()
+    assert claim.number in export and "200000" in export
+
+    bad = (f"claim_number,amount_krw,method,reference,paid_at\n"
+           f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
+           f"{claim.number},60000,bank_transfer,REF-2,2025-01-23T10:00\n"
+           f"C-0000-000000,1,bank_transfer,REF-3,\n")
+    result = services.payments_import(actor=world.supervisor, csv_text=bad)
+    assert [line for line, _ in result.errors] == [3, 4]
+    assert not Payment.objects.exists()
+
+    good = (f"claim_number,amount_krw,method,reference,paid_at\n"
+            f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
+            f"{claim.number},50000,bank_transfer,REF-2,\n")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(reverse("admin:compensation_payment_import"),
+                           {"file": SimpleUploadedFile("p.csv", good.encode())})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.PAID
+
+
+def test_incident_dashboard_counts_on_time_decisions(world, login, at):
+    world.claim_in(ClaimState.DECIDED)
+    client = login(world.supervisor)
+    page = client.get(reverse("admin:compensation_incident_dashboard", args=[world.incident.pk])).content.decode()
+    assert "1 / 1" in page and "100.0%" in page
+    sla = client.get(reverse("admin:compensation_sla")).content.decode()
+    assert world.incident.title in sla
+    register = b"".join(client.get(reverse("admin:compensation_register_csv")).streaming_content).decode()
+    assert "approved" in register
+
+
+def test_business_days_left_counts_only_business_days(world):
+    from compensation.selectors import business_days_left
+
+    assert business_days_left(date(2025, 1, 31), date(2025, 1, 24)) == 1
+    assert business_days_left(date(2025, 1, 24), date(2025, 1, 31)) == -1
