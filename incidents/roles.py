@@ -15,6 +15,7 @@ GROUP_PERMISSIONS = {
         "incidents.view_incident",
         "incidents.view_notice",
         "incidents.view_noticeversion",
+        "incidents.view_incidentevent",
         "incidents.view_holiday",
     ],
     SUPERVISOR: [
@@ -24,6 +25,7 @@ GROUP_PERMISSIONS = {
         "incidents.view_notice",
         "incidents.change_notice",
         "incidents.view_noticeversion",
+        "incidents.view_incidentevent",
         "incidents.view_holiday",
     ],
     COMPLIANCE: [
@@ -33,6 +35,7 @@ GROUP_PERMISSIONS = {
         "incidents.view_notice",
         "incidents.change_notice",
         "incidents.view_noticeversion",
+        "incidents.view_incidentevent",
         "incidents.view_holiday",
         "incidents.add_holiday",
         "incidents.change_holiday",

@@ -75,11 +75,49 @@ def incident_create(
     return incident
 
 
+# Once a notice is up these fix the legal intake period, so they stay as published.
+_FROZEN_AFTER_NOTICE = ("started_at", "detected_at")
+_EDITABLE_FIELDS = (
+    "title", "incident_type", "severity", "affected_services", "started_at", "ended_at",
+    "detected_at", "root_cause", "actions_taken", "estimated_affected_users",
+)
+
+
+def incident_update(*, incident, actor, **fields):
+    """Correct an incident's facts (not its state); times that fix the intake freeze at publishing."""
+    roles.require_role(actor, *NOTICE_EDITORS, action=_("edit an incident"))
+    unknown = set(fields) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown incident fields: {sorted(unknown)}")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.state != IncidentState.DETECTED:
+            frozen = [
+                name for name in _FROZEN_AFTER_NOTICE
+                if name in fields and fields[name] != getattr(incident, name)
+            ]
+            if frozen:
+                raise DomainError(
+                    _("The start and detection times cannot change after the notice is published: "
+                      "they fix the intake period and the notice delay."),
+                    code="frozen",
+                )
+        for name, value in fields.items():
+            setattr(incident, name, value)
+        if incident.ended_at is not None and incident.ended_at < incident.started_at:
+            raise DomainError(_("The end of the incident cannot be before its start."))
+        if incident.detected_at < incident.started_at:
+            raise DomainError(_("An incident cannot be detected before it started."))
+        incident.save()
+    return incident
+
+
 def legal_intake_end(incident):
     return calendar.intake_end_date(incident.incident_date, settings.COMPENSATION_INTAKE_MONTHS)
 
 
-def _effective_intake_end(incident, requested_end):
+def effective_intake_end(incident, requested_end):
+    """The intake end a notice asking for `requested_end` would publish (refused if too short)."""
     minimum = legal_intake_end(incident)
     if requested_end is None:
         return minimum
@@ -116,7 +154,7 @@ def _publish_version(*, incident, notice, actor, change_summary):
             % {"sections": ", ".join(str(label) for label in missing)},
             code="notice_incomplete",
         )
-    intake_end = _effective_intake_end(incident, notice.intake_ends_on)
+    intake_end = effective_intake_end(incident, notice.intake_ends_on)
     last = incident.notice_versions.order_by("-number").values_list("number", flat=True).first()
     version = NoticeVersion(
         incident=incident,

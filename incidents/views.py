@@ -40,5 +40,5 @@ def notice_version(request, pk, number):
     return render(
         request,
         "incidents/incident_detail.html",
-        {"incident": incident, "version": version, "is_current": version.pk == current.pk},
+        {"incident": incident, "version": version, "is_current": current is not None and version.pk == current.pk},
     )

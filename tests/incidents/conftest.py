@@ -1,0 +1,49 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from incidents import services
+from incidents.models import IncidentState
+from tests.factories import ComplianceFactory, IncidentFactory
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def kst(*args):
+    return datetime(*args, tzinfo=KST)
+
+
+@pytest.fixture
+def after_intake():
+    """2025-03-01 KST: the default factory incident (2025-01-20) has its intake ended 2025-02-20."""
+    with time_machine.travel(kst(2025, 3, 1, 10), tick=False):
+        yield
+
+
+@pytest.fixture
+def compliance(db):
+    return ComplianceFactory()
+
+
+def incident_in(state, actor):
+    """A factory incident driven through the services into `state` (run after the intake ended)."""
+    incident = IncidentFactory()
+    steps = {
+        IncidentState.DETECTED: [],
+        IncidentState.NOTICE_POSTED: ["publish"],
+        IncidentState.INTAKE_CLOSED: ["publish", "close_intake"],
+        IncidentState.CLOSED: ["publish", "close_intake", "close"],
+        IncidentState.DISMISSED: ["dismiss"],
+    }[state]
+    for step in steps:
+        {
+            "publish": lambda: services.notice_publish(incident=incident, actor=actor),
+            "close_intake": lambda: services.incident_close_intake(incident=incident, actor=actor),
+            "close": lambda: services.incident_close(incident=incident, actor=actor),
+            "dismiss": lambda: services.incident_dismiss(incident=incident, actor=actor, reason="영향 없음"),
+        }[step]()
+    incident.refresh_from_db()
+    assert incident.state == state
+    return incident
