@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from incidents.errors import DomainError
 from incidents.models import Incident
 
-from .. import deadlines
+from .. import deadlines, notify
 from ..documents import validate_upload
 from ..models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, DocumentPurpose
 from ..models.claim import WITHDRAWABLE_STATES
@@ -120,6 +120,7 @@ def claim_submit(
                 data={"review_due_on": claim.review_due_on.isoformat(),
                       "calendar_revision": claim.calendar_revision},
             )
+            notify.claim_received(claim=claim)
     except IntegrityError:
         # A concurrent retry of the same form won the race, or a parallel second claim did.
         again = Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from incidents import calendar, roles
 from incidents.errors import DomainError
 
-from .. import deadlines
+from .. import deadlines, notify
 from ..models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
 from ._common import apply_transition, lock_claim, require_staff, require_state
 
@@ -95,6 +95,7 @@ def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=N
         if extend_to_business_days:
             _extend(claim, actor=actor, business_days=extend_to_business_days,
                     reason=extension_reason or missing)
+        notify.supplement_requested(claim=claim, missing=missing)
     return claim
 
 
@@ -175,6 +176,7 @@ def claim_decide(
         else:
             _bring_into_force(claim, decision, actor=actor)
             apply_transition(claim, "decide", actor=actor, data=data, reason=reasons)
+        notify.decision_made(claim=claim, decision=decision)
     return decision
 
 
@@ -210,6 +212,7 @@ def decision_approve(*, decision, actor, note=""):
         apply_transition(claim, "approve", actor=actor, reason=decision.reasons,
                          data={"decision": decision.pk, "approved": decision.approved,
                                "amount_krw": decision.amount_krw, "note": note})
+        notify.decision_made(claim=claim, decision=decision)
     return decision
 
 

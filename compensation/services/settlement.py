@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from incidents import roles
 from incidents.errors import DomainError
 
-from .. import deadlines
+from .. import deadlines, notify
 from ..models import ClaimState, DocumentPurpose, Objection, Payment
 from ._common import apply_transition, lock_claim, require_claimant, require_state
 from .intake import _store_documents
@@ -52,6 +52,7 @@ def claim_object(*, claim, actor, reason, files=()):
         event.save(update_fields=["data"])
         _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.OBJECTION,
                          objection=objection)
+        notify.objection_received(claim=claim, objection=objection)
     return objection
 
 
@@ -114,6 +115,7 @@ def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None)
         if already + amount_krw == due:
             apply_transition(claim, "mark_paid", actor=actor,
                              reason=_("Paid %(amount)s KRW") % {"amount": f"{due:,}"})
+        notify.payment_made(claim=claim, payment=payment)
     return payment
 
 
