@@ -14,6 +14,7 @@ from incidents import calendar, roles
 from incidents.errors import DomainError
 
 from . import case_actions, selectors, services
+from .admin_base import NoRevertHistoryAdmin
 from .admin_filters import AwaitingApprovalFilter, DeadlineFilter, QueueFilter, default_queue_for
 from .calculations import suggest_amount
 from .deadlines import today_kst
@@ -21,19 +22,6 @@ from .models import Claim, ClaimState
 from .models.claim import REVIEW_CLOCK_STATES
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
-
-
-class ReadOnlyAdminMixin:
-    """Records are kept: no add, change or delete through generic admin forms."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AssignForm(forms.Form):
@@ -51,7 +39,7 @@ class AssignForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(NoRevertHistoryAdmin):
     list_display = ("number", "claimant_email", "incident", "policy", "state", "assignee", "objection_round",
                     "next_deadline", "days_left")
     list_filter = (QueueFilter, "state", DeadlineFilter, AwaitingApprovalFilter, "incident", "policy",

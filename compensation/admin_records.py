@@ -1,16 +1,9 @@
 """Read-only registers of decisions, objections and payments, with their change history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_claims import ReadOnlyAdminMixin
+from .admin_base import NoRevertHistoryAdmin
 from .models import Decision, Objection, Payment
-
-
-class NoRevertHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    # History is for reading: reverting would bypass the services and their checks.
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return self.history_view(request, object_id, extra_context)
 
 
 @admin.register(Decision)

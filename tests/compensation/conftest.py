@@ -56,9 +56,10 @@ class World:
     def reload(self, claim):
         return type(claim).objects.get(pk=claim.pk)
 
-    def claim_in(self, state):
-        """A claim driven through the services into `state`."""
-        claim = self.submit()
+    def claim_in(self, state, claimant=None):
+        """A claim (of `claimant`, default the world's) driven through the services into `state`."""
+        owner = claimant or self.claimant
+        claim = self.submit(actor=owner)
         steps = {
             ClaimState.SUBMITTED: [],
             ClaimState.IN_REVIEW: ["review"],
@@ -80,13 +81,13 @@ class World:
                     claim=claim, actor=self.supervisor, approved=True, amount_krw=2_000_000, reasons="산정"),
                 "decide": lambda: services.claim_decide(
                     claim=claim, actor=self.agent, approved=True, amount_krw=200_000, reasons="차액 보상"),
-                "object": lambda: services.claim_object(claim=claim, actor=self.claimant, reason="부족"),
-                "accept": lambda: services.claim_accept(claim=claim, actor=self.claimant),
+                "object": lambda: services.claim_object(claim=claim, actor=owner, reason="부족"),
+                "accept": lambda: services.claim_accept(claim=claim, actor=owner),
                 "pay": lambda: services.payment_record(
                     claim=claim, actor=self.supervisor, amount_krw=200_000, method="bank_transfer",
                     reference=f"TX-{claim.pk}"),
                 "close": lambda: services.claim_close(claim=claim, actor=self.supervisor),
-                "withdraw": lambda: services.claim_withdraw(claim=claim, actor=self.claimant),
+                "withdraw": lambda: services.claim_withdraw(claim=claim, actor=owner),
             }[step]()
         claim = self.reload(claim)
         assert claim.state == state
