@@ -1,0 +1,176 @@
+"""Claimant portal. Thin: forms check shape, services decide, DomainError becomes a message.
+
+Someone else's claim or document is a 404, never a 403, so the pages never confirm it exists.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from incidents.errors import DomainError
+
+from . import portal_selectors as selectors
+from . import services
+from .forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm
+
+PAGE_SIZE = 20
+
+
+@login_required
+def claim_list(request):
+    page = Paginator(selectors.my_claims(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "compensation/claim_list.html", {"page": page})
+
+
+def _int_param(request, name):
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+def claim_new(request):
+    incident = selectors.public_incident(_int_param(request, "incident"))
+    version, policies = selectors.claim_form_context(incident)
+    policy = None
+    if request.GET.get("policy"):
+        policy_pk = _int_param(request, "policy")
+        policy = next((p for p in policies if p.pk == policy_pk), None)
+        if policy is None:
+            raise Http404
+    elif len(policies) == 1:
+        policy = policies[0]
+    if request.method == "POST" and policy is None:
+        raise Http404
+
+    form, duplicate, status = None, None, 200
+    if policy is not None and request.method == "POST":
+        form = ClaimForm(request.POST, request.FILES, policy=policy)
+        if form.is_valid():
+            try:
+                claim = services.claim_submit(
+                    actor=request.user, incident=incident, policy=policy,
+                    files=services.documents_for_upload(policy, request.FILES),
+                    **form.service_kwargs(),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+                if error.code == "duplicate":
+                    duplicate = selectors.live_claim_for(request.user, incident, policy)
+            else:
+                messages.success(request, _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
+                                 % {"number": claim.number, "date": claim.review_due_on.isoformat()})
+                return redirect("compensation:claim_detail", pk=claim.pk)
+        status = 400
+    elif policy is not None:
+        form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()})
+    return render(request, "compensation/claim_new.html", {
+        "incident": incident, "version": version, "policies": policies, "policy": policy, "form": form,
+        "duplicate": duplicate, "intake_open": incident.intake_is_open(),
+    }, status=status)
+
+
+def _detail(request, claim, *, status=200, **forms):
+    context = selectors.claim_page(claim)
+    actions = selectors.claimant_actions(claim)
+    context.update(claim=claim, actions=actions)
+    if actions["supplement"]:
+        context["supplement_form"] = forms.get("supplement_form") or SupplementForm()
+    if actions["withdraw"]:
+        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+    if actions["accept"]:
+        context["accept_form"] = forms.get("accept_form") or AcceptForm()
+    if actions["object"]:
+        context["objection_form"] = forms.get("objection_form") or ObjectionForm()
+    context["refusal"] = forms.get("refusal")
+    return render(request, "compensation/claim_detail.html", context, status=status)
+
+
+@login_required
+def claim_detail(request, pk):
+    return _detail(request, selectors.my_claim(request.user, pk))
+
+
+def _act(request, pk, form_class, form_name, call):
+    """POST handler shared by the claim actions: validate, call the service, or re-render with what was typed."""
+    claim = selectors.my_claim(request.user, pk)
+    form = form_class(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message = call(claim, form.cleaned_data)
+        except DomainError as error:
+            # Re-render instead of redirecting so a typed objection reason is not lost.
+            claim = selectors.my_claim(request.user, pk)
+            return _detail(request, claim, status=400, refusal=error.message, **{form_name: form})
+        messages.success(request, message)
+        return redirect("compensation:claim_detail", pk=claim.pk)
+    return _detail(request, claim, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def claim_supplement(request, pk):
+    def call(claim, data):
+        services.claim_add_supplement(claim=claim, actor=request.user, files=[(None, f) for f in data["files"]],
+                                      note=data["note"])
+        return _("Documents added. Your claim is back in review.")
+
+    return _act(request, pk, SupplementForm, "supplement_form", call)
+
+
+@login_required
+@require_POST
+def claim_withdraw(request, pk):
+    def call(claim, data):
+        services.claim_withdraw(claim=claim, actor=request.user, reason=data["reason"])
+        return _("Your claim was withdrawn.")
+
+    return _act(request, pk, WithdrawForm, "withdraw_form", call)
+
+
+@login_required
+@require_POST
+def claim_accept(request, pk):
+    def call(claim, data):
+        claim = services.claim_accept(claim=claim, actor=request.user)
+        if claim.payment_due_on:
+            return _("You accepted the decision. Payment is due by the end of %(date)s (KST).") % {
+                "date": claim.payment_due_on.isoformat()}
+        return _("You accepted the decision.")
+
+    return _act(request, pk, AcceptForm, "accept_form", call)
+
+
+@login_required
+@require_POST
+def claim_object(request, pk):
+    def call(claim, data):
+        objection = services.claim_object(claim=claim, actor=request.user, reason=data["reason"],
+                                          files=[(None, f) for f in data["files"]])
+        return _("Objection (round %(round)d) received. Review is due by the end of %(date)s (KST).") % {
+            "round": objection.round, "date": objection.review_due_on.isoformat()}
+
+    return _act(request, pk, ObjectionForm, "objection_form", call)
+
+
+@never_cache
+@login_required
+def document_download(request, pk, doc_pk):
+    document = selectors.downloadable_document(request.user, pk, doc_pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
