@@ -148,8 +148,10 @@ def resend(ids):
 # --- sending ------------------------------------------------------------------
 def _claim(notification_id, now):
     """Lease the row: exactly one caller gets 1 here while the row is pending and due."""
+    # One second of slack: batch stamps may sit microseconds ahead of the clock (see _batch_stamp);
+    # a lease is minutes long, so the slack never lets a second sender in.
     return Notification.objects.filter(
-        pk=notification_id, state=State.PENDING, next_attempt_at__lte=now
+        pk=notification_id, state=State.PENDING, next_attempt_at__lte=now + timedelta(seconds=1)
     ).update(next_attempt_at=now + timedelta(seconds=lease_seconds()), attempts=F("attempts") + 1)
 
 
