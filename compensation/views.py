@@ -91,6 +91,12 @@ def _detail(request, claim, *, status=200, **forms):
     if actions["object"]:
         context["objection_form"] = forms.get("objection_form") or ObjectionForm()
     context["refusal"] = forms.get("refusal")
+    # A refused form that is no longer offered (e.g. the window closed meanwhile) still shows what was typed.
+    context["kept_text"] = [
+        value for name, form in forms.items()
+        if name.endswith("_form") and name not in context and form.is_bound
+        for value in (form.data.get("reason"), form.data.get("note")) if value and value.strip()
+    ]
     return render(request, "compensation/claim_detail.html", context, status=status)
 
 
