@@ -244,10 +244,10 @@ def test_nothing_can_be_deleted_in_admin(admin_client):
 @pytest.mark.django_db
 def test_incident_list_search_and_filters(admin_client):
     IncidentFactory(title="출금 지연 사고")
-    IncidentFactory(title="로그인 장애")
+    IncidentFactory(title="입금 지연 사고")
     url = reverse("admin:incidents_incident_changelist")
     page = admin_client.get(url, {"q": "출금", "state__exact": "detected", "severity__exact": "major"})
     assert page.status_code == 200
     content = page.content.decode()
     assert "출금 지연 사고" in content
-    assert "로그인 장애" not in content
+    assert "입금 지연 사고" not in content
