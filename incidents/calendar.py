@@ -8,7 +8,10 @@ Rules (DESIGN.md, issue 4):
   `public` holiday moves to the next day that is none of those.
 
 Holidays are read from the database once per process and cached; a revision
-stamp in the shared cache tells other processes when to reload.
+stamp in the shared cache tells other processes when to reload. The stamp is
+written by `publish_revision` after a holiday change commits and expires after
+`STAMP_TTL` seconds, so a stamp lost or raced in the shared cache costs at most
+that long plus one small query, never a wrong calendar for good.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from django.utils.translation import gettext as _
 
 KST = ZoneInfo("Asia/Seoul")
 STAMP_KEY = "incidents:calendar:revision"
+# Bounds how long a process can trust a stamp that a race left behind (see `current_revision`).
+STAMP_TTL = 60
 # Business days are precomputed over this span; outside it counting falls back to a walk.
 SPAN_START = date(2000, 1, 1)
 SPAN_END = date(2100, 12, 31)
@@ -135,15 +140,31 @@ _lock = threading.Lock()
 _current: BusinessCalendar | None = None
 
 
+def _revision_in_database() -> int:
+    from .models import CalendarRevision
+
+    number = CalendarRevision.objects.order_by("pk").values_list("number", flat=True).first()
+    return number or 0
+
+
 def current_revision() -> int:
     stamp = cache.get(STAMP_KEY)
     if stamp is None:
-        from .models import CalendarRevision
-
-        row = CalendarRevision.objects.order_by("pk").first()
-        stamp = row.number if row else 0
-        cache.set(STAMP_KEY, stamp, timeout=None)
+        stamp = _revision_in_database()
+        # `add`, not `set`: a reader that fetched an older number must not overwrite the
+        # stamp a committed holiday change has just published.
+        cache.add(STAMP_KEY, stamp, timeout=STAMP_TTL)
     return stamp
+
+
+def publish_revision() -> int:
+    """Tell every process to reload: call after a holiday change has committed."""
+    global _current
+    number = _revision_in_database()
+    with _lock:
+        _current = None
+    cache.set(STAMP_KEY, number, timeout=STAMP_TTL)
+    return number
 
 
 def get_calendar() -> BusinessCalendar:
@@ -207,6 +228,9 @@ def review_due_dates(filed_ats, business_days: int = 15) -> list[date]:
     results = []
     append = results.append
     for filed_at in filed_ats:
+        if filed_at.tzinfo is None:
+            # astimezone() would read a naive value as the server's local time: a silent wrong date.
+            raise ValueError("an aware datetime is required")
         day = filed_at.astimezone(KST).date()
         due = memo.get(day)
         if due is None:
