@@ -7,10 +7,12 @@ argument so the migration can pass its historical model.
 from dataclasses import dataclass, field
 
 import holidays as holidays_pkg
+from django.utils import timezone
 
 PUBLIC = "public"
 NON_BUSINESS = "non_business"
 SOURCE_PACKAGE = "package"
+MAX_YEARS = 50
 
 
 def package_holidays(from_year, to_year):
@@ -28,6 +30,9 @@ class SyncReport:
     added: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     kept_staff: list = field(default_factory=list)
+    # Package rows the package no longer lists: reported for a person to decide, never deleted,
+    # because a wrong deletion makes a closed day count as a business day.
+    stale: list = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -36,7 +41,13 @@ class SyncReport:
 
 
 def sync_holiday_rows(holiday_model, from_year, to_year):
-    """Add missing days, refresh package rows, never touch or delete staff rows. Idempotent."""
+    """Add missing days, refresh package rows, never touch or delete staff rows. Idempotent.
+
+    Positional because the seed migration passes its historical model. Bulk writes send no
+    signals: the caller bumps the calendar revision when `report.changed_dates` is not empty.
+    """
+    if from_year > to_year:
+        raise ValueError("from_year must not be after to_year")
     report = SyncReport()
     wanted = package_holidays(from_year, to_year)
     existing = {
@@ -52,9 +63,47 @@ def sync_holiday_rows(holiday_model, from_year, to_year):
         elif row.source != SOURCE_PACKAGE:
             report.kept_staff.append((day, row.name, row.kind))
         elif row.name != name or row.kind != kind:
-            holiday_model.objects.filter(pk=row.pk).update(name=name, kind=kind)
+            holiday_model.objects.filter(pk=row.pk).update(name=name, kind=kind, updated_at=timezone.now())
             report.updated.append((day, name, kind))
         else:
             report.unchanged += 1
+    for day, row in sorted(existing.items()):
+        if day in wanted:
+            continue
+        if row.source == SOURCE_PACKAGE:
+            report.stale.append((day, row.name, row.kind))
+        else:
+            report.kept_staff.append((day, row.name, row.kind))
+    report.kept_staff.sort()
     holiday_model.objects.bulk_create(to_create)
     return report
+
+
+def sync_from_package(*, from_year, to_year, progress=None):
+    """The service behind `manage.py sync_holidays` and the admin button: one transaction, one bump.
+
+    `progress(year, report_for_year)` is called after each year. Returns the merged report.
+    """
+    from django.db import transaction
+
+    from .models import Holiday
+    from .signals import bump_revision
+
+    if from_year > to_year:
+        raise ValueError("from_year must not be after to_year")
+    if to_year - from_year >= MAX_YEARS:
+        raise ValueError(f"sync at most {MAX_YEARS} years at a time")
+    total = SyncReport()
+    with transaction.atomic():
+        for year in range(from_year, to_year + 1):
+            report = sync_holiday_rows(Holiday, year, year)
+            total.added += report.added
+            total.updated += report.updated
+            total.kept_staff += report.kept_staff
+            total.stale += report.stale
+            total.unchanged += report.unchanged
+            if progress is not None:
+                progress(year, report)
+        if total.changed_dates:
+            bump_revision(total.changed_dates)
+    return total
