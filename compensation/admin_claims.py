@@ -1,5 +1,6 @@
 """The staff workspace for claims: queue, case page and transition buttons that call the services."""
 
+import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,13 +16,22 @@ from incidents.errors import DomainError
 
 from . import case_actions, selectors, services
 from .admin_base import NoRevertHistoryAdmin
-from .admin_filters import AwaitingApprovalFilter, DeadlineFilter, QueueFilter, default_queue_for
+from .admin_filters import (
+    AssigneeFilter,
+    AwaitingApprovalFilter,
+    DeadlineFilter,
+    ObjectionRoundFilter,
+    QueueFilter,
+    default_queue_for,
+)
 from .calculations import suggest_amount
 from .deadlines import today_kst
 from .models import Claim, ClaimState
+from .paginators import CappedCountPaginator
 from .models.claim import REVIEW_CLOCK_STATES
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+CLAIM_NUMBER = re.compile(r"^C-[0-9A-Z]+-\d{6,}$")
 
 
 class AssignForm(forms.Form):
@@ -43,8 +53,8 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     list_display = ("number", "claimant_email", "incident", "policy", "state", "assignee", "objection_round",
                     "next_deadline", "days_left")
     list_filter = (QueueFilter, "state", DeadlineFilter, AwaitingApprovalFilter, "incident", "policy",
-                   "assignee", "objection_round")
-    search_fields = ("=number", "claimant__email", "description")
+                   AssigneeFilter, ObjectionRoundFilter)
+    search_fields = ("=claimant__email", "description")
     ordering = ("review_due_on", "pk")
     sortable_by = ("number", "review_due_on", "state", "objection_round")
     list_select_related = ("claimant", "incident", "policy", "assignee")
@@ -52,6 +62,14 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     show_full_result_count = False
     actions = ["assign_action"]
     change_form_template = "admin/compensation/claim/change_form.html"
+    paginator = CappedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        # A claim number is the common lookup: answer it from the unique index, not a scan.
+        term = search_term.strip().upper()
+        if CLAIM_NUMBER.match(term):
+            return queryset.filter(number=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     # --- list ------------------------------------------------------------------
     def changelist_view(self, request, extra_context=None):

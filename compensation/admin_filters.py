@@ -60,3 +60,42 @@ class AwaitingApprovalFilter(admin.SimpleListFilter):
 
 def default_queue_for(user):
     return "mine" if roles.has_role(user, roles.AGENT) and not user.is_superuser else "all"
+
+
+class ObjectionRoundFilter(admin.SimpleListFilter):
+    """Fixed choices: a DISTINCT over every claim would scan the whole table on each page view."""
+
+    title = _("objection round")
+    parameter_name = "round"
+
+    def lookups(self, request, model_admin):
+        from django.conf import settings
+
+        rounds = max(2, settings.COMPENSATION_MAX_OBJECTION_ROUNDS)
+        return [(str(n), str(n)) for n in range(rounds + 1)]
+
+    def queryset(self, request, queryset):
+        if self.value() is not None and self.value().isdigit():
+            return queryset.filter(objection_round=int(self.value()))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    """Staff who can hold claims, not every user account (claimants number in the millions)."""
+
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth import get_user_model
+
+        staff = (
+            get_user_model().objects.filter(is_active=True, groups__name__in=[roles.AGENT, roles.SUPERVISOR])
+            .distinct().order_by("email").values_list("pk", "email")[:200]
+        )
+        return [(str(pk), email) for pk, email in staff]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(assignee_id=int(self.value()))
+        return queryset
