@@ -85,7 +85,8 @@ def _batch_stamp():
     """Now, but strictly increasing within the process (tests freeze the clock; bursts share a µs)."""
     global _last_stamp
     stamp = timezone.now()
-    if _last_stamp is not None and stamp <= _last_stamp:
+    # Only within the last second: a clock set back further (NTP, time travel in tests) starts over.
+    if _last_stamp is not None and _last_stamp - timedelta(seconds=1) < stamp <= _last_stamp:
         stamp = _last_stamp + timedelta(microseconds=1)
     _last_stamp = stamp
     return stamp

@@ -82,7 +82,6 @@ def test_smtp_failure_backs_off_exponentially_then_succeeds(row, flaky, at):
 
 def test_gives_up_after_max_attempts_and_admin_resend_starts_over(row, flaky, settings, admin_client,
                                                                    django_capture_on_commit_callbacks):
-    import compensation.admin_notifications  # noqa: F401 - registers the admin
 
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     flaky.failures = 5
