@@ -210,4 +210,5 @@ def case_context(claim, user):
         "in_force": services.in_force_decision(claim),
         "notifications": claim.notifications.order_by("-created_at")[:50],
         "can_assign": roles.has_role(user, roles.SUPERVISOR),
+        "doc_url_name": "compensation:document_download",
     }
