@@ -63,6 +63,12 @@ class AssessmentForm(forms.Form):
     reason = forms.CharField(label=_("Source (order log, price feed…)"), required=False)
 
 
+class CorrectionForm(forms.Form):
+    amount_krw = forms.IntegerField(label=_("Corrected amount (KRW)"), min_value=0)
+    reasons = forms.CharField(label=_("Reasons shown to the claimant"), widget=forms.Textarea(attrs={"rows": 3}))
+    internal_note = forms.CharField(label=_("Internal note"), required=False)
+
+
 class PaymentForm(forms.Form):
     amount_krw = forms.IntegerField(label=_("Amount (KRW)"), min_value=1)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
@@ -170,6 +176,10 @@ ACTIONS = [
         "record_payment", _("Record payment"), (ClaimState.ACCEPTED,), SUPERVISOR, PaymentForm,
         lambda c, u, d: services.payment_record(claim=c, actor=u, **d), initial=_payment_initial,
         style="primary",
+    ),
+    CaseAction(
+        "correct", _("Correct the decided amount"), (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
+        SUPERVISOR, CorrectionForm, lambda c, u, d: services.decision_correct(claim=c, actor=u, **d),
     ),
     CaseAction(
         "close", _("Close claim"), (ClaimState.PAID,), SUPERVISOR, ReasonForm,

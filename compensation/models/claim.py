@@ -232,6 +232,10 @@ class Claim(FSMModelMixin, models.Model):
     def close(self):
         pass
 
+    @transition(field=state, source=[ClaimState.PAID, ClaimState.CLOSED], target=ClaimState.ACCEPTED)
+    def reopen_payment(self):
+        """A corrected decision after payment leaves a difference to pay or to recover."""
+
     @transition(field=state, source=WITHDRAWABLE_STATES, target=ClaimState.WITHDRAWN)
     def withdraw(self):
         pass

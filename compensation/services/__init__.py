@@ -20,6 +20,7 @@ from .settlement import (
     claim_close,
     claim_lapse_objection_window,
     claim_object,
+    decision_correct,
     paid_total,
     payment_record,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "claim_withdraw",
     "claims_recompute_deadlines",
     "decision_approve",
+    "decision_correct",
     "decision_send_back",
     "documents_for_upload",
     "in_force_decision",

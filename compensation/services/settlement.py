@@ -9,7 +9,7 @@ from incidents import roles
 from incidents.errors import DomainError
 
 from .. import deadlines, notify
-from ..models import ClaimState, DocumentPurpose, Objection, Payment
+from ..models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
 from ._common import apply_transition, lock_claim, require_claimant, require_state
 from .intake import _store_documents
 from .review import in_force_decision
@@ -100,9 +100,13 @@ def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None)
         require_state(claim, ClaimState.ACCEPTED, action=_("paid"))
         due = in_force_decision(claim).amount_krw
         already = paid_total(claim)
-        if amount_krw <= 0 or already + amount_krw > due:
+        remaining = due - already
+        # Normally money goes out (0 < amount ≤ remaining); after a decision was corrected
+        # downwards, a negative amount records the recovery of the overpaid difference.
+        valid = 0 < amount_krw <= remaining if remaining > 0 else remaining <= amount_krw < 0
+        if not valid:
             raise DomainError(
-                _("%(amount)s KRW would pay more than the %(due)s KRW decided (%(paid)s KRW paid so far).")
+                _("%(amount)s KRW does not fit: %(due)s KRW decided, %(paid)s KRW paid so far.")
                 % {"amount": f"{amount_krw:,}", "due": f"{due:,}", "paid": f"{already:,}"},
                 code="overpayment",
             )
@@ -128,3 +132,39 @@ def claim_close(*, claim, actor, reason=""):
     return claim
 
 
+
+
+def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
+    """Correct the amount after acceptance or payment: a new decision; the difference is paid or recovered."""
+    roles.require_role(actor, roles.SUPERVISOR, action=_("correct decisions"))
+    if not (reasons or "").strip():
+        raise DomainError(_("Write the reasons the claimant will read."))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_state(claim, ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED, action=_("corrected"))
+        previous = in_force_decision(claim)
+        if amount_krw < 0 or amount_krw > claim.policy.cap_krw:
+            raise DomainError(_("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.")
+                              % {"cap": f"{claim.policy.cap_krw:,}"})
+        if previous is not None and amount_krw == previous.amount_krw:
+            raise DomainError(_("The amount is unchanged; nothing to correct."))
+        decision = Decision.objects.create(
+            claim=claim, approved=amount_krw > 0, amount_krw=amount_krw, reasons=reasons,
+            internal_note=internal_note, status=Decision.Status.IN_FORCE, decided_by=actor,
+            notified_at=timezone.now(), pay_on=deadlines.default_pay_date(decided_on=deadlines.today_kst()),
+        )
+        claim.decisions.filter(status=Decision.Status.IN_FORCE).exclude(pk=decision.pk).update(
+            status=Decision.Status.SUPERSEDED)
+        difference = amount_krw - paid_total(claim)
+        data = {"decision": decision.pk, "from_krw": previous.amount_krw if previous else None,
+                "to_krw": amount_krw, "difference_krw": difference}
+        if claim.state != ClaimState.ACCEPTED and difference != 0:
+            apply_transition(claim, "reopen_payment", actor=actor, reason=reasons, data=data,
+                             prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=deadlines.today_kst()))
+        else:
+            ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, reason=reasons,
+                                      data=data)
+            if claim.state == ClaimState.ACCEPTED and difference == 0:
+                apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
+        notify.decision_made(claim=claim, decision=decision)
+    return decision

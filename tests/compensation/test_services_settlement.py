@@ -145,3 +145,40 @@ def test_new_holiday_moves_open_review_deadlines_with_a_logged_event(world, djan
     assert claim.calendar_revision == event.data["calendar_revision"]
     # The objection window (ends 2025-02-11) lies before the new holiday and stays.
     assert world.reload(decided).objection_window_ends_on == untouched_due
+
+
+def test_raising_the_amount_after_payment_leaves_the_difference_to_pay(world):
+    claim = world.claim_in(ClaimState.PAID)  # 200,000 decided and paid
+    services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=250_000, reasons="재산정 결과 증액")
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.ACCEPTED and claim.payment_due_on is not None
+    assert claim.decisions.filter(status=Decision.Status.SUPERSEDED).get().amount_krw == 200_000
+    with pytest.raises(DomainError):
+        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=60_000,
+                                method="bank_transfer", reference="DIFF")
+    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=50_000, method="bank_transfer",
+                            reference="DIFF")
+    assert world.reload(claim).state == ClaimState.PAID
+    assert list(claim.payments.values_list("amount_krw", flat=True)) == [200_000, 50_000]
+
+
+def test_lowering_the_amount_after_payment_is_recovered_not_overwritten(world):
+    claim = world.claim_in(ClaimState.CLOSED)
+    services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=150_000, reasons="중복 산정 정정")
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.ACCEPTED
+    with pytest.raises(DomainError):
+        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=10_000,
+                                method="bank_transfer", reference="R")
+    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=-50_000, method="bank_transfer",
+                            reference="RECOVERY-1")
+    assert world.reload(claim).state == ClaimState.PAID
+    assert services.paid_total(claim) == 150_000
+
+
+def test_only_supervisors_correct_and_only_with_a_change(world):
+    claim = world.claim_in(ClaimState.PAID)
+    with pytest.raises(DomainError):
+        services.decision_correct(claim=claim, actor=world.agent, amount_krw=1, reasons="x")
+    with pytest.raises(DomainError):
+        services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=200_000, reasons="x")
