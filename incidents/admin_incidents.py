@@ -30,13 +30,25 @@ INCIDENT_FIELDS = (
 KST_HELP = _("Korean time (KST).")
 
 
+def _state_label(value):
+    return IncidentState(value).label if value in IncidentState.values else (value or "—")
+
+
 class IncidentEventInline(admin.TabularInline):
     model = IncidentEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "from_state", "to_state", "actor", "reason")
+    fields = ("created_at", "from_label", "to_label", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = _("state changes")
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj):
+        return _state_label(obj.from_state)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj):
+        return _state_label(obj.to_state)
 
     def has_add_permission(self, request, obj=None):
         return False

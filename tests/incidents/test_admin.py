@@ -106,7 +106,10 @@ def test_preview_renders_the_public_notice_without_saving(supervisor_client):
     assert response.status_code == 200
     assert response.context["preview_html"]
     assert "미리보기 문구" in response.context["preview_html"]
-    assert "<iframe" in response.content.decode()
+    content = response.content.decode()
+    assert "<iframe" in content
+    # The whole page sits escaped inside srcdoc, not spilled into the admin page.
+    assert "srcdoc=\"&lt;!doctype html&gt;" in content
     assert Notice.objects.get(incident=incident).description == ""
     assert not incident.notice_versions.exists()
 

@@ -1,0 +1,95 @@
+"""Shared browser-test fixtures: Debian's Chromium through pytest-playwright, a live server.
+
+Use pytest-playwright's `page` fixture as usual; it launches /usr/bin/chromium with the
+flags below. `staff_page` / `login` sign a user in to the admin. Mark tests `@pytest.mark.e2e`.
+"""
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django must still allow the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory's password
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e-screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)  # in CI a missing browser is a failure, not a skip
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
+            "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Korean first, like the exchange's users; tests switch language explicitly when needed.
+    return {**browser_context_args, "locale": "ko-KR", "timezone_id": "Asia/Seoul"}
+
+
+@pytest.fixture
+def e2e_db(transactional_db):
+    """A database the live server sees, with the rows data migrations would have seeded.
+
+    TransactionTestCase flushes tables between tests, so the holiday seed is gone after the
+    first one; role groups come back by the post_migrate signal, holidays do not.
+    """
+    from incidents.calendar import forget_cached_calendar
+    from incidents.holiday_sync import sync_holiday_rows
+    from incidents.models import Holiday
+
+    year = date.today().year
+    sync_holiday_rows(Holiday, year - 2, year + 1)
+    forget_cached_calendar()
+    return transactional_db
+
+
+@pytest.fixture
+def server(live_server, e2e_db):
+    return live_server
+
+
+@pytest.fixture
+def login(server):
+    """login(page, user): sign `user` in to the admin in this browser page."""
+
+    def _login(page, user, password=PASSWORD):
+        page.goto(f"{server.url}/admin/login/")
+        page.fill("#id_username", user.get_username())
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        return page
+
+    return _login
+
+
+@pytest.fixture
+def staff_page(page, login):
+    """staff_page(user): the pytest-playwright page, signed in to the admin as `user`."""
+    return lambda user: login(page, user)
+
+
+@pytest.fixture
+def screenshot(page):
+    """screenshot(name): save a full-page PNG under var/e2e-screenshots/ for a human to look at."""
+
+    def _shot(name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
