@@ -50,8 +50,9 @@ test-integration: install
 test-e2e: install
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m e2e tests/e2e
 
+# All bench/bench_*.py; `make bench BENCH=calendar` runs only those whose name contains it.
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run
