@@ -17,6 +17,7 @@ that long plus one small query, never a wrong calendar for good.
 from __future__ import annotations
 
 import calendar as _stdcal
+import logging
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
 KST = ZoneInfo("Asia/Seoul")
 STAMP_KEY = "incidents:calendar:revision"
 # Bounds how long a process can trust a stamp that a race left behind (see `current_revision`).
@@ -148,12 +150,20 @@ def _revision_in_database() -> int:
 
 
 def current_revision() -> int:
-    stamp = cache.get(STAMP_KEY)
+    try:
+        stamp = cache.get(STAMP_KEY)
+    except Exception:
+        # A cache outage must not stop deadlines: ask the database (one small query) instead.
+        logger.warning("calendar: cache unreachable, reading the revision from the database", exc_info=True)
+        return _revision_in_database()
     if stamp is None:
         stamp = _revision_in_database()
         # `add`, not `set`: a reader that fetched an older number must not overwrite the
         # stamp a committed holiday change has just published.
-        cache.add(STAMP_KEY, stamp, timeout=STAMP_TTL)
+        try:
+            cache.add(STAMP_KEY, stamp, timeout=STAMP_TTL)
+        except Exception:
+            logger.warning("calendar: cache unreachable, revision stamp not stored", exc_info=True)
     return stamp
 
 
@@ -163,7 +173,11 @@ def publish_revision() -> int:
     number = _revision_in_database()
     with _lock:
         _current = None
-    cache.set(STAMP_KEY, number, timeout=STAMP_TTL)
+    try:
+        cache.set(STAMP_KEY, number, timeout=STAMP_TTL)
+    except Exception:
+        # The change is committed; other processes catch up when their stamp expires.
+        logger.error("calendar: could not publish revision %s to the cache", number, exc_info=True)
     return number
 
 

@@ -119,3 +119,22 @@ def test_staff_dec_31_row_closes_the_day_but_does_not_move_a_period_end():
     assert calendar.add_business_days(date(2025, 12, 30), 1) == date(2026, 1, 2)
     # A non-business day is not a 공휴일: a month period may still end on it (민법 161).
     assert calendar.intake_end_date(date(2025, 11, 30)) == date(2025, 12, 31)
+
+
+class BrokenCache:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        return fail
+
+
+def test_a_cache_outage_costs_a_query_not_a_deadline(monkeypatch, django_capture_on_commit_callbacks, received):
+    with monkeypatch.context() as patch:
+        patch.setattr(calendar, "cache", BrokenCache())
+        assert calendar.review_due_date(datetime(2025, 1, 22, 1, tzinfo=UTC)) == date(2025, 2, 18)
+        with django_capture_on_commit_callbacks(execute=True):
+            Holiday.objects.create(date=date(2025, 2, 18), name="임시공휴일", kind="public")
+        # The change is still announced (claims get recomputed) and this process reloads.
+        assert received.calls == [[date(2025, 2, 18)]]
+        assert calendar.review_due_date(datetime(2025, 1, 22, 1, tzinfo=UTC)) == date(2025, 2, 19)
