@@ -1,5 +1,6 @@
 """Test settings: SQLite (or DATABASE_URL), eager Celery, in-memory mail and cache."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,10 @@ from .base import env
 SECRET_KEY = "test-only-key"
 DEBUG = False
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Several suites may share this machine's server at once; each run gets its own test
+    # database (dropped at the end) instead of fighting over `test_<name>`.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
