@@ -158,6 +158,10 @@ def current_revision() -> int:
         return _revision_in_database()
     if stamp is None:
         stamp = _revision_in_database()
+        if _uncommitted_change_pending():
+            # That number is not committed: shared, it would make other processes label their
+            # old rows with it and then ignore the real publish after our commit.
+            return stamp
         # `add`, not `set`: a reader that fetched an older number must not overwrite the
         # stamp a committed holiday change has just published.
         try:
@@ -165,6 +169,14 @@ def current_revision() -> int:
         except Exception:
             logger.warning("calendar: cache unreachable, revision stamp not stored", exc_info=True)
     return stamp
+
+
+def _uncommitted_change_pending() -> bool:
+    """True while this connection holds a holiday change whose commit hook has not run yet."""
+    from django.db import connection
+
+    # Django drops these entries on rollback (also of a savepoint), so this is exact.
+    return any(getattr(entry[1], "calendar_bump", False) for entry in connection.run_on_commit)
 
 
 def publish_revision() -> int:

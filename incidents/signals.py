@@ -34,6 +34,8 @@ def bump_revision(changed_dates):
         publish_revision()
         calendar_changed.send(sender=Holiday, dates=dates)
 
+    # Lets the calendar see that this connection holds an uncommitted change (see current_revision).
+    after_commit.calendar_bump = True
     transaction.on_commit(after_commit)
 
 

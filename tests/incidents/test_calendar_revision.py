@@ -138,3 +138,15 @@ def test_a_cache_outage_costs_a_query_not_a_deadline(monkeypatch, django_capture
         # The change is still announced (claims get recomputed) and this process reloads.
         assert received.calls == [[date(2025, 2, 18)]]
         assert calendar.review_due_date(datetime(2025, 1, 22, 1, tzinfo=UTC)) == date(2025, 2, 19)
+
+
+def test_an_uncommitted_revision_is_never_shared(django_capture_on_commit_callbacks):
+    before = calendar._revision_in_database()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        Holiday.objects.create(date=date(2025, 10, 10), name="임시공휴일", kind="public")
+        cache.delete(calendar.STAMP_KEY)  # say the stamp just expired
+        assert calendar.current_revision() == before + 1  # this connection sees its own change...
+        assert cache.get(calendar.STAMP_KEY) is None  # ...but does not tell other processes yet
+    for callback in callbacks:  # the commit
+        callback()
+    assert cache.get(calendar.STAMP_KEY) == before + 1
