@@ -1,0 +1,14 @@
+"""Settings for the Celery worker that the notification integration tests start as a subprocess.
+
+DATABASE_URL, CELERY_BROKER_URL and EMAIL_URL come from the test; leases are short so a killed
+worker's row is picked up again within the test's time limit.
+"""
+
+from config.settings.local import *  # noqa: F403
+from config.settings.local import env
+
+DEBUG = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_TASK_ALWAYS_EAGER = False
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=3)
+NOTIFICATION_REQUEUE_GRACE_SECONDS = 0
