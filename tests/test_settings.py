@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def manage(*args, **env):
     base = {k: v for k, v in os.environ.items()
-            if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS")}
+            if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE")}
     base.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True,
