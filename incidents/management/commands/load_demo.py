@@ -8,11 +8,12 @@ import importlib
 from datetime import timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents import roles, services
 from incidents.models import Incident, IncidentState, IncidentType, Severity
@@ -37,6 +38,11 @@ class Command(BaseCommand):
     help = "Create or refresh the demo users and incidents (safe to run repeatedly)."
 
     def handle(self, *args, **options):
+        # Texts the services store (event reasons, "first publication") in the site language.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._load()
+
+    def _load(self):
         with transaction.atomic():
             users = self._users()
         incident = self._open_incident(users["compliance"])
