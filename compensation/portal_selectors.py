@@ -4,12 +4,12 @@ Kept apart from `selectors.py` (staff queues and reports) so the "only your own 
 in one small place that the portal views cannot bypass.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 
 from incidents import roles
 from incidents.models import PUBLIC_STATES, Incident
-from incidents.selectors import current_notice_version
+from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
 
 from .models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, Decision, RequiredDocument
 from .models.claim import WITHDRAWABLE_STATES
@@ -49,14 +49,26 @@ def public_incident(pk):
     return get_object_or_404(Incident, pk=pk, state__in=PUBLIC_STATES)
 
 
-def claim_form_context(incident):
-    """The notice in force and the active policies (with their documents) for the incident's type."""
-    policies = (
+def _policies(incident):
+    return (
         CompensationPolicy.objects.filter(incident_type=incident.incident_type, is_active=True)
         .prefetch_related(Prefetch("required_documents", queryset=RequiredDocument.objects.order_by("position", "pk")))
-        .order_by("damage_type")
     )
-    return current_notice_version(incident), list(policies)
+
+
+def claim_policies(incident):
+    """The active policies (with their required documents) for the incident's type."""
+    return list(_policies(incident).order_by("damage_type"))
+
+
+def submit_policy(incident_pk, policy_pk):
+    """The policy a claim is filed under, if it applies to that public incident; else 404."""
+    incident_type = Incident.objects.filter(pk=incident_pk, state__in=PUBLIC_STATES).values("incident_type")[:1]
+    return get_object_or_404(
+        CompensationPolicy.objects.filter(is_active=True, incident_type=Subquery(incident_type)).prefetch_related(
+            Prefetch("required_documents", queryset=RequiredDocument.objects.order_by("position", "pk"))),
+        pk=policy_pk,
+    )
 
 
 def claim_page(claim):

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from incidents.errors import DomainError
+from incidents.models import Incident
 
 from . import portal_selectors as selectors
 from . import services
@@ -38,43 +39,53 @@ def _int_param(request, name):
 
 @login_required
 def claim_new(request):
+    if request.method == "POST":
+        return _claim_submit(request, _int_param(request, "incident"), _int_param(request, "policy"))
     incident = selectors.public_incident(_int_param(request, "incident"))
-    version, policies = selectors.claim_form_context(incident)
+    policies = selectors.claim_policies(incident)
     policy = None
     if request.GET.get("policy"):
-        policy_pk = _int_param(request, "policy")
-        policy = next((p for p in policies if p.pk == policy_pk), None)
+        policy = next((p for p in policies if p.pk == _int_param(request, "policy")), None)
         if policy is None:
             raise Http404
     elif len(policies) == 1:
         policy = policies[0]
-    if request.method == "POST" and policy is None:
-        raise Http404
+    form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()}) if policy else None
+    return _claim_page(request, incident, policies, policy, form)
 
-    form, duplicate, status = None, None, 200
-    if policy is not None and request.method == "POST":
-        form = ClaimForm(request.POST, request.FILES, policy=policy)
-        if form.is_valid():
-            try:
-                claim = services.claim_submit(
-                    actor=request.user, incident=incident, policy=policy,
-                    files=services.documents_for_upload(policy, request.FILES),
-                    **form.service_kwargs(),
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                if error.code == "duplicate":
-                    duplicate = selectors.live_claim_for(request.user, incident, policy)
-            else:
-                messages.success(request, _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
-                                 % {"number": claim.number, "date": claim.review_due_on.isoformat()})
-                return redirect("compensation:claim_detail", pk=claim.pk)
-        status = 400
-    elif policy is not None:
-        form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()})
+
+def _claim_submit(request, incident_pk, policy_pk):
+    # The hot path of an outage: read only the chosen policy (404 unless it applies to a public
+    # incident); the service reads the incident itself, and the full page is built only when refused.
+    policy = selectors.submit_policy(incident_pk, policy_pk)
+    incident = Incident(pk=incident_pk)
+    form = ClaimForm(request.POST, request.FILES, policy=policy)
+    duplicate = None
+    if form.is_valid():
+        try:
+            claim = services.claim_submit(
+                actor=request.user, incident=incident, policy=policy,
+                files=services.documents_for_upload(policy, request.FILES),
+                **form.service_kwargs(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            if error.code == "duplicate":
+                duplicate = selectors.live_claim_for(request.user, incident, policy)
+        else:
+            messages.success(request, _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
+                             % {"number": claim.number, "date": claim.review_due_on.isoformat()})
+            return redirect("compensation:claim_detail", pk=claim.pk)
+    incident = selectors.public_incident(incident_pk)
+    policies = selectors.claim_policies(incident)
+    policy = next((p for p in policies if p.pk == policy.pk), policy)
+    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, status=400)
+
+
+def _claim_page(request, incident, policies, policy, form, *, duplicate=None, status=200):
     return render(request, "compensation/claim_new.html", {
-        "incident": incident, "version": version, "policies": policies, "policy": policy, "form": form,
-        "duplicate": duplicate, "intake_open": incident.intake_is_open(),
+        "incident": incident, "version": selectors.current_notice_version(incident), "policies": policies,
+        "policy": policy, "form": form, "duplicate": duplicate, "intake_open": incident.intake_is_open(),
     }, status=status)
 
 
