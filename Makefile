@@ -40,9 +40,12 @@ run: install
 
 test: install
 ifeq ($(CI),true)
-	$(MAKE) test-unit
-	$(MAKE) test-integration
-	$(MAKE) test-e2e
+	@# Every suite runs even when an earlier one fails, so one CI log shows all failures.
+	@status=0; \
+	$(MAKE) test-unit || status=1; \
+	$(MAKE) test-integration || status=1; \
+	$(MAKE) test-e2e || status=1; \
+	exit $$status
 else
 	$(BIN)/pytest -m "not integration and not e2e"
 	@echo "(integration and browser suites run with CI=true, or: make test-integration test-e2e)"
