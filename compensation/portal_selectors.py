@@ -12,7 +12,7 @@ from incidents.models import PUBLIC_STATES, Incident
 from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
 
 from .models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, Decision, RequiredDocument
-from .models.claim import WITHDRAWABLE_STATES
+from .models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
 
 # Roles that may open any claimant's documents through the download view.
 DOCUMENT_STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
@@ -143,4 +143,5 @@ def claimant_actions(claim):
         "accept": decided,
         "object": decided and object_blocked is None,
         "object_blocked": object_blocked,
+        "review_clock": claim.state in REVIEW_CLOCK_STATES,
     }

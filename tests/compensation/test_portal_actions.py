@@ -53,6 +53,7 @@ def test_the_page_offers_exactly_what_is_allowed(world, client, state, offered):
 
 def test_detail_shows_decision_deadlines_and_timeline_but_nothing_internal(world, client):
     claim = world.submit()
+    assert f"{claim.review_due_on.isoformat()} 23:59" in text_of(client.get(detail_url(claim)))
     services.claim_start_review(claim=claim, actor=world.agent)
     services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=200_000,
                           reasons="차액 보상 사유", internal_note="내부 메모: 고객 VIP")
@@ -62,7 +63,8 @@ def test_detail_shows_decision_deadlines_and_timeline_but_nothing_internal(world
     assert "내부 메모" not in text
     decision = claim.decisions.get()
     assert decision.pay_on.isoformat() in text
-    assert f"{claim.review_due_on.isoformat()} 23:59" in text
+    # Once decided, the deadline that runs is the objection window (the review one is over).
+    assert f"{claim.review_due_on.isoformat()} 23:59" not in text
     assert f"{claim.objection_window_ends_on.isoformat()} 23:59" in text
     assert "KST" in text
     assert "Claim received" in text and "In review" in text and "Decided" in text
