@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from . import actions, services
 from .errors import DomainError
 from .models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
+from .panels import render_panels
 from .selectors import current_notice_version
 from .templatetags.incident_tags import hours_minutes
 
@@ -310,7 +311,8 @@ class IncidentAdmin(admin.ModelAdmin):
         )
         return render_to_string(
             "incidents/incident_detail.html",
-            {"incident": incident, "version": version, "is_current": True, "preview": True},
+            {"incident": incident, "version": version, "is_current": True, "preview": True,
+             "panels": render_panels(incident=incident, version=version, request=request, preview=True)},
             request=request,
         )
 

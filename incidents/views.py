@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from .models import PUBLIC_STATES, Incident
+from .panels import render_panels
 from .selectors import current_notice_version, public_incident_list
 
 
@@ -23,7 +24,8 @@ def incident_detail(request, pk):
     return render(
         request,
         "incidents/incident_detail.html",
-        {"incident": incident, "version": version, "is_current": True},
+        {"incident": incident, "version": version, "is_current": True,
+         "panels": render_panels(incident=incident, version=version, request=request)},
     )
 
 
@@ -40,5 +42,6 @@ def notice_version(request, pk, number):
     return render(
         request,
         "incidents/incident_detail.html",
-        {"incident": incident, "version": version, "is_current": current is not None and version.pk == current.pk},
+        {"incident": incident, "version": version, "is_current": current is not None and version.pk == current.pk,
+         "panels": render_panels(incident=incident, version=version, request=request)},
     )

@@ -1,0 +1,27 @@
+"""Extension point for the public notice page.
+
+`incidents` knows nothing of `compensation`; an app that has something to show on a notice
+(the policies behind 보상기준, a "file a claim" button) registers a provider here in its
+AppConfig.ready(). A provider is `provider(*, incident, version, request, preview)` returning
+`(slot, html)` pairs; the template has the slots `criteria` and `claim_action`.
+"""
+
+from collections import defaultdict
+
+from django.utils.safestring import mark_safe
+
+_providers = []
+
+
+def register(provider):
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def render_panels(*, incident, version, request, preview=False):
+    slots = defaultdict(list)
+    for provider in _providers:
+        for slot, html in provider(incident=incident, version=version, request=request, preview=preview):
+            slots[slot].append(html)
+    return {slot: mark_safe("".join(parts)) for slot, parts in slots.items()}  # noqa: S308 - rendered templates
