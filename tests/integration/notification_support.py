@@ -62,17 +62,22 @@ class Inbox:
     def __init__(self, delay=0.0):
         self.delay = delay
         self.messages = []
+        self.in_flight = 0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        transport = server.transport
-        if transport is None or transport.is_closing():
-            return "451 client went away"  # never acknowledged: the sender must try again
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+        self.in_flight += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            transport = server.transport
+            if transport is None or transport.is_closing():
+                return "451 client went away"  # never acknowledged: the sender must try again
+            with self._lock:
+                self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+        finally:
+            self.in_flight -= 1
 
     def count(self):
         with self._lock:
@@ -184,7 +189,7 @@ def real_components(transactional_db, tmp_path):
             workers.append(worker)
             try:
                 wait_for(lambda: "ready." in worker.log() or worker.process.poll() is not None,
-                         timeout=60, what="the worker to start")
+                         timeout=90, what="the worker to start")
             except AssertionError:
                 raise AssertionError(worker.log()) from None
             assert worker.process.poll() is None, worker.log()

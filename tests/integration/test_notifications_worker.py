@@ -58,7 +58,11 @@ def test_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(real_compon
                                   "claim_number": f"C-IT-{i:03d}"})
             for i in range(total)
         ])
-    wait_for(lambda: inbox.count() >= 5, timeout=40, what="the first mails")
+    # Kill while the server holds a message it has not acknowledged: that row was claimed and
+    # is mid-send. (A kill after "250" but before our UPDATE is the one window SMTP cannot close;
+    # the stable Message-ID lets the receiver drop such a copy.)
+    wait_for(lambda: inbox.count() >= 5 and inbox.in_flight == 1, timeout=40, interval=0.01,
+             what="a message in flight")
     worker.kill()
     delivered_before_restart = inbox.count()
     assert delivered_before_restart < total
@@ -67,11 +71,12 @@ def test_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(real_compon
     start()
     # The killed batch stays unacked in Redis; the periodic requeue finds what is still pending
     # (the row that was in flight once its short lease has run out).
-    deadline = time.monotonic() + 60
-    while inbox.count() < total and time.monotonic() < deadline:
+    deadline = time.monotonic() + 90
+    while states() != ["sent"] * total and time.monotonic() < deadline:
         tasks.requeue_pending.delay()
         time.sleep(2)
-    wait_for(lambda: states() == ["sent"] * total, timeout=20, what="every row sent")
+    wait_for(lambda: states() == ["sent"] * total, timeout=20,
+             what=f"every row sent (states now: {states()})")
     keys = inbox.keys()
     assert len(keys) == total and len(set(keys)) == total
 
