@@ -46,6 +46,16 @@ def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, screens
     page.fill("#id_intended_price_krw", "70000000")
     page.select_option("#id_payout_method", "bank")
     page.fill("#id_payout_account", "국민은행 123-456-789")
+    # First a program renamed to .png: refused by content, and nothing typed is lost.
+    page.set_input_files(f"#id_doc_{requirement.pk}",
+                         files=[{"name": "order.png", "mimeType": "image/png", "buffer": b"MZ\x90\x00" + b"\x00" * 64}])
+    with page.expect_navigation():
+        page.click("#claim-form button[type=submit]")
+    assert page.locator("#form-errors").is_visible()
+    assert "order.png" in page.locator("#form-errors").inner_text()
+    assert page.input_value("#id_amount_claimed_krw") == "350000"
+    assert page.input_value("#id_payout_account") == "국민은행 123-456-789"
+    screenshot("portal-claim-form-refused-phone")
     page.set_input_files(f"#id_doc_{requirement.pk}",
                          files=[{"name": "order.png", "mimeType": "image/png", "buffer": PNG_BYTES}])
     screenshot("portal-claim-form-phone")
