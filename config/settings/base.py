@@ -189,3 +189,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Notifications (outbox) ---------------------------------------------------------
+# Links in mails point here; set it to the public address of the portal.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# A row being sent is invisible to other workers this long; a worker killed mid-send frees it after.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# Retry backoff: base × 2^(attempt − 1).
+NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=60)
+NOTIFICATION_REQUEUE_GRACE_SECONDS = env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS", default=30)
+# Overdue alerts are sent for items that became overdue within this many days; older ones are in the digest.
+ALERT_OVERDUE_LOOKBACK_DAYS = env.int("ALERT_OVERDUE_LOOKBACK_DAYS", default=7)
