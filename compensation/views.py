@@ -32,9 +32,12 @@ def claim_list(request):
 
 def _int_param(request, name):
     try:
-        return int(request.GET.get(name, ""))
+        value = int(request.GET.get(name, ""))
     except ValueError:
         raise Http404 from None
+    if not 0 < value < 2**63:  # a bigint primary key, or no such row
+        raise Http404
+    return value
 
 
 @login_required

@@ -145,6 +145,7 @@ def test_the_form_is_404_for_an_unpublished_incident_or_a_foreign_policy(world, 
     other_type = PolicyFactory(incident_type="login_failure")
     assert client.get(new_claim_url(world.incident, other_type)).status_code == 404
     assert client.get("/claims/new/?incident=abc").status_code == 404
+    assert client.get("/claims/new/?incident=99999999999999999999999").status_code == 404
     assert client.post(new_claim_url(draft, world.policy), claim_form(world.policy)).status_code == 404
     assert client.post(new_claim_url(world.incident, other_type), claim_form(other_type)).status_code == 404
     assert client.post(new_claim_url(world.incident), claim_form(world.policy)).status_code == 404
