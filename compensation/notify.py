@@ -40,22 +40,23 @@ def _claim_context(claim):
     }
 
 
-def _to_claimant(claim, *, kind, key, language, **context):
+def _to_claimant(claim, *, kind, key, language, first_of_claim=False, **context):
     claimant = claim.claimant
     if not claimant.email:
         return []
-    return outbox.add([
-        Notification(
-            key=key, kind=kind, claim=claim, recipient=claimant, to_email=claimant.email,
-            language=language, context={**_claim_context(claim), **context},
-        )
-    ])
+    row = Notification(
+        key=key, kind=kind, claim=claim, recipient=claimant, to_email=claimant.email,
+        language=language, context={**_claim_context(claim), **context},
+    )
+    # The first message of a claim created in this very transaction cannot collide with an old key.
+    return outbox.add_new(row) if first_of_claim else outbox.add([row])
 
 
 def claim_received(*, claim):
     return _to_claimant(
         claim, kind="claim_received", key=f"claim:{claim.pk}:received",
         language=_claimant_language(claim, claimant_is_acting=True),
+        first_of_claim=True,
     )
 
 

@@ -51,6 +51,19 @@ def backoff(attempts):
 
 
 # --- writing ------------------------------------------------------------------
+def add_new(row):
+    """Insert one row whose key cannot exist yet (it names a row created in this transaction).
+
+    One INSERT … RETURNING instead of insert-then-read-back: this is on the claim form's hot path.
+    """
+    stamp = _batch_stamp()
+    row.created_at = row.next_attempt_at = stamp
+    row.state = State.PENDING
+    row.save(force_insert=True)
+    transaction.on_commit(partial(enqueue, [row.pk]), robust=True)
+    return [row.pk]
+
+
 def add(rows):
     """Insert outbox rows inside the caller's transaction; enqueue after commit only those created here.
 

@@ -4,7 +4,8 @@ Kept apart from `selectors.py` (staff queues and reports) so the "only your own 
 in one small place that the portal views cannot bypass.
 """
 
-from django.db.models import Prefetch, Subquery
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from incidents import roles
@@ -62,13 +63,17 @@ def claim_policies(incident):
 
 
 def submit_policy(incident_pk, policy_pk):
-    """The policy a claim is filed under, if it applies to that public incident; else 404."""
-    incident_type = Incident.objects.filter(pk=incident_pk, state__in=PUBLIC_STATES).values("incident_type")[:1]
-    return get_object_or_404(
-        CompensationPolicy.objects.filter(is_active=True, incident_type=Subquery(incident_type)).prefetch_related(
-            Prefetch("required_documents", queryset=RequiredDocument.objects.order_by("position", "pk"))),
-        pk=policy_pk,
-    )
+    """The active policy a claim is filed under (from the per-process cache), else 404.
+
+    Whether it applies to the incident, and whether that incident takes claims, the service
+    checks against a fresh read of the incident.
+    """
+    from . import policy_cache
+
+    policy = policy_cache.active_policy(policy_pk)
+    if policy is None:
+        raise Http404
+    return policy
 
 
 def claim_page(claim):

@@ -72,6 +72,8 @@ def _claim_submit(request, incident_pk, policy_pk):
                 **form.service_kwargs(),
             )
         except DomainError as error:
+            if error.code == "policy":
+                raise Http404 from None  # a policy of another incident type: as if it did not exist
             form.add_error(None, error.message)
             if error.code == "duplicate":
                 duplicate = selectors.live_claim_for(request.user, incident, policy)

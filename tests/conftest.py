@@ -2,10 +2,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar_snapshot():
-    """Each test starts with no cached calendar: the database is rolled back between tests."""
+def _fresh_process_caches():
+    """Each test starts with no cached calendar or policies: the database is rolled back between tests."""
+    from compensation import policy_cache
     from incidents.calendar import forget_cached_calendar
 
     forget_cached_calendar()
+    policy_cache.forget()
     yield
     forget_cached_calendar()
+    policy_cache.forget()

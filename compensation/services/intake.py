@@ -1,6 +1,6 @@
 """The claimant's side: file a claim, add documents, withdraw."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +38,14 @@ def _store_documents(*, claim, actor, files, purpose, objection=None):
     return documents
 
 
+CLAIM_ID_NEXTVAL = "nextval(pg_get_serial_sequence('compensation_claim', 'id'))"
+
+
+def claim_number(pk):
+    """Human-readable and unique: the filing year (KST) and the claim's id, e.g. C-2025-000123."""
+    return f"C-{deadlines.today_kst().year}-{pk:06d}"
+
+
 def missing_required_documents(policy, files):
     provided = {requirement.pk for requirement, _upload in files if requirement is not None}
     return [req for req in policy.required_documents.all() if req.pk not in provided]
@@ -69,6 +77,7 @@ def claim_submit(
     mine = Claim.objects.filter(claimant=actor)
     incident = (
         Incident.objects.filter(pk=incident.pk)
+        .only("pk", "title", "state", "incident_type", "intake_ends_on")
         .annotate(
             same_form_claim=Subquery(mine.filter(idempotency_key=idempotency_key).values("pk")[:1]),
             live_duplicate=Subquery(
@@ -76,8 +85,13 @@ def claim_submit(
                 .exclude(state=ClaimState.WITHDRAWN).values("pk")[:1]
             ),
         )
-        .get()
     )
+    if connection.vendor == "postgresql":
+        # Reserve the claim's id in the same round trip, so its number goes in with the INSERT.
+        incident = incident.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
+    incident = incident.first()
+    if incident is None:
+        raise DomainError(_("This incident is not taking claims."), code="intake_closed")
     if incident.same_form_claim is not None:
         return Claim.objects.get(pk=incident.same_form_claim)
     now = timezone.now()
@@ -123,9 +137,19 @@ def claim_submit(
     deadlines.start_review_clock(claim, started_at=now)
     try:
         with transaction.atomic():
-            claim.save()
-            claim.number = f"C-{deadlines.today_kst().year}-{claim.pk:06d}"
-            Claim.objects.filter(pk=claim.pk).update(number=claim.number)
+            # The "Claim received" event below records the creation; history starts with the first
+            # change (saving a 40-column snapshot of a row that was just inserted buys nothing).
+            claim.skip_history_when_saving = True
+            reserved_id = getattr(incident, "next_claim_id", None)
+            if reserved_id is not None:
+                claim.pk = reserved_id
+                claim.number = claim_number(claim.pk)
+                claim.save(force_insert=True)
+            else:
+                claim.save()
+                claim.number = claim_number(claim.pk)
+                Claim.objects.filter(pk=claim.pk).update(number=claim.number)
+            del claim.skip_history_when_saving
             _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION)
             ClaimEvent.objects.create(
                 claim=claim, kind=ClaimEvent.Kind.TRANSITION, from_state="", to_state=claim.state,
