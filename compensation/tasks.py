@@ -34,3 +34,10 @@ def send_daily_digests():
 @shared_task(ignore_result=True)
 def lapse_objection_windows():
     return lapses.lapse_objection_windows()
+
+
+@shared_task(ignore_result=True)
+def remind_intake_closing():
+    from .intake_reminders import remind_intake_closing as remind
+
+    remind()

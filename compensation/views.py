@@ -45,6 +45,8 @@ def claim_new(request):
     if request.method == "POST":
         return _claim_submit(request, _int_param(request, "incident"), _int_param(request, "policy"))
     incident = selectors.public_incident(_int_param(request, "incident"))
+    if incident.intake_is_open():
+        services.claim_intent_record(user=request.user, incident=incident)
     policies = selectors.claim_policies(incident)
     policy = None
     if request.GET.get("policy"):

@@ -1,6 +1,7 @@
 from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
 from .decision import Decision, Objection, ObjectionOutcome
 from .document import ClaimDocument, DocumentPurpose
+from .intent import ClaimIntent
 from .notification import Notification
 from .payment import Payment, PaymentMethod
 from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
@@ -9,6 +10,7 @@ __all__ = [
     "Claim",
     "ClaimDocument",
     "ClaimEvent",
+    "ClaimIntent",
     "ClaimState",
     "CompensationPolicy",
     "DamageType",

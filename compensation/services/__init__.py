@@ -1,6 +1,12 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
-from .intake import claim_add_supplement, claim_submit, claim_withdraw, documents_for_upload
+from .intake import (
+    claim_add_supplement,
+    claim_intent_record,
+    claim_submit,
+    claim_withdraw,
+    documents_for_upload,
+)
 from .payment_import import payments_import
 from .recompute import claims_recompute_deadlines
 from .review import (
@@ -32,6 +38,7 @@ __all__ = [
     "claim_record_assessment",
     "claim_close",
     "claim_decide",
+    "claim_intent_record",
     "claim_extend_review",
     "claim_lapse_objection_window",
     "claim_object",

@@ -11,7 +11,15 @@ from incidents.models import Incident
 
 from .. import deadlines, notify
 from ..documents import validate_upload
-from ..models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, DocumentPurpose
+from ..models import (
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimIntent,
+    ClaimState,
+    CompensationPolicy,
+    DocumentPurpose,
+)
 from ..models.claim import WITHDRAWABLE_STATES
 from ._common import apply_transition, lock_claim, require_claimant, require_state
 
@@ -168,6 +176,13 @@ def claim_submit(
             raise _duplicate_error(duplicate) from None
         raise
     return claim
+
+
+def claim_intent_record(*, user, incident):
+    """Remember that `user` opened the claim form of `incident`, for the intake-closing reminder."""
+    if user is None or not user.is_authenticated:
+        return
+    ClaimIntent.objects.bulk_create([ClaimIntent(user=user, incident=incident)], ignore_conflicts=True)
 
 
 def _live_duplicate(actor, incident, policy):

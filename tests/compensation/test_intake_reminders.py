@@ -1,0 +1,41 @@
+"""Users who opened the claim form but filed nothing hear that intake closes soon; once."""
+
+from django.urls import reverse
+
+from compensation.intake_reminders import remind_intake_closing
+from compensation.models import ClaimIntent, Notification
+from compensation.outbox import render
+
+
+def open_form(client, user, incident):
+    client.force_login(user)
+    assert client.get(reverse("compensation:claim_new") + f"?incident={incident.pk}").status_code == 200
+
+
+def test_opening_the_form_records_the_intent_once(world, client):
+    open_form(client, world.claimant, world.incident)
+    open_form(client, world.claimant, world.incident)
+    assert ClaimIntent.objects.filter(user=world.claimant, incident=world.incident).count() == 1
+
+
+def test_reminder_at_three_business_days_only_to_users_without_a_claim(world, client, at):
+    open_form(client, world.claimant, world.incident)
+    open_form(client, world.other_user, world.incident)
+    world.submit(actor=world.other_user)  # filed: no reminder
+    at(2025, 2, 14, 10)  # intake ends Thu 2025-02-20: 4 business days ahead, too early
+    assert remind_intake_closing() == []
+    at(2025, 2, 17, 10)  # Mon: 2/20 is 3 business days ahead
+    created = remind_intake_closing()
+    assert len(created) == 1
+    mail = Notification.objects.get(pk=created[0])
+    assert mail.to_email == world.claimant.email and mail.kind == "intake_closing"
+    body = render(mail).body_text
+    assert "2025년 2월 20일 23:59" in body and f"/claims/new/?incident={world.incident.pk}" in body
+    at(2025, 2, 18, 10)
+    assert remind_intake_closing() == []  # the unique key sends each reminder once
+
+
+def test_no_reminder_after_intake_closed(world, client, at):
+    open_form(client, world.claimant, world.incident)
+    at(2025, 2, 21, 10)
+    assert remind_intake_closing() == []
