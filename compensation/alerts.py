@@ -76,7 +76,7 @@ def _alert(*, deadline, ref, due, stage, to, claim_id=None, **context):
     return Notification(
         key=f"alert:{deadline}:{ref}:{due.isoformat()}:{stage}:u{user_id}",
         kind="deadline_alert", claim_id=claim_id, recipient_id=user_id, to_email=email, language="ko",
-        context={"deadline": deadline, "stage": stage, "due_on": due.isoformat(), **context},
+        context={"deadline": deadline, "stage": stage, "due_on": due.isoformat(), "claim_id": claim_id, **context},
     )
 
 

@@ -146,6 +146,7 @@ def test_daily_digest_one_per_staff_member_with_queue_and_overdue(world, at, dja
     assert row.context["overdue_total"] == 2
     message = next(m for m in mail.outbox if m.to == [world.agent.email])
     assert "내 담당 진행 중: 1건, 그중 기한 경과 1건" in message.body and "미배정" in message.body
+    assert "in_review" not in message.body  # states read as words, not codes
 
 
 def _other_policy(world):
