@@ -26,31 +26,29 @@ def today_kst():
     return calendar.to_kst_date(timezone.now())
 
 
-def start_review_clock(claim, *, started_at, business_days=None):
-    """Set the review due date: the N-th business day after the (KST) start date (초일불산입)."""
-    business_days = business_days or review_business_days()
+def _start_clock(claim, prefix, *, start, business_days, started_field=None, due_field):
+    """Set a clock's start, length and due day (the N-th business day after `start`, 초일불산입)."""
     cal = calendar.get_calendar()
-    start = calendar.to_kst_date(started_at)
-    claim.review_clock_started_on = start
-    claim.review_business_days = business_days
-    claim.review_due_on = cal.add_business_days(start, business_days)
+    setattr(claim, started_field or f"{prefix}_started_on", start)
+    setattr(claim, f"{prefix}_business_days", business_days)
+    setattr(claim, due_field, cal.add_business_days(start, business_days))
     claim.calendar_revision = cal.revision
+
+
+def start_review_clock(claim, *, started_at, business_days=None):
+    _start_clock(claim, "review", start=calendar.to_kst_date(started_at),
+                 business_days=business_days or review_business_days(),
+                 started_field="review_clock_started_on", due_field="review_due_on")
 
 
 def start_objection_window(claim, *, decided_on):
-    cal = calendar.get_calendar()
-    claim.objection_window_started_on = decided_on
-    claim.objection_window_business_days = objection_window_business_days()
-    claim.objection_window_ends_on = cal.add_business_days(decided_on, claim.objection_window_business_days)
-    claim.calendar_revision = cal.revision
+    _start_clock(claim, "objection_window", start=decided_on, business_days=objection_window_business_days(),
+                 due_field="objection_window_ends_on")
 
 
 def start_payment_clock(claim, *, accepted_on):
-    cal = calendar.get_calendar()
-    claim.payment_clock_started_on = accepted_on
-    claim.payment_business_days = payment_business_days()
-    claim.payment_due_on = cal.add_business_days(accepted_on, claim.payment_business_days)
-    claim.calendar_revision = cal.revision
+    _start_clock(claim, "payment", start=accepted_on, business_days=payment_business_days(),
+                 started_field="payment_clock_started_on", due_field="payment_due_on")
 
 
 def default_pay_date(*, decided_on):

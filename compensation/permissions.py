@@ -28,15 +28,5 @@ GROUP_PERMISSIONS = {
 
 
 def sync_group_permissions(**kwargs):
-    from django.contrib.auth.models import Group, Permission
-
-    for group_name, perms in GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=group_name)
-        wanted = [
-            perm
-            for dotted in perms
-            for perm in Permission.objects.filter(
-                content_type__app_label=dotted.split(".")[0], codename=dotted.split(".")[1]
-            )
-        ]
-        group.permissions.add(*wanted)
+    """post_migrate: the compensation part of each role's permissions."""
+    roles.grant_group_permissions(GROUP_PERMISSIONS)

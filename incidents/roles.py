@@ -10,36 +10,18 @@ COMPLIANCE = "compliance"
 ALL_ROLES = (AGENT, SUPERVISOR, COMPLIANCE)
 
 # Model permissions each group gets (app_label.codename); synced after every migrate.
+_READ = [
+    "incidents.view_incident",
+    "incidents.view_notice",
+    "incidents.view_noticeversion",
+    "incidents.view_incidentevent",
+    "incidents.view_holiday",
+]
+_NOTICES = ["incidents.add_incident", "incidents.change_incident", "incidents.change_notice"]
 GROUP_PERMISSIONS = {
-    AGENT: [
-        "incidents.view_incident",
-        "incidents.view_notice",
-        "incidents.view_noticeversion",
-        "incidents.view_incidentevent",
-        "incidents.view_holiday",
-    ],
-    SUPERVISOR: [
-        "incidents.view_incident",
-        "incidents.add_incident",
-        "incidents.change_incident",
-        "incidents.view_notice",
-        "incidents.change_notice",
-        "incidents.view_noticeversion",
-        "incidents.view_incidentevent",
-        "incidents.view_holiday",
-    ],
-    COMPLIANCE: [
-        "incidents.view_incident",
-        "incidents.add_incident",
-        "incidents.change_incident",
-        "incidents.view_notice",
-        "incidents.change_notice",
-        "incidents.view_noticeversion",
-        "incidents.view_incidentevent",
-        "incidents.view_holiday",
-        "incidents.add_holiday",
-        "incidents.change_holiday",
-    ],
+    AGENT: _READ,
+    SUPERVISOR: _READ + _NOTICES,
+    COMPLIANCE: _READ + _NOTICES + ["incidents.add_holiday", "incidents.change_holiday"],
 }
 
 
@@ -62,18 +44,19 @@ def require_role(user, *roles, action):
         )
 
 
-def sync_group_permissions(**kwargs):
-    """post_migrate: make sure each role group exists and has exactly its permissions."""
+def grant_group_permissions(group_permissions):
+    """Make sure each role group exists and holds the listed permissions (`app_label.codename`)."""
     from django.contrib.auth.models import Group, Permission
 
-    for group_name, perms in GROUP_PERMISSIONS.items():
+    for group_name, perms in group_permissions.items():
         group, _created = Group.objects.get_or_create(name=group_name)
         wanted = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
-            perm = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if perm is not None:
-                wanted.append(perm)
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.add(*wanted)
+
+
+def sync_group_permissions(**kwargs):
+    """post_migrate: the incidents part of each role's permissions."""
+    grant_group_permissions(GROUP_PERMISSIONS)
