@@ -18,7 +18,7 @@ from compensation.deadlines import today_kst  # noqa: E402
 from compensation.models import Claim  # noqa: E402
 
 PAGES = {
-    "queue (sorted by review due)": "/admin/compensation/claim/?queue=all",
+    "queue (sorted by next deadline)": "/admin/compensation/claim/?queue=all",
     "overdue filter": "/admin/compensation/claim/?queue=all&deadline=overdue",
     "due within 3 business days": "/admin/compensation/claim/?queue=all&deadline=soon",
     "search by claim number": "/admin/compensation/claim/?queue=all&q=C-L-0000777",
@@ -84,7 +84,7 @@ def main():
               f"100k: {t_large * 1000:6.1f} ms ({q_large} queries)   ratio {ratio:.2f}×")
         slowest = max(captured, key=lambda q: float(q["time"]))
         print(f"      slowest query {float(slowest['time']) * 1000:.1f} ms: {slowest['sql'][:150]}")
-    for label in ("queue (sorted by review due)", "overdue filter"):
+    for label in ("queue (sorted by next deadline)", "overdue filter"):
         list_query = next(q["sql"] for q in large[label][2]
                           if 'FROM "compensation_claim"' in q["sql"] and "LIMIT 50" in q["sql"])
         print(f"  EXPLAIN {label} (list query, 100,000 claims):")

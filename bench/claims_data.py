@@ -36,7 +36,7 @@ def load_claims(n, *, due_on, state="in_review", batch=5000, progress=print, tag
         rows.append(Claim(
             number=f"C-{tag}-{index:07d}", incident=incident, policy=policy, claimant=user, state=state,
             idempotency_key=uuid.uuid4(), amount_claimed_krw=100_000, description="bench",
-            payout_method="bank", payout_account="bench", filed_at=now, review_due_on=due,
+            payout_method="bank", payout_account="bench", filed_at=now, review_due_on=due, next_due_on=due,
             review_clock_started_on=due - timedelta(days=21), review_business_days=15, calendar_revision=1))
         if len(rows) == batch:
             Claim.objects.bulk_create(rows)

@@ -3,6 +3,7 @@
 import re
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -55,8 +56,8 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     list_filter = (QueueFilter, "state", DeadlineFilter, AwaitingApprovalFilter, "incident", "policy",
                    AssigneeFilter, ObjectionRoundFilter)
     search_fields = ("=claimant__email", "description")
-    ordering = ("review_due_on", "pk")
-    sortable_by = ("number", "review_due_on", "state", "objection_round")
+    ordering = (F("next_due_on").asc(nulls_last=True), "pk")
+    sortable_by = ("number", "next_deadline", "state", "objection_round")
     list_select_related = ("claimant", "incident", "policy", "assignee")
     list_per_page = 50
     show_full_result_count = False
@@ -83,7 +84,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     def claimant_email(self, claim):
         return claim.claimant.email
 
-    @admin.display(description=_("next deadline (KST)"), ordering="review_due_on")
+    @admin.display(description=_("next deadline (KST)"), ordering="next_due_on")
     def next_deadline(self, claim):
         deadline = claim.next_deadline()
         if deadline is None or deadline[1] is None:

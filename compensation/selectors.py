@@ -27,24 +27,17 @@ def next_due_expression():
 
 
 def due_between(first: date | None, last: date | None) -> Q:
-    """Claims whose live deadline lies in [first, last]; one indexable clause per clock."""
-    condition = Q(pk__in=[])
-    for states, field in DEADLINE_FIELDS:
-        clause = Q(state__in=states)
-        if first is not None:
-            clause &= Q(**{f"{field}__gte": first})
-        if last is not None:
-            clause &= Q(**{f"{field}__lte": last})
-        condition |= clause
+    """Claims whose live deadline lies in [first, last] (`next_due_on`, kept by Claim.save)."""
+    condition = Q(next_due_on__isnull=False)
+    if first is not None:
+        condition &= Q(next_due_on__gte=first)
+    if last is not None:
+        condition &= Q(next_due_on__lte=last)
     return condition
 
 
 def overdue_q(today=None) -> Q:
-    today = today or today_kst()
-    condition = Q(pk__in=[])
-    for states, field in DEADLINE_FIELDS:
-        condition |= Q(state__in=states, **{f"{field}__lt": today})
-    return condition
+    return Q(next_due_on__lt=today or today_kst())
 
 
 def due_soon_q(business_days=3, today=None) -> Q:

@@ -93,6 +93,10 @@ class Claim(FSMModelMixin, models.Model):
     payment_due_on = models.DateField(_("payment due on"), null=True, blank=True)
     calendar_revision = models.PositiveIntegerField(_("calendar revision used"), default=0)
 
+    # The deadline running in the current state (kept by save()): one indexed column for the
+    # staff queue's "overdue" and "due soon" filters and its default order.
+    next_due_on = models.DateField(_("next deadline"), null=True, blank=True, editable=False)
+
     objection_round = models.PositiveSmallIntegerField(_("objection round"), default=0)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -120,6 +124,7 @@ class Claim(FSMModelMixin, models.Model):
         indexes = [
             # The staff queue sorts by (review due, id) and reads 50 rows: this index serves it exactly.
             models.Index(fields=["review_due_on", "id"], name="claim_review_due_id"),
+            models.Index(fields=["next_due_on", "id"], name="claim_next_due_id"),
             models.Index(fields=["state", "review_due_on"], name="claim_state_review_due"),
             models.Index(fields=["incident", "state"], name="claim_incident_state"),
             models.Index(fields=["assignee", "state", "review_due_on"], name="claim_assignee_queue"),
@@ -151,6 +156,17 @@ class Claim(FSMModelMixin, models.Model):
     @property
     def objection_rounds_left(self):
         return max(0, self.max_objection_rounds - self.objection_round)
+
+    def save(self, *args, **kwargs):
+        self.next_due_on = self.live_due_on()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "next_due_on" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "next_due_on"]
+        super().save(*args, **kwargs)
+
+    def live_due_on(self):
+        deadline = self.next_deadline()
+        return deadline[1] if deadline else None
 
     def next_deadline(self):
         """(label, date) of the deadline that matters now, or None."""

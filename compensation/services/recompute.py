@@ -56,7 +56,9 @@ def claims_recompute_deadlines(*, changed_dates=None, actor=None, batch_size=200
                               "calendar_revision": cal.revision,
                               "dates": [d.isoformat() for d in changed_dates]},
                     ))
-        due_fields = [clock[3] for clock in CLOCKS] + ["calendar_revision"]
+        for claim in changed:
+            claim.next_due_on = claim.live_due_on()
+        due_fields = [clock[3] for clock in CLOCKS] + ["calendar_revision", "next_due_on"]
         Claim.objects.bulk_update(changed, due_fields, batch_size=batch_size)
         ClaimEvent.objects.bulk_create(events, batch_size=batch_size)
     return len(changed)

@@ -182,3 +182,24 @@ def test_only_supervisors_correct_and_only_with_a_change(world):
         services.decision_correct(claim=claim, actor=world.agent, amount_krw=1, reasons="x")
     with pytest.raises(DomainError):
         services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=200_000, reasons="x")
+
+
+def test_next_due_on_follows_the_running_clock(world):
+    claim = world.submit()
+    assert claim.next_due_on == claim.review_due_on
+    decided = world.claim_in(ClaimState.DECIDED, claimant=world.other_user)
+    assert decided.next_due_on == decided.objection_window_ends_on
+    services.claim_accept(claim=decided, actor=world.other_user)
+    decided = world.reload(decided)
+    assert decided.next_due_on == decided.payment_due_on
+    services.payment_record(claim=decided, actor=world.supervisor, amount_krw=200_000, method="bank_transfer",
+                            reference="N")
+    assert world.reload(decided).next_due_on is None
+
+
+def test_holiday_recompute_moves_next_due_on_too(world, django_capture_on_commit_callbacks):
+    claim = world.submit()
+    with django_capture_on_commit_callbacks(execute=True):
+        Holiday.objects.create(date=date(2025, 2, 14), name="임시공휴일(테스트)", kind="public")
+    claim = world.reload(claim)
+    assert claim.next_due_on == claim.review_due_on == date(2025, 2, 19)
