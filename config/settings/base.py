@@ -132,6 +132,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "compensation:claim_list"
+# Verification and reset mails are outbox rows like every other message (retried, never lost).
+ACCOUNT_ADAPTER = "compensation.account_adapter.OutboxAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
