@@ -65,6 +65,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Incident
+        skip_postgeneration_save = True  # the related notice needs no second save of the incident
 
     title = factory.Sequence(lambda n: f"주문 장애 #{n}")
     incident_type = IncidentType.ORDER_FAILURE

@@ -21,6 +21,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="oc-private-"))
+# WhiteNoise wants the collected-static folder to exist; tests serve nothing from it.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="oc-static-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -155,3 +155,14 @@ def test_business_days_left_counts_only_business_days(world):
 
     assert business_days_left(date(2025, 1, 31), date(2025, 1, 24)) == 1
     assert business_days_left(date(2025, 1, 24), date(2025, 1, 31)) == -1
+
+
+def test_claim_history_is_readable_but_cannot_be_reverted(world, login):
+    claim = world.claim_in(ClaimState.DECIDED)
+    client = login(world.supervisor)
+    history = client.get(reverse("admin:compensation_claim_history", args=[claim.pk]))
+    assert history.status_code == 200
+    record = claim.history.order_by("history_id").first()
+    revert = client.post(reverse("admin:compensation_claim_simple_history", args=[claim.pk, record.history_id]))
+    assert revert.status_code in (200, 302, 403)
+    assert Claim.objects.get(pk=claim.pk).state == ClaimState.DECIDED
