@@ -51,9 +51,12 @@ class Claim(FSMModelMixin, models.Model):
     """A user's compensation claim. State changes only through `compensation.services`."""
 
     number = models.CharField(_("claim number"), max_length=20, unique=True, null=True, blank=True)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims")
-    policy = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, related_name="claims")
-    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims",
+                                 verbose_name=_("incident"))
+    policy = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, related_name="claims",
+                               verbose_name=_("damage type (policy)"))
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims",
+                                 verbose_name=_("claimant"))
     state = FSMField(_("state"), default=ClaimState.SUBMITTED, choices=ClaimState.choices, protected=True)
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, editable=False)
 

@@ -12,3 +12,12 @@ def claim_state_label(value):
         return ClaimState(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def plain_decimal(value):
+    """0.005000000000000000 → 0.005 (quantities are stored with 18 places)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
