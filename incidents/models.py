@@ -68,7 +68,8 @@ class Incident(FSMModelMixin, models.Model):
         help_text=_("Computed from the incident date and the notice; never typed."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -154,11 +155,12 @@ class Incident(FSMModelMixin, models.Model):
 class IncidentEvent(models.Model):
     """One row per state change of an incident: who, when, from, to, why."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events", verbose_name=_("incident"))
     from_state = models.CharField(_("from"), max_length=32, blank=True)
     to_state = models.CharField(_("to"), max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
     )
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
@@ -208,9 +210,10 @@ class NoticeSections(models.Model):
 class Notice(NoticeSections):
     """The working draft of an incident's public notice; publishing snapshots it."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="notice")
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="notice", verbose_name=_("incident"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -225,13 +228,14 @@ class Notice(NoticeSections):
 class NoticeVersion(NoticeSections):
     """A published notice, kept forever; every edit after publishing is a new version."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notice_versions")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notice_versions", verbose_name=_("incident"))
     number = models.PositiveIntegerField(_("version"))
     intake_starts_on = models.DateField(_("intake starts on"))
     effective_intake_ends_on = models.DateField(_("intake ends on"))
     change_summary = models.TextField(_("what changed"), blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        verbose_name=_("published by"),
     )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
 
@@ -272,7 +276,8 @@ class Holiday(models.Model):
         _("source"), max_length=16, choices=HolidaySource.choices, default=HolidaySource.STAFF
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
