@@ -14,8 +14,16 @@ def max_extended_review_business_days():
     return max(review_business_days(), min(30, settings.COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS))
 
 
-def objection_window_business_days(policy=None):
-    return max(1, settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS)
+def objection_window_business_days(incident_id=None):
+    """The default window, or the longer one the incident's current notice promises."""
+    default = max(1, settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS)
+    if incident_id is None:
+        return default
+    from incidents.models import NoticeVersion
+
+    promised = (NoticeVersion.objects.filter(incident_id=incident_id).order_by("-number")
+                .values_list("objection_window_business_days", flat=True).first())
+    return max(default, promised or 0)
 
 
 def payment_business_days():
@@ -42,7 +50,8 @@ def start_review_clock(claim, *, started_at, business_days=None):
 
 
 def start_objection_window(claim, *, decided_on):
-    _start_clock(claim, "objection_window", start=decided_on, business_days=objection_window_business_days(),
+    _start_clock(claim, "objection_window", start=decided_on,
+                 business_days=objection_window_business_days(claim.incident_id),
                  due_field="objection_window_ends_on")
 
 

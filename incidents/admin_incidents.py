@@ -348,7 +348,7 @@ class NoticeEditorForm(forms.ModelForm):
     class Meta:
         model = Notice
         fields = ("description", "claim_procedure", "intake_period_note", "compensation_criteria",
-                  "intake_ends_on")
+                  "intake_ends_on", "objection_window_business_days")
         widgets = {
             name: forms.Textarea(attrs={"rows": 6, "cols": 80})
             for name in ("description", "claim_procedure", "intake_period_note",

@@ -194,6 +194,13 @@ class NoticeSections(models.Model):
         blank=True,
         help_text=_("Optional. Only a date after the legal minimum of one month is accepted."),
     )
+    objection_window_business_days = models.PositiveSmallIntegerField(
+        _("longer objection window (business days)"),
+        null=True,
+        blank=True,
+        help_text=_("Optional. Business days after a decision notice in which users may object; "
+                    "never fewer than the default."),
+    )
 
     class Meta:
         abstract = True
@@ -204,7 +211,13 @@ class NoticeSections(models.Model):
     def section_values(self):
         values = {field: getattr(self, field) for field, _label in NOTICE_SECTIONS}
         values["intake_ends_on"] = self.intake_ends_on
+        values["objection_window_business_days"] = self.objection_window_business_days
         return values
+
+    @property
+    def effective_objection_window_business_days(self):
+        default = settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS
+        return max(default, self.objection_window_business_days or 0)
 
 
 class Notice(NoticeSections):

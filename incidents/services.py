@@ -133,7 +133,7 @@ def notice_save_draft(*, incident, actor, **sections):
     """Edit the working draft; nothing public changes until it is published."""
     roles.require_role(actor, *NOTICE_EDITORS, action=_("edit a notice"))
     allowed = {"description", "claim_procedure", "intake_period_note", "compensation_criteria",
-               "intake_ends_on"}
+               "intake_ends_on", "objection_window_business_days"}
     unknown = set(sections) - allowed
     if unknown:
         raise TypeError(f"unknown notice fields: {sorted(unknown)}")
@@ -146,6 +146,21 @@ def notice_save_draft(*, incident, actor, **sections):
     return notice
 
 
+def _check_objection_window(incident, days):
+    """The notice may give users longer to object than the default, never shorter, nor shorter than before."""
+    if days is None:
+        return
+    default = settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS
+    previous = (incident.notice_versions.order_by("-number")
+                .values_list("objection_window_business_days", flat=True).first()) or 0
+    if days < max(default, previous):
+        raise DomainError(
+            _("The objection window can be lengthened, never shortened: at least %(days)d business days.")
+            % {"days": max(default, previous)},
+            code="objection_window",
+        )
+
+
 def _publish_version(*, incident, notice, actor, change_summary):
     missing = notice.missing_sections()
     if missing:
@@ -155,6 +170,7 @@ def _publish_version(*, incident, notice, actor, change_summary):
             code="notice_incomplete",
         )
     intake_end = effective_intake_end(incident, notice.intake_ends_on)
+    _check_objection_window(incident, notice.objection_window_business_days)
     last = incident.notice_versions.order_by("-number").values_list("number", flat=True).first()
     version = NoticeVersion(
         incident=incident,

@@ -203,3 +203,22 @@ def test_holiday_recompute_moves_next_due_on_too(world, django_capture_on_commit
         Holiday.objects.create(date=date(2025, 2, 14), name="임시공휴일(테스트)", kind="public")
     claim = world.reload(claim)
     assert claim.next_due_on == claim.review_due_on == date(2025, 2, 19)
+
+
+def test_the_notice_may_lengthen_the_objection_window(world):
+    from incidents import services as incident_services
+
+    incident_services.notice_revise(incident=world.incident, actor=world.supervisor, change_summary="이의제기 기간 연장",
+                                    objection_window_business_days=15)
+    claim = world.claim_in(ClaimState.DECIDED)
+    # Decided Wed 2025-01-22: 15 business days → 2025-02-18 (10 would have been 2025-02-11).
+    assert claim.objection_window_ends_on == date(2025, 2, 18)
+
+
+def test_the_notice_cannot_shorten_the_objection_window(world):
+    from incidents import services as incident_services
+
+    with pytest.raises(DomainError) as refused:
+        incident_services.notice_revise(incident=world.incident, actor=world.supervisor, change_summary="단축",
+                                        objection_window_business_days=5)
+    assert refused.value.code == "objection_window"
