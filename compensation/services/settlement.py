@@ -57,11 +57,12 @@ def claim_object(*, claim, actor, reason, files=()):
 
 
 def _settle_acceptance(claim, *, actor):
-    deadlines.start_payment_clock(claim, accepted_on=deadlines.today_kst())
-    claim.save()
     decision = in_force_decision(claim)
     if decision is None or decision.amount_krw == 0:
         apply_transition(claim, "close", actor=actor, reason=_("Nothing to pay"))
+        return
+    deadlines.start_payment_clock(claim, accepted_on=deadlines.today_kst())
+    claim.save()
 
 
 def claim_accept(*, claim, actor):

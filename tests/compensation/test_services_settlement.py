@@ -93,7 +93,9 @@ def test_accepting_a_rejection_closes_the_claim(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
     services.claim_decide(claim=claim, actor=world.agent, approved=False, amount_krw=0, reasons="대상 아님")
     services.claim_accept(claim=claim, actor=world.claimant)
-    assert world.reload(claim).state == ClaimState.CLOSED
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.CLOSED
+    assert claim.payment_due_on is None  # nothing to pay, so no payment deadline runs
 
 
 def test_objection_window_lapses_only_after_its_end(world, at):
