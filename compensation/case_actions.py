@@ -180,6 +180,14 @@ ACTIONS = [
     CaseAction(
         "correct", _("Correct the decided amount"), (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
         SUPERVISOR, CorrectionForm, lambda c, u, d: services.decision_correct(claim=c, actor=u, **d),
+        extra_check=lambda c, u: _pending_decision(c) is None,
+    ),
+    CaseAction(
+        "approve_correction", _("Approve correction (second supervisor)"),
+        (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED), SUPERVISOR, ConfirmForm,
+        lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
+        extra_check=lambda c, u: (_pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk),
+        style="primary",
     ),
     CaseAction(
         "close", _("Close claim"), (ClaimState.PAID,), SUPERVISOR, ReasonForm,

@@ -1,5 +1,6 @@
 """After a decision: objections, acceptance, the objection window lapsing, payment and closing."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -135,37 +136,79 @@ def claim_close(*, claim, actor, reason=""):
 
 
 
+CORRECTABLE_STATES = (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
+
+
 def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
-    """Correct the amount after acceptance or payment: a new decision; the difference is paid or recovered."""
+    """Correct the amount after acceptance or payment: a new decision; the difference is paid or recovered.
+
+    Above the four-eyes limit the correction waits for a second supervisor (`correction_approve`).
+    """
     roles.require_role(actor, roles.SUPERVISOR, action=_("correct decisions"))
     if not (reasons or "").strip():
         raise DomainError(_("Write the reasons the claimant will read."))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED, action=_("corrected"))
+        require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
         previous = in_force_decision(claim)
         if amount_krw < 0 or amount_krw > claim.policy.cap_krw:
             raise DomainError(_("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.")
                               % {"cap": f"{claim.policy.cap_krw:,}"})
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))
+        if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
+            raise DomainError(_("A correction of this claim is already waiting for approval."), code="pending")
+        needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
             claim=claim, approved=amount_krw > 0, amount_krw=amount_krw, reasons=reasons,
-            internal_note=internal_note, status=Decision.Status.IN_FORCE, decided_by=actor,
-            notified_at=timezone.now(), pay_on=deadlines.default_pay_date(decided_on=deadlines.today_kst()),
+            internal_note=internal_note, decided_by=actor,
+            status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
+            pay_on=deadlines.default_pay_date(decided_on=deadlines.today_kst()),
         )
-        claim.decisions.filter(status=Decision.Status.IN_FORCE).exclude(pk=decision.pk).update(
-            status=Decision.Status.SUPERSEDED)
-        difference = amount_krw - paid_total(claim)
-        data = {"decision": decision.pk, "from_krw": previous.amount_krw if previous else None,
-                "to_krw": amount_krw, "difference_krw": difference}
-        if claim.state != ClaimState.ACCEPTED and difference != 0:
-            apply_transition(claim, "reopen_payment", actor=actor, reason=reasons, data=data,
-                             prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=deadlines.today_kst()))
-        else:
-            ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, reason=reasons,
-                                      data=data)
-            if claim.state == ClaimState.ACCEPTED and difference == 0:
-                apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
-        notify.decision_made(claim=claim, decision=decision)
+        if needs_second:
+            ClaimEvent.objects.create(
+                claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
+                reason=_("Correction to %(amount)s KRW waits for a second supervisor")
+                % {"amount": f"{amount_krw:,}"},
+                data={"decision": decision.pk, "to_krw": amount_krw},
+            )
+            return decision
+        _apply_correction(claim, decision, previous=previous, actor=actor)
     return decision
+
+
+def correction_approve(*, decision, actor):
+    """Four eyes on a correction above the limit: another supervisor puts it in force."""
+    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    with transaction.atomic():
+        claim = lock_claim(decision.claim)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
+        if decision.status != Decision.Status.PENDING_APPROVAL:
+            raise DomainError(_("This decision is not waiting for approval."), code="invalid_transition")
+        if decision.decided_by_id == actor.pk:
+            raise DomainError(_("You cannot approve your own decision; another supervisor must."),
+                              code="four_eyes")
+        decision.approved_by, decision.approved_at = actor, timezone.now()
+        _apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
+    return decision
+
+
+def _apply_correction(claim, decision, *, previous, actor):
+    decision.status = Decision.Status.IN_FORCE
+    decision.notified_at = timezone.now()
+    decision.save()
+    claim.decisions.filter(status=Decision.Status.IN_FORCE).exclude(pk=decision.pk).update(
+        status=Decision.Status.SUPERSEDED)
+    difference = decision.amount_krw - paid_total(claim)
+    data = {"decision": decision.pk, "from_krw": previous.amount_krw if previous else None,
+            "to_krw": decision.amount_krw, "difference_krw": difference}
+    if claim.state != ClaimState.ACCEPTED and difference != 0:
+        apply_transition(claim, "reopen_payment", actor=actor, reason=decision.reasons, data=data,
+                         prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=deadlines.today_kst()))
+    else:
+        ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, reason=decision.reasons,
+                                  data=data)
+        if claim.state == ClaimState.ACCEPTED and difference == 0:
+            apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
+    notify.decision_made(claim=claim, decision=decision)

@@ -224,3 +224,18 @@ def test_the_notice_cannot_shorten_the_objection_window(world):
         incident_services.notice_revise(incident=world.incident, actor=world.supervisor, change_summary="단축",
                                         objection_window_business_days=5)
     assert refused.value.code == "objection_window"
+
+
+def test_a_correction_above_the_limit_waits_for_a_second_supervisor(world):
+    claim = world.claim_in(ClaimState.PAID)
+    pending = services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=1_200_000,
+                                        reasons="대규모 재산정")
+    assert pending.status == Decision.Status.PENDING_APPROVAL
+    assert world.reload(claim).state == ClaimState.PAID  # nothing changes until approved
+    with pytest.raises(DomainError) as own:
+        services.correction_approve(decision=pending, actor=world.supervisor)
+    assert own.value.code == "four_eyes"
+    services.correction_approve(decision=pending, actor=world.supervisor2)
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.ACCEPTED
+    assert services.in_force_decision(claim).amount_krw == 1_200_000
