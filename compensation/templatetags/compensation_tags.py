@@ -1,6 +1,20 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from compensation.models import ClaimState
+
+NOTIFICATION_KINDS = {
+    "account_mail": _("Account mail"),
+    "claim_received": _("Claim received"),
+    "supplement_requested": _("Supplement requested"),
+    "decision": _("Decision"),
+    "objection_received": _("Objection received"),
+    "objection_decided": _("Objection decided"),
+    "payment_made": _("Payment made"),
+    "intake_closing": _("Intake closes soon"),
+    "deadline_alert": _("Deadline alert"),
+    "daily_digest": _("Daily digest"),
+}
 
 register = template.Library()
 
@@ -21,3 +35,8 @@ def plain_decimal(value):
         return ""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def notification_kind_label(value):
+    return NOTIFICATION_KINDS.get(value, value)
