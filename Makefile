@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-unit test-integration test-e2e bench messages check clean
+.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench messages check clean
 
 install: $(STAMP)
 
@@ -43,6 +43,7 @@ ifeq ($(CI),true)
 	@# Every suite runs even when an earlier one fails, so one CI log shows all failures.
 	@status=0; \
 	$(MAKE) test-unit || status=1; \
+	$(MAKE) test-unit-postgres || status=1; \
 	$(MAKE) test-integration || status=1; \
 	$(MAKE) test-e2e || status=1; \
 	exit $$status
@@ -53,6 +54,10 @@ endif
 
 test-unit: install
 	$(BIN)/pytest -m "not integration and not e2e"
+
+# The same unit suite on the PostgreSQL that production uses (locks, sequences, partial indexes).
+test-unit-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not integration and not e2e"
 
 test-integration: install
 	$(call pytest_allow_empty,DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m integration tests/integration)
