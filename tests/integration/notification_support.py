@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from .services import redis_problem, service_unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 # A database of our own on the shared Redis, flushed before and after.
@@ -25,23 +27,11 @@ BROKER_URL = f"{REDIS_SERVER}/5"
 DEAD_BROKER_URL = "redis://127.0.0.1:1/5"  # nothing listens on port 1
 
 
-def unavailable(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"integration services are required in CI: {reason}")
-    pytest.skip(f"{reason} (run `make test-integration` with PostgreSQL and Redis up)")
-
-
 def require_services():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        unavailable("DATABASE_URL does not point to PostgreSQL")
-    try:
-        import redis
-
-        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2).ping()
-    except Exception as error:  # noqa: BLE001
-        unavailable(f"Redis at {BROKER_URL} is unreachable: {error}")
+    # PostgreSQL is checked for the whole suite in conftest; the worker also needs its Redis db.
+    problem = redis_problem(BROKER_URL)
+    if problem:
+        service_unavailable(problem)
 
 
 def flush_redis():
