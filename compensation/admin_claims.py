@@ -29,7 +29,7 @@ from .calculations import suggest_amount
 from .deadlines import today_kst
 from .models import Claim, ClaimState
 from .paginators import CappedCountPaginator
-from .models.claim import REVIEW_CLOCK_STATES
+from .models.claim import CLOCKS
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
 CLAIM_NUMBER = re.compile(r"^C-[0-9A-Z]+-\d{6,}$")
@@ -173,22 +173,17 @@ class ClaimAdmin(NoRevertHistoryAdmin):
 
 
 def deadline_rows(claim):
-    """Each running clock with the day-by-day explanation of how it was counted."""
+    """Each clock the claim has started, with the day-by-day explanation of how it was counted."""
     rows = []
-    clocks = [
-        (_("Review due"), claim.review_clock_started_on, claim.review_business_days, claim.review_due_on,
-         claim.state in REVIEW_CLOCK_STATES),
-        (_("Objection window ends"), claim.objection_window_started_on, claim.objection_window_business_days,
-         claim.objection_window_ends_on, claim.state == ClaimState.DECIDED),
-        (_("Payment due"), claim.payment_clock_started_on, claim.payment_business_days, claim.payment_due_on,
-         claim.state == ClaimState.ACCEPTED),
-    ]
     today = today_kst()
-    for label, start, days, due, running in clocks:
+    for clock in CLOCKS:
+        start, days, due = (getattr(claim, clock.started_field), getattr(claim, clock.days_field),
+                            getattr(claim, clock.due_field))
         if start is None or not days:
             continue
+        running = claim.state in clock.states
         rows.append({
-            "label": label, "due": due, "running": running, "start": start, "days": days,
+            "label": clock.label, "due": due, "running": running, "start": start, "days": days,
             "left": selectors.business_days_left(due, today) if running else None,
             "overdue": running and due < today,
             "explanation": calendar.explain_deadline_text(start, days),

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from incidents import calendar
 
+from .models.claim import CLOCK
+
 
 def review_business_days():
     return min(15, settings.COMPENSATION_REVIEW_BUSINESS_DAYS)
@@ -34,30 +36,27 @@ def today_kst():
     return calendar.to_kst_date(timezone.now())
 
 
-def _start_clock(claim, prefix, *, start, business_days, started_field=None, due_field):
+def _start_clock(claim, clock, *, start, business_days):
     """Set a clock's start, length and due day (the N-th business day after `start`, 초일불산입)."""
     cal = calendar.get_calendar()
-    setattr(claim, started_field or f"{prefix}_started_on", start)
-    setattr(claim, f"{prefix}_business_days", business_days)
-    setattr(claim, due_field, cal.add_business_days(start, business_days))
+    setattr(claim, clock.started_field, start)
+    setattr(claim, clock.days_field, business_days)
+    setattr(claim, clock.due_field, cal.add_business_days(start, business_days))
     claim.calendar_revision = cal.revision
 
 
 def start_review_clock(claim, *, started_at, business_days=None):
-    _start_clock(claim, "review", start=calendar.to_kst_date(started_at),
-                 business_days=business_days or review_business_days(),
-                 started_field="review_clock_started_on", due_field="review_due_on")
+    _start_clock(claim, CLOCK["review"], start=calendar.to_kst_date(started_at),
+                 business_days=business_days or review_business_days())
 
 
 def start_objection_window(claim, *, decided_on):
-    _start_clock(claim, "objection_window", start=decided_on,
-                 business_days=objection_window_business_days(claim.incident_id),
-                 due_field="objection_window_ends_on")
+    _start_clock(claim, CLOCK["objection_window"], start=decided_on,
+                 business_days=objection_window_business_days(claim.incident_id))
 
 
 def start_payment_clock(claim, *, accepted_on):
-    _start_clock(claim, "payment", start=accepted_on, business_days=payment_business_days(),
-                 started_field="payment_clock_started_on", due_field="payment_due_on")
+    _start_clock(claim, CLOCK["payment"], start=accepted_on, business_days=payment_business_days())
 
 
 def default_pay_date(*, decided_on):

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from . import outbox
 from .models import ClaimEvent, ClaimState, Decision, Notification
+from .selectors import in_force_decision
 
 SUPPORTED_LANGUAGES = ("ko", "en")
 
@@ -103,20 +104,13 @@ def objection_received(*, claim, objection):
     )
 
 
-def _decision_in_force_id(claim):
-    return (
-        claim.decisions.filter(status=Decision.Status.IN_FORCE).order_by("-pk").values_list("pk", flat=True)
-        .first()
-    )
-
-
 def payment_made(*, claim, payment):
     """Only once the claim is fully paid; a partial instalment is not yet "paid"."""
     if claim.state != ClaimState.PAID:
         return []
     return _to_claimant(
         # Keyed by the decision paid: a corrected decision paid later is news again.
-        claim, kind="payment_made", key=f"claim:{claim.pk}:paid:{_decision_in_force_id(claim)}",
+        claim, kind="payment_made", key=f"claim:{claim.pk}:paid:{in_force_decision(claim).pk}",
         language=_claimant_language(claim, claimant_is_acting=False),
         amount_display=f"{payment.amount_krw:,}",
         total_display=f"{sum(claim.payments.values_list('amount_krw', flat=True)):,}",

@@ -14,6 +14,7 @@ from incidents.selectors import current_notice_version  # noqa: F401 - re-export
 
 from .models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, Decision, RequiredDocument
 from .models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
+from .selectors import live_claim  # noqa: F401 - used by the views through this module
 
 # Roles that may open any claimant's documents through the download view.
 DOCUMENT_STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
@@ -35,15 +36,6 @@ def my_claims(user):
 def my_claim(user, pk):
     """The user's own claim or 404: someone else's claim looks exactly like a missing one."""
     return get_object_or_404(Claim.objects.select_related("incident", "policy"), pk=pk, claimant=user)
-
-
-def live_claim_for(user, incident, policy):
-    return (
-        Claim.objects.filter(claimant=user, incident=incident, policy=policy)
-        .exclude(state=ClaimState.WITHDRAWN)
-        .only("pk", "number")
-        .first()
-    )
 
 
 def public_incident(pk):

@@ -2,27 +2,25 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, DateField, F, Q, Sum, When
+from django.db.models import Count, F, Q, Sum
 
 from incidents import calendar
 
 from .deadlines import today_kst
 from .models import Claim, ClaimState, Decision, Objection, Payment
-from .models.claim import REVIEW_CLOCK_STATES
 
-# Which stored date is the live deadline in each state.
-DEADLINE_FIELDS = (
-    (REVIEW_CLOCK_STATES, "review_due_on"),
-    ((ClaimState.DECIDED,), "objection_window_ends_on"),
-    ((ClaimState.ACCEPTED,), "payment_due_on"),
-)
+def in_force_decision(claim):
+    """The decision that binds now (the latest in force), or None."""
+    return claim.decisions.filter(status=Decision.Status.IN_FORCE).order_by("-decided_at", "-pk").first()
 
 
-def next_due_expression():
-    return Case(
-        *[When(state__in=states, then=F(field)) for states, field in DEADLINE_FIELDS],
-        default=None,
-        output_field=DateField(),
+def live_claim(claimant, incident, policy):
+    """The claimant's claim for this incident and damage type that is not withdrawn, if any."""
+    return (
+        Claim.objects.filter(claimant=claimant, incident=incident, policy=policy)
+        .exclude(state=ClaimState.WITHDRAWN)
+        .only("pk", "number")
+        .first()
     )
 
 
@@ -59,10 +57,6 @@ def business_days_left(due: date | None, today: date, cal=None) -> int | None:
         if cal.is_business_day(day):
             count += step
     return count
-
-
-def staff_queue(*, user):
-    return Claim.objects.filter(assignee=user, state__in=[*REVIEW_CLOCK_STATES]).order_by("review_due_on")
 
 
 def incident_dashboard(incident):

@@ -78,7 +78,7 @@ def _claim_submit(request, incident_pk, policy_pk):
                 raise Http404 from None  # a policy of another incident type: as if it did not exist
             form.add_error(None, error.message)
             if error.code == "duplicate":
-                duplicate = selectors.live_claim_for(request.user, incident, policy)
+                duplicate = selectors.live_claim(request.user, incident, policy)
         else:
             messages.success(request, _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
                              % {"number": claim.number, "date": claim.review_due_on.isoformat()})

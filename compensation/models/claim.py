@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +35,30 @@ REVIEW_CLOCK_STATES = (
     ClaimState.OBJECTED,
 )
 WITHDRAWABLE_STATES = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A deadline a claim keeps: runs in `states`, due the N-th business day after its start."""
+
+    name: str
+    label: str
+    states: tuple
+    started_field: str
+    days_field: str
+    due_field: str
+
+
+# The one table of a claim's clocks; the model, the deadline recompute and the case page read it.
+CLOCKS = (
+    Clock("review", _("Review due"), REVIEW_CLOCK_STATES, "review_clock_started_on", "review_business_days",
+          "review_due_on"),
+    Clock("objection_window", _("Objection window ends"), (ClaimState.DECIDED,), "objection_window_started_on",
+          "objection_window_business_days", "objection_window_ends_on"),
+    Clock("payment", _("Payment due"), (ClaimState.ACCEPTED,), "payment_clock_started_on",
+          "payment_business_days", "payment_due_on"),
+)
+CLOCK = {clock.name: clock for clock in CLOCKS}
 OPEN_STATES = REVIEW_CLOCK_STATES + (ClaimState.DECIDED, ClaimState.ACCEPTED)
 
 
@@ -171,15 +196,13 @@ class Claim(FSMModelMixin, models.Model):
         deadline = self.next_deadline()
         return deadline[1] if deadline else None
 
+    def running_clock(self):
+        return next((clock for clock in CLOCKS if self.state in clock.states), None)
+
     def next_deadline(self):
         """(label, date) of the deadline that matters now, or None."""
-        if self.state in REVIEW_CLOCK_STATES:
-            return (_("Review due"), self.review_due_on)
-        if self.state == ClaimState.DECIDED:
-            return (_("Objection window ends"), self.objection_window_ends_on)
-        if self.state == ClaimState.ACCEPTED:
-            return (_("Payment due"), self.payment_due_on)
-        return None
+        clock = self.running_clock()
+        return (clock.label, getattr(self, clock.due_field)) if clock else None
 
     # --- guards --------------------------------------------------------------
     def objection_window_open(self):

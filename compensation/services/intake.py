@@ -21,6 +21,7 @@ from ..models import (
     DocumentPurpose,
 )
 from ..models.claim import WITHDRAWABLE_STATES
+from ..selectors import live_claim
 from ._common import apply_transition, lock_claim, require_claimant, require_state
 
 
@@ -171,7 +172,7 @@ def claim_submit(
         again = Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
         if again is not None:
             return again
-        duplicate = _live_duplicate(actor, incident, policy)
+        duplicate = live_claim(actor, incident, policy)
         if duplicate is not None:
             raise _duplicate_error(duplicate) from None
         raise
@@ -183,14 +184,6 @@ def claim_intent_record(*, user, incident):
     if user is None or not user.is_authenticated:
         return
     ClaimIntent.objects.bulk_create([ClaimIntent(user=user, incident=incident)], ignore_conflicts=True)
-
-
-def _live_duplicate(actor, incident, policy):
-    return (
-        Claim.objects.filter(claimant=actor, incident=incident, policy=policy)
-        .exclude(state=ClaimState.WITHDRAWN)
-        .first()
-    )
 
 
 def _duplicate_error(duplicate):

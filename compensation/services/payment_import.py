@@ -12,7 +12,7 @@ from incidents import calendar, roles
 from incidents.errors import DomainError
 
 from ..models import Claim, ClaimState, Payment, PaymentMethod
-from .review import in_force_decision
+from ..selectors import in_force_decision
 from .settlement import paid_total, payment_record
 
 COLUMNS = ("claim_number", "amount_krw", "method", "reference", "paid_at")

@@ -10,6 +10,7 @@ from incidents.errors import DomainError
 
 from .. import deadlines, notify
 from ..models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
+from ..selectors import in_force_decision
 from ._common import apply_transition, lock_claim, require_staff, require_state
 
 
@@ -113,10 +114,6 @@ def _validate_amount(*, claim, actor, approved, amount_krw, cap_override_reason)
             )
         if not cap_override_reason.strip():
             raise DomainError(_("Give the reason for exceeding the policy cap."), code="cap")
-
-
-def in_force_decision(claim):
-    return claim.decisions.filter(status=Decision.Status.IN_FORCE).order_by("-decided_at", "-pk").first()
 
 
 def _bring_into_force(claim, decision, *, actor):

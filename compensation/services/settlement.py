@@ -11,9 +11,9 @@ from incidents.errors import DomainError
 
 from .. import deadlines, notify
 from ..models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
+from ..selectors import in_force_decision
 from ._common import apply_transition, lock_claim, require_claimant, require_state
 from .intake import _store_documents
-from .review import in_force_decision
 
 
 def claim_object(*, claim, actor, reason, files=()):
