@@ -55,8 +55,12 @@ def claim_new(request):
             raise Http404
     elif len(policies) == 1:
         policy = policies[0]
-    form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()}) if policy else None
-    return _claim_page(request, incident, policies, policy, form)
+    # Say so before the user types a whole claim that would be refused as a second one.
+    duplicate = selectors.live_claim(request.user, incident, policy) if policy else None
+    form = None
+    if policy and duplicate is None:
+        form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()})
+    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate)
 
 
 def _claim_submit(request, incident_pk, policy_pk):

@@ -1,7 +1,6 @@
 """The claimant's side: file a claim, add documents, withdraw."""
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,31 +79,21 @@ def claim_submit(
     """File a claim. Submitting the same form twice (same idempotency key) returns the first claim."""
     if actor is None or not actor.is_authenticated:
         raise DomainError(_("Sign in to file a claim."), code="forbidden")
-    # One read brings the incident fresh and answers "did this very form already go through?"
-    # (retry, double click) and "is there a live claim for this damage already?": during an outage
-    # the claim form is the hot path, and each round trip counts.
-    mine = Claim.objects.filter(claimant=actor)
-    incident = (
-        Incident.objects.filter(pk=incident.pk)
-        .only("pk", "title", "state", "incident_type", "intake_ends_on")
-        .annotate(
-            same_form_claim=Subquery(mine.filter(idempotency_key=idempotency_key).values("pk")[:1]),
-            live_duplicate=Subquery(
-                mine.filter(incident=OuterRef("pk"), policy_id=policy.pk)
-                .exclude(state=ClaimState.WITHDRAWN).values("pk")[:1]
-            ),
-        )
-    )
+    # During an outage the claim form is the hot path and each round trip counts: the happy path
+    # reads the incident once (with the claim's id reserved in the same trip). "This very form
+    # already went through" (retry, double click) and "a live claim for this damage exists" are
+    # answered by the two unique constraints at INSERT, and looked up only when a refusal needs them.
+    fresh = Incident.objects.filter(pk=incident.pk).only("pk", "title", "state", "incident_type", "intake_ends_on")
     if connection.vendor == "postgresql":
-        # Reserve the claim's id in the same round trip, so its number goes in with the INSERT.
-        incident = incident.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
-    incident = incident.first()
+        fresh = fresh.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
+    incident = fresh.first()
     if incident is None:
         raise DomainError(_("This incident is not taking claims."), code="intake_closed")
-    if incident.same_form_claim is not None:
-        return Claim.objects.get(pk=incident.same_form_claim)
     now = timezone.now()
     if not incident.intake_is_open(at=now):
+        earlier = _same_form_claim(actor, idempotency_key)
+        if earlier is not None:
+            return earlier  # the retry of a form that went through before intake closed
         if incident.intake_ends_on:
             raise DomainError(
                 _("Claims for this incident closed at the end of %(date)s (KST).")
@@ -124,8 +113,6 @@ def claim_submit(
         )
     if amount_claimed_krw is None or amount_claimed_krw < 0:
         raise DomainError(_("Enter the amount you claim in KRW (0 or more)."))
-    if incident.live_duplicate is not None:
-        raise _duplicate_error(Claim.objects.only("pk", "number").get(pk=incident.live_duplicate))
 
     claim = Claim(
         incident=incident,
@@ -168,8 +155,8 @@ def claim_submit(
             )
             notify.claim_received(claim=claim)
     except IntegrityError:
-        # A concurrent retry of the same form won the race, or a parallel second claim did.
-        again = Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
+        # The same form went through before (or concurrently), or a live claim for this damage exists.
+        again = _same_form_claim(actor, idempotency_key)
         if again is not None:
             return again
         duplicate = live_claim(actor, incident, policy)
@@ -177,6 +164,10 @@ def claim_submit(
             raise _duplicate_error(duplicate) from None
         raise
     return claim
+
+
+def _same_form_claim(actor, idempotency_key):
+    return Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
 
 
 def claim_intent_record(*, user, incident):

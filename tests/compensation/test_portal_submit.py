@@ -132,6 +132,20 @@ def test_a_second_claim_for_the_same_damage_links_to_the_first(world, client):
     assert Claim.objects.count() == 1
 
 
+def test_the_form_page_says_a_claim_exists_before_anything_is_typed(world, client):
+    from compensation import services
+
+    first = world.submit()
+    text = page_text(client.get(new_claim_url(world.incident)))
+    assert f"You already filed claim {first.number} for this incident and damage type." in text
+    assert f'href="{detail_url(first)}"' in text
+    assert 'name="idempotency_key"' not in text
+    services.claim_withdraw(claim=first, actor=world.claimant)
+    text = page_text(client.get(new_claim_url(world.incident)))
+    assert "You already filed claim" not in text
+    assert 'name="idempotency_key"' in text
+
+
 def test_price_difference_claims_need_the_order_details(world, client):
     data = claim_form(world.policy, asset="", quantity="")
     response = client.post(new_claim_url(world.incident, world.policy), data)

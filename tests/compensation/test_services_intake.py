@@ -42,6 +42,25 @@ def test_second_claim_for_same_incident_and_damage_type_is_refused_with_link(wor
     assert f"/claims/{first.pk}/" in refused.value.message
 
 
+def test_a_refused_second_claim_stores_none_of_its_documents(world, settings):
+    world.submit()
+    stored_before = sorted(p.name for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file())
+    with pytest.raises(DomainError) as refused:
+        world.submit(files=[(world.requirement, png_upload("second.png"))])
+    assert refused.value.code == "duplicate"
+    assert ClaimDocument.objects.count() == 1
+    assert sorted(p.name for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()) == stored_before
+
+
+def test_a_retry_after_intake_closed_returns_the_claim_filed_in_time(world, at):
+    at(2025, 2, 20, 23, 59)
+    first = world.submit(idempotency_key="6f1c1d7e-1111-4a4a-9b9b-000000000002")
+    at(2025, 2, 21, 0, 0, 5)  # the retry of a timed-out request lands after midnight KST
+    again = world.submit(idempotency_key="6f1c1d7e-1111-4a4a-9b9b-000000000002")
+    assert again.pk == first.pk
+    assert Claim.objects.count() == 1
+
+
 def test_a_withdrawn_claim_can_be_filed_again(world):
     first = world.submit()
     services.claim_withdraw(claim=first, actor=world.claimant)
