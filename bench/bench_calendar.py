@@ -64,7 +64,7 @@ def run():
     from incidents.models import Holiday
 
     times = filing_times()
-    holidays = frozenset(Holiday.objects.values_list("date", flat=True))
+    holidays = frozenset(Holiday.objects.filter(exchange_open=False).values_list("date", flat=True))
 
     # Cold: a process that has never loaded the calendar (database read + snapshot build).
     calendar.forget_cached_calendar()

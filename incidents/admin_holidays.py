@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles
 from .calendar import current_revision
-from .holiday_sync import MAX_YEARS, sync_from_package
+from .holiday_sync import MAX_YEARS, package_holidays, sync_from_package
 from .models import Holiday, HolidayKind, HolidaySource
 
 # The holidays package knows Korean holidays from 1948; beyond 2100 nobody plans claims.
@@ -76,23 +76,26 @@ def month_grid(year, month, rows_by_date):
             elif day.weekday() == 6:
                 classes.append("sun")
             if row is not None:
-                classes.append("public" if row.kind == HolidayKind.PUBLIC else "non-business")
+                if row.exchange_open:
+                    classes.append("exchange-open")
+                else:
+                    classes.append("public" if row.kind == HolidayKind.PUBLIC else "non-business")
                 if row.source == HolidaySource.STAFF:
                     classes.append("staff")
             cells.append({"day": day, "row": row, "classes": " ".join(classes),
-                          "business": day.weekday() < 5 and row is None})
+                          "business": day.weekday() < 5 and (row is None or row.exchange_open)})
         weeks.append(cells)
     return weeks
 
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    list_display = ("date", "weekday", "name", "kind", "source", "updated_by", "updated_at")
-    list_filter = (YearFilter, "kind", "source")
+    list_display = ("date", "weekday", "name", "kind", "exchange_open", "source", "updated_by", "updated_at")
+    list_filter = (YearFilter, "kind", "exchange_open", "source")
     search_fields = ("name",)
     date_hierarchy = "date"
     list_per_page = 100
-    fields = ("date", "name", "kind", "source", "updated_by", "created_at", "updated_at")
+    fields = ("date", "name", "kind", "exchange_open", "source", "updated_by", "created_at", "updated_at")
     readonly_fields = ("source", "updated_by", "created_at", "updated_at")
     list_select_related = ("updated_by",)
 
@@ -118,6 +121,26 @@ class HolidayAdmin(admin.ModelAdmin):
         obj.source = HolidaySource.STAFF
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._warn_if_the_package_lists([obj], request)
+
+    def delete_queryset(self, request, queryset):
+        rows = list(queryset)
+        super().delete_queryset(request, queryset)
+        self._warn_if_the_package_lists(rows, request)
+
+    def _warn_if_the_package_lists(self, rows, request):
+        """A deleted day the package lists comes back with the next sync: say how to make it last."""
+        years = {row.date.year for row in rows}
+        listed = package_holidays(min(years), max(years)) if years else {}
+        for row in rows:
+            if row.date in listed:
+                self.message_user(request, gettext(
+                    "%(date)s %(name)s is in the holidays package: the next sync will add it back. "
+                    "If the exchange works that day, keep the row and tick “exchange works this day”."
+                ) % {"date": row.date.isoformat(), "name": row.name}, messages.WARNING)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

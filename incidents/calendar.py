@@ -1,11 +1,13 @@
 """Business-day calendar (영업일) and legal deadlines.
 
 Rules (DESIGN.md, issue 4):
-- A business day is Monday–Friday that is not a `Holiday` row.
+- A business day is Monday–Friday that is not a `Holiday` row, unless that row says the
+  exchange works the day (`exchange_open`).
 - 민법 157 (초일불산입): counting starts the day after the start date.
 - 민법 160/161: month periods end the day before the same-numbered day of the
   last month (or that month's last day); an end on Saturday, Sunday or a
-  `public` holiday moves to the next day that is none of those.
+  `public` holiday moves to the next day that is none of those. That is the law's
+  공휴일, so a public holiday the exchange works still moves it.
 
 Holidays are read from the database once per process and cached; a revision
 stamp in the shared cache tells other processes when to reload. The stamp is
@@ -49,6 +51,8 @@ class BusinessCalendar:
 
     revision: int
     closed: dict[date, ClosedDay]
+    # Public holidays the exchange works: business days, but still 공휴일 for 민법 161.
+    open_public_holidays: frozenset[date] = frozenset()
     _ordinals: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self):
@@ -69,6 +73,8 @@ class BusinessCalendar:
     def is_period_end_day(self, day: date) -> bool:
         """A month period may end on this day (민법 161: not Sat/Sun/공휴일)."""
         if day.weekday() >= 5:
+            return False
+        if day in self.open_public_holidays:
             return False
         closed = self.closed.get(day)
         return closed is None or closed.kind != "public"
@@ -205,11 +211,15 @@ def get_calendar() -> BusinessCalendar:
             return _current
         from .models import Holiday
 
-        closed = {
-            row_date: ClosedDay(name=name, kind=kind)
-            for row_date, name, kind in Holiday.objects.values_list("date", "name", "kind")
-        }
-        _current = BusinessCalendar(revision=revision, closed=closed)
+        closed, open_public = {}, set()
+        for row_date, name, kind, exchange_open in Holiday.objects.values_list(
+            "date", "name", "kind", "exchange_open"
+        ):
+            if not exchange_open:
+                closed[row_date] = ClosedDay(name=name, kind=kind)
+            elif kind == "public":
+                open_public.add(row_date)
+        _current = BusinessCalendar(revision=revision, closed=closed, open_public_holidays=frozenset(open_public))
         return _current
 
 

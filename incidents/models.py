@@ -2,6 +2,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -288,6 +289,13 @@ class Holiday(models.Model):
     source = models.CharField(
         _("source"), max_length=16, choices=HolidaySource.choices, default=HolidaySource.STAFF
     )
+    # Whether a day is a 영업일 is the exchange's call (e.g. 근로자의 날 is a bank holiday many
+    # exchanges work). Deleting the row instead would not last: the next package sync adds it back.
+    exchange_open = models.BooleanField(
+        _("exchange works this day"), default=False,
+        help_text=_("Counts as a business day (영업일) although it is a holiday. A public holiday "
+                    "still cannot be the last day of a month period (민법 161)."),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("updated by"),
@@ -302,6 +310,11 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+    def clean(self):
+        if self.exchange_open and self.date and self.date.weekday() >= 5:
+            raise ValidationError(
+                {"exchange_open": _("Saturdays and Sundays are never business days; leave this unticked.")})
 
 
 class CalendarRevision(models.Model):
