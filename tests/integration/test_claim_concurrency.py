@@ -1,14 +1,15 @@
-"""Two staff members click "decide" on the same claim at the same moment, on the real PostgreSQL."""
+"""Racing requests on the real PostgreSQL: staff deciding the same claim, a claimant's double click."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection, connections
 
 from compensation import services
-from compensation.models import Claim, ClaimState, Decision
+from compensation.models import Claim, ClaimDocument, ClaimEvent, ClaimState, Decision, Notification
 from incidents.errors import DomainError
-from tests.compensation.factories import PolicyFactory, open_incident, submit_kwargs
+from tests.compensation.factories import PolicyFactory, open_incident, png_upload, submit_kwargs
 from tests.factories import AgentFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -47,3 +48,59 @@ def test_two_threads_deciding_the_same_claim_make_one_decision():
     assert ("refused", "invalid_transition") in outcomes
     assert Decision.objects.filter(claim=claim).count() == 1
     assert Claim.objects.get(pk=claim.pk).state == ClaimState.DECIDED
+
+
+def race(calls):
+    """Run each call in its own thread, all released at once; return their outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(("ok", call()))
+        except DomainError as error:
+            outcomes.append(("refused", error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == len(calls), "a thread hung"
+    return outcomes
+
+
+def test_a_form_posted_four_times_at_once_files_one_claim():
+    incident, policy, claimant = open_incident(), PolicyFactory(), UserFactory()
+    key = uuid.uuid4()
+
+    def submit():
+        return services.claim_submit(actor=claimant, **submit_kwargs(
+            incident=incident, policy=policy, idempotency_key=key, files=[(None, png_upload())]))
+
+    outcomes = race([submit] * 4)
+    assert [kind for kind, _ in outcomes] == ["ok"] * 4
+    claim = Claim.objects.get()
+    assert {result.pk for _, result in outcomes} == {claim.pk}
+    assert ClaimDocument.objects.filter(claim=claim).count() == 1
+    assert ClaimEvent.objects.filter(claim=claim).count() == 1
+    assert Notification.objects.filter(claim=claim, kind="claim_received").count() == 1
+
+
+def test_two_different_forms_for_the_same_damage_at_once_file_one_claim():
+    incident, policy, claimant = open_incident(), PolicyFactory(), UserFactory()
+
+    def submit():
+        return services.claim_submit(actor=claimant, **submit_kwargs(
+            incident=incident, policy=policy, files=[(None, png_upload())]))
+
+    outcomes = race([submit, submit])
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
+    claim = Claim.objects.get()
+    refusal = next(result for kind, result in outcomes if kind == "refused")
+    assert refusal.code == "duplicate"
+    assert claim.number in refusal.message
+    assert ClaimDocument.objects.count() == 1
