@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -10,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents import roles
-from incidents.models import Incident
+from incidents.models import Incident, IncidentType
 
 from . import selectors, services
-from .csv_export import kst, stream_csv
+from .csv_export import hours_minutes, kst, stream_csv
 from .models import Claim, Decision
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
@@ -36,6 +37,8 @@ def report_urls(admin_site):
     return [
         path("reports/incident/<int:incident_pk>/", guard(incident_dashboard), name="compensation_incident_dashboard"),
         path("reports/sla/", guard(sla_report), name="compensation_sla"),
+        path("reports/incidents/", guard(incident_register), name="compensation_incident_register"),
+        path("reports/incidents.csv", guard(incident_register_csv), name="compensation_incident_register_csv"),
         path("reports/register.csv", guard(claim_register_csv), name="compensation_register_csv"),
         path("reports/unpaid.csv", guard(unpaid_csv, roles.SUPERVISOR, roles.COMPLIANCE),
              name="compensation_unpaid_csv"),
@@ -49,19 +52,70 @@ def _page(admin_site, request, template, title, **context):
 
 
 def incident_dashboard(admin_site, request, incident_pk):
-    incident = get_object_or_404(Incident, pk=incident_pk)
+    incident = get_object_or_404(Incident.objects.select_related("created_by"), pk=incident_pk)
     return _page(admin_site, request, "admin/compensation/reports/incident_dashboard.html",
                  _("Dashboard: %(incident)s") % {"incident": incident}, incident=incident,
-                 stats=selectors.incident_dashboard(incident))
+                 stats=selectors.incident_dashboard(incident),
+                 events=incident.events.select_related("actor").order_by("created_at", "pk"),
+                 notice_versions=incident.notice_versions.select_related("published_by").order_by("number"))
+
+
+class RegisterFilter(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year (KST)"), required=False, min_value=2000, max_value=2100)
+    incident_type = forms.ChoiceField(label=gettext_lazy("incident type"), required=False,
+                                      choices=[("", "—"), *IncidentType.choices])
+
+
+def _register_rows(request):
+    """The register filtered by the query string; a bad filter is shown on the page and ignored."""
+    filters = RegisterFilter(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    return filters, selectors.incident_register(year=criteria.get("year"),
+                                                incident_type=criteria.get("incident_type"))
+
+
+def incident_register(admin_site, request):
+    filters, incidents = _register_rows(request)
+    page = Paginator(incidents, 50).get_page(request.GET.get("page"))
+    for incident in page:
+        incident.on_time_pct = (round(100 * incident.decided_on_time / incident.decided, 1)
+                                if incident.decided else None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _page(admin_site, request, "admin/compensation/reports/incident_register.html",
+                 _("Incident register (전자금융사고 관리대장)"), page=page, filters=filters,
+                 query=query.urlencode())
+
+
+def incident_register_csv(admin_site, request):
+    _filters, incidents = _register_rows(request)
+    header = ["incident_id", "title", "incident_type", "severity", "stage", "affected_services",
+              "started_at_kst", "ended_at_kst", "outage_duration_hm", "detected_at_kst", "notice_posted_at_kst",
+              "notice_delay_hm", "intake_ends_on", "root_cause", "actions_taken", "estimated_affected_users",
+              "claims", "claims_open", "first_decisions", "decided_on_time", "objections", "approved_krw",
+              "paid_krw"]
+
+    def rows():
+        for incident in incidents.iterator(chunk_size=500):
+            yield [incident.pk, incident.title, incident.incident_type, incident.severity, incident.state,
+                   incident.affected_services, kst(incident.started_at), kst(incident.ended_at),
+                   hours_minutes(incident.outage_duration),
+                   kst(incident.detected_at), kst(incident.notice_first_posted_at),
+                   hours_minutes(incident.notice_delay), incident.intake_ends_on or "", incident.root_cause,
+                   incident.actions_taken, "" if incident.estimated_affected_users is None
+                   else incident.estimated_affected_users,
+                   incident.claims_total, incident.claims_open, incident.decided, incident.decided_on_time,
+                   incident.objections, incident.approved_krw, incident.paid_krw]
+
+    return stream_csv("incident-register.csv", header, rows())
 
 
 def sla_report(admin_site, request):
     rows = selectors.sla_by_incident()
     for row in rows:
         row["pct"] = round(100 * row["on_time"] / row["decided"], 1) if row["decided"] else None
-    incidents = Incident.objects.order_by("-started_at")[:200]
     return _page(admin_site, request, "admin/compensation/reports/sla.html", _("Review SLA (15 business days)"),
-                 rows=rows, incidents=incidents)
+                 rows=rows)
 
 
 def claim_register_csv(admin_site, request):

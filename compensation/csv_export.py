@@ -29,3 +29,11 @@ def stream_csv(filename, header, rows):
 
 def kst(moment):
     return timezone.localtime(moment, KST).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def hours_minutes(delta):
+    """A timedelta as "h:mm" (27:05 for a day and three hours), "" for none."""
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"

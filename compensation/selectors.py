@@ -2,9 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from incidents import calendar
+from incidents.models import Incident
 
 from .deadlines import today_kst
 from .models import Claim, ClaimState, Decision, Objection, Payment
@@ -90,6 +92,50 @@ def incident_dashboard(incident):
         "paid_krw": paid["paid_krw"] or 0,
         "objections_by_round": sorted(objections.items()),
     }
+
+
+def _per_incident(rows, incident_path, aggregate):
+    """`aggregate` over `rows` that belong to the outer incident, 0 when there are none."""
+    per_incident = (
+        rows.filter(**{incident_path: OuterRef("pk")}).order_by().values(incident_path)
+        .annotate(value=aggregate).values("value")[:1]
+    )
+    return Coalesce(Subquery(per_incident), 0)
+
+
+CLAIM_FINAL_STATES = (ClaimState.PAID, ClaimState.CLOSED, ClaimState.WITHDRAWN)
+
+
+def incident_register(*, year=None, incident_type=None):
+    """Incidents newest first, each with its claims and money: the 전자금융사고 관리대장.
+
+    The FSS asks exchanges to manage each IT incident by type, stage (처리단계), action
+    (조치방법) and impact (영향도·심각도); the claim figures are the impact in KRW. One query
+    however many incidents and claims: every figure is a correlated subquery.
+    """
+    first_decisions = Decision.objects.filter(
+        objection__isnull=True, status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED]
+    )
+    incidents = Incident.objects.annotate(
+        claims_total=_per_incident(Claim.objects.all(), "incident", Count("pk")),
+        claims_open=_per_incident(Claim.objects.exclude(state__in=CLAIM_FINAL_STATES), "incident", Count("pk")),
+        decided=_per_incident(first_decisions, "claim__incident", Count("claim", distinct=True)),
+        decided_on_time=_per_incident(
+            first_decisions, "claim__incident",
+            Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))),
+        ),
+        approved_krw=_per_incident(
+            Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True), "claim__incident",
+            Sum("amount_krw"),
+        ),
+        paid_krw=_per_incident(Payment.objects.all(), "claim__incident", Sum("amount_krw")),
+        objections=_per_incident(Objection.objects.all(), "claim__incident", Count("pk")),
+    ).order_by("-started_at", "-pk")
+    if year:
+        incidents = incidents.filter(started_at__year=year)
+    if incident_type:
+        incidents = incidents.filter(incident_type=incident_type)
+    return incidents
 
 
 def sla_by_incident():

@@ -31,10 +31,6 @@ INCIDENT_FIELDS = (
 KST_HELP = _("Korean time (KST).")
 
 
-def _state_label(value):
-    return IncidentState(value).label if value in IncidentState.values else (value or "—")
-
-
 class IncidentEventInline(admin.TabularInline):
     model = IncidentEvent
     extra = 0
@@ -45,11 +41,11 @@ class IncidentEventInline(admin.TabularInline):
 
     @admin.display(description=_("from"))
     def from_label(self, obj):
-        return _state_label(obj.from_state)
+        return obj.from_state_label
 
     @admin.display(description=_("to"))
     def to_label(self, obj):
-        return _state_label(obj.to_state)
+        return obj.to_state_label
 
     def has_add_permission(self, request, obj=None):
         return False

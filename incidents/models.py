@@ -98,6 +98,10 @@ class Incident(FSMModelMixin, models.Model):
         return timezone.localtime(self.started_at, ZoneInfo("Asia/Seoul")).date()
 
     @property
+    def outage_duration(self):
+        return self.ended_at - self.started_at if self.ended_at else None
+
+    @property
     def notice_delay(self):
         if self.notice_first_posted_at is None:
             return None
@@ -174,6 +178,18 @@ class IncidentEvent(models.Model):
 
     def __str__(self):
         return f"{self.incident_id}: {self.from_state or '∅'} → {self.to_state}"
+
+    @property
+    def from_state_label(self):
+        return _state_label(self.from_state)
+
+    @property
+    def to_state_label(self):
+        return _state_label(self.to_state)
+
+
+def _state_label(value):
+    return IncidentState(value).label if value in IncidentState.values else (value or "—")
 
 
 NOTICE_SECTIONS = (

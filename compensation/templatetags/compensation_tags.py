@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from compensation.csv_export import hours_minutes
 from compensation.models import ClaimState
 
 NOTIFICATION_KINDS = {
@@ -40,3 +41,8 @@ def plain_decimal(value):
 @register.filter
 def notification_kind_label(value):
     return NOTIFICATION_KINDS.get(value, value)
+
+
+@register.filter
+def timedelta_hm(value):
+    return hours_minutes(value)
