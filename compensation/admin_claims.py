@@ -27,7 +27,7 @@ from .admin_filters import (
 )
 from .calculations import suggest_amount
 from .deadlines import today_kst
-from .models import Claim, ClaimState
+from .models import Claim, ClaimState, Method
 from .paginators import CappedCountPaginator
 from .models.claim import CLOCKS
 
@@ -196,6 +196,9 @@ def case_context(claim, user):
         "claim": claim,
         "deadlines": deadline_rows(claim),
         "suggestion": suggest_amount(claim),
+        "market_price": (selectors.executable_price(claim.incident, claim.asset)
+                         if claim.policy.method == Method.PRICE_DIFFERENCE and claim.reference_price_krw is None
+                         else None),
         "case_actions": case_actions.available_actions(claim, user),
         "events": claim.events.select_related("actor").order_by("created_at", "pk"),
         "documents": claim.documents.order_by("uploaded_at"),

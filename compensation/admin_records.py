@@ -1,9 +1,9 @@
-"""Read-only registers of decisions, objections and payments, with their change history."""
+"""Read-only registers of decisions, objections, payments and imported prices, with their change history."""
 
 from django.contrib import admin
 
-from .admin_base import NoRevertHistoryAdmin
-from .models import Decision, Objection, Payment
+from .admin_base import NoRevertHistoryAdmin, ReadOnlyAdminMixin
+from .models import Decision, MarketPrice, Objection, Payment
 
 
 @admin.register(Decision)
@@ -33,3 +33,16 @@ class PaymentAdmin(NoRevertHistoryAdmin):
     list_select_related = ("claim", "recorded_by")
     date_hierarchy = "paid_at"
     show_full_result_count = False
+
+
+@admin.register(MarketPrice)
+class MarketPriceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Imported through the incident's market prices page; never edited, so what sized a claim stays."""
+
+    list_display = ("incident", "asset", "at", "price_krw", "imported_by", "imported_at")
+    list_filter = ("incident", "asset")
+    search_fields = ("asset",)
+    list_select_related = ("incident", "imported_by")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_per_page = 200

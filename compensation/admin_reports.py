@@ -11,13 +11,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents import roles
+from incidents.errors import DomainError
 from incidents.models import Incident, IncidentType
 
 from . import selectors, services
 from .csv_export import hours_minutes, kst, stream_csv
 from .models import Claim, Decision
+from .services.market_prices import PRICE_IMPORTERS
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+
+
+class PriceImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
+                           help_text="asset, traded_at, price_krw")
+
+
+def _read_utf8(form):
+    """The uploaded CSV as text, or None with the error on the form."""
+    try:
+        return form.cleaned_data["file"].read().decode("utf-8")
+    except UnicodeDecodeError:
+        form.add_error("file", _("The file is not UTF-8 text."))
+        return None
 
 
 class PaymentImportForm(forms.Form):
@@ -36,6 +52,8 @@ def report_urls(admin_site):
 
     return [
         path("reports/incident/<int:incident_pk>/", guard(incident_dashboard), name="compensation_incident_dashboard"),
+        path("reports/incident/<int:incident_pk>/prices/", guard(market_prices),
+             name="compensation_market_prices"),
         path("reports/sla/", guard(sla_report), name="compensation_sla"),
         path("reports/incidents/", guard(incident_register), name="compensation_incident_register"),
         path("reports/incidents.csv", guard(incident_register_csv), name="compensation_incident_register_csv"),
@@ -164,15 +182,56 @@ def payment_import(admin_site, request):
     form = PaymentImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        raw = form.cleaned_data["file"].read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            form.add_error("file", _("The file is not UTF-8 text."))
-        else:
+        text = _read_utf8(form)
+        if text is not None:
             result = services.payments_import(actor=request.user, csv_text=text)
             if not result.errors:
                 messages.success(request, _("%(n)d payments recorded.") % {"n": result.applied})
                 return redirect("admin:compensation_claim_changelist")
     return _page(admin_site, request, "admin/compensation/reports/payment_import.html",
                  _("Import payment confirmations"), form=form, result=result)
+
+
+def market_prices(admin_site, request, incident_pk):
+    """The incident's imported trade prices, their import, and filling claims' executable prices."""
+    incident = get_object_or_404(Incident, pk=incident_pk)
+    can_import = roles.has_role(request.user, *PRICE_IMPORTERS)
+    can_fill = roles.has_role(request.user, roles.SUPERVISOR)
+    form = PriceImportForm(request.POST or None, request.FILES or None) if can_import else None
+    result = None
+    if request.method == "POST":
+        if request.POST.get("action") == "fill":
+            if not can_fill:
+                raise PermissionDenied
+            try:
+                filled = services.claims_fill_executable_prices(incident=incident, actor=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                _report_fill(request, filled)
+            return redirect("admin:compensation_market_prices", incident_pk=incident.pk)
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            text = _read_utf8(form)
+            if text is not None:
+                result = services.market_prices_import(incident=incident, actor=request.user, csv_text=text)
+                if not result.errors:
+                    messages.success(request, _("%(added)d prices added, %(unchanged)d already recorded.")
+                                     % {"added": result.added, "unchanged": result.unchanged})
+                    return redirect("admin:compensation_market_prices", incident_pk=incident.pk)
+    summary, unpriced = selectors.market_price_summary(incident)
+    return _page(admin_site, request, "admin/compensation/reports/market_prices.html",
+                 _("Market prices: %(incident)s") % {"incident": incident}, incident=incident, summary=summary,
+                 unpriced=unpriced, form=form, result=result, can_fill=can_fill)
+
+
+def _report_fill(request, filled):
+    for asset, price, count in filled.filled:
+        messages.success(request, _("%(asset)s: %(count)d claims given the executable price %(price)s KRW.")
+                         % {"asset": asset, "count": count, "price": f"{price.price_krw:,}"})
+    for asset, count in filled.missing:
+        messages.warning(request, _("%(asset)s: no price at or after recovery; %(count)d claims still wait.")
+                         % {"asset": asset, "count": count})
+    if not filled.filled and not filled.missing:
+        messages.info(request, _("No open price-difference claim is waiting for an executable price."))

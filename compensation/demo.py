@@ -1,6 +1,7 @@
 """Demo policies and claims for `make run` (called by `manage.py load_demo`); idempotent."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,5 +99,19 @@ def load(*, stdout, incident, users):
 
     _submit(users["user1"], incident, fees, amount_claimed_krw=12_000,
             description="수수료가 두 번 빠져나갔습니다.")
+    if incident.ended_at is not None:
+        prices = _demo_prices(incident.ended_at)
+        services.market_prices_import(incident=incident, actor=supervisor, csv_text=prices)
+        stdout.write("Market prices: BTC and ETH by the minute around the recovery.")
     stdout.write(f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
                  f"{big.number} (awaiting second approval), and one new claim.")
+
+
+def _demo_prices(recovered_at):
+    """A small per-minute price file around the recovery, as the exchange's trade history would give."""
+    lines = ["asset,traded_at,price_krw"]
+    for minute in range(-5, 11):
+        at = (recovered_at + timedelta(minutes=minute)).isoformat()
+        lines.append(f"BTC,{at},{98_300_000 + 30_000 * minute}")
+        lines.append(f"ETH,{at},{4_960_000 - 2_000 * minute}")
+    return "\n".join(lines) + "\n"

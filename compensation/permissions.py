@@ -11,6 +11,7 @@ VIEW_ALL = [
     "compensation.view_payment",
     "compensation.view_claimdocument",
     "compensation.view_notification",
+    "compensation.view_marketprice",
 ]
 
 GROUP_PERMISSIONS = {

@@ -2,14 +2,15 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Trim, Upper
 
 from incidents import calendar
 from incidents.models import Incident
 
 from .deadlines import today_kst
-from .models import Claim, ClaimState, Decision, Objection, Payment
+from .models import Claim, ClaimState, Decision, MarketPrice, Method, Objection, Payment
+from .models.claim import ASSESSABLE_STATES
 
 def in_force_decision(claim):
     """The decision that binds now (the latest in force), or None."""
@@ -92,6 +93,36 @@ def incident_dashboard(incident):
         "paid_krw": paid["paid_krw"] or 0,
         "objections_by_round": sorted(objections.items()),
     }
+
+
+def executable_price(incident, asset):
+    """The first recorded trade of `asset` at or after the incident ended (recovery), or None."""
+    if incident.ended_at is None or not asset:
+        return None
+    return (
+        MarketPrice.objects.filter(incident=incident, asset=asset.strip().upper(), at__gte=incident.ended_at)
+        .order_by("at").first()
+    )
+
+
+def market_price_summary(incident):
+    """Per asset: how many prices, their span, the executable price, and claims still waiting for one."""
+    rows = list(
+        MarketPrice.objects.filter(incident=incident).values("asset")
+        .annotate(count=Count("pk"), first=Min("at"), last=Max("at")).order_by("asset")
+    )
+    waiting = dict(
+        Claim.objects.filter(incident=incident, state__in=ASSESSABLE_STATES, reference_price_krw__isnull=True,
+                             policy__method=Method.PRICE_DIFFERENCE)
+        .exclude(asset="").annotate(ticker=Upper(Trim("asset")))
+        .values_list("ticker").annotate(n=Count("pk")).values_list("ticker", "n")
+    )
+    for row in rows:
+        row["executable"] = executable_price(incident, row["asset"])
+        row["waiting"] = waiting.pop(row["asset"], 0)
+    # Assets claimed for but absent from the imported data.
+    unpriced = sorted(waiting.items())
+    return rows, unpriced
 
 
 def _per_incident(rows, incident_path, aggregate):

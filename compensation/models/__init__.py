@@ -2,6 +2,7 @@ from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
 from .decision import Decision, Objection, ObjectionOutcome
 from .document import ClaimDocument, DocumentPurpose
 from .intent import ClaimIntent
+from .market_price import MarketPrice
 from .notification import Notification
 from .payment import Payment, PaymentMethod
 from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
@@ -17,6 +18,7 @@ __all__ = [
     "Decision",
     "DocumentPurpose",
     "Exclusion",
+    "MarketPrice",
     "Method",
     "Notification",
     "Objection",

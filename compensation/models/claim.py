@@ -35,6 +35,8 @@ REVIEW_CLOCK_STATES = (
     ClaimState.OBJECTED,
 )
 WITHDRAWABLE_STATES = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED)
+# Staff may still record what the exchange's data shows (prices, fees, delay) before deciding.
+ASSESSABLE_STATES = (*WITHDRAWABLE_STATES, ClaimState.OBJECTED)
 
 
 @dataclass(frozen=True)

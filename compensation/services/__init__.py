@@ -7,6 +7,7 @@ from .intake import (
     claim_withdraw,
     documents_for_upload,
 )
+from .market_prices import claims_fill_executable_prices, market_prices_import
 from .payment_import import payments_import
 from .recompute import claims_recompute_deadlines
 from .review import (
@@ -47,6 +48,7 @@ __all__ = [
     "claim_start_review",
     "claim_submit",
     "claim_withdraw",
+    "claims_fill_executable_prices",
     "claims_recompute_deadlines",
     "correction_approve",
     "decision_approve",
@@ -54,6 +56,7 @@ __all__ = [
     "decision_send_back",
     "documents_for_upload",
     "in_force_decision",
+    "market_prices_import",
     "objection_decide",
     "paid_total",
     "payments_import",

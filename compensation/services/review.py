@@ -10,6 +10,7 @@ from incidents.errors import DomainError
 
 from .. import deadlines, notify
 from ..models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
+from ..models.claim import ASSESSABLE_STATES
 from ..selectors import in_force_decision
 from ._common import apply_transition, lock_claim, require_staff, require_state
 
@@ -254,8 +255,7 @@ def claim_record_assessment(*, claim, actor, reason="", **values):
         raise TypeError(f"unknown assessment fields: {sorted(unknown)}")
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED,
-                      ClaimState.OBJECTED, action=_("assessed"))
+        require_state(claim, *ASSESSABLE_STATES, action=_("assessed"))
         before = {name: getattr(claim, name) for name in values}
         for name, value in values.items():
             setattr(claim, name, value)

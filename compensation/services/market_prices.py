@@ -1,0 +1,165 @@
+"""The exchange's own trade prices, imported per incident, and the executable prices they give claims.
+
+DAXA asks the exchange to size the damage from its internal data. For a price-difference policy
+the executable price is the first recorded trade price of the asset at or after the service
+recovered (the incident's end): the price the user could trade at again.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import calendar, roles
+from incidents.errors import DomainError
+
+from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
+from ..models.claim import ASSESSABLE_STATES
+from ..selectors import executable_price
+
+COLUMNS = ("asset", "traded_at", "price_krw")
+PRICE_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
+
+
+@dataclass
+class PriceImportResult:
+    added: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # (line number, message)
+
+
+def _parse_row(row):
+    asset = (row.get("asset") or "").strip().upper()
+    if not asset or len(asset) > 20:
+        raise ValueError(_("asset must be a ticker of 1 to 20 characters, e.g. BTC."))
+    try:
+        traded_at = datetime.fromisoformat((row.get("traded_at") or "").strip())
+    except ValueError:
+        raise ValueError(_("traded_at must be a date and time such as 2025-01-20 11:05 (KST).")) from None
+    if traded_at.tzinfo is None:
+        traded_at = traded_at.replace(tzinfo=calendar.KST)
+    try:
+        price = int((row.get("price_krw") or "").replace(",", "").strip())
+    except ValueError:
+        raise ValueError(_("price_krw must be a whole number of KRW.")) from None
+    if price <= 0:
+        raise ValueError(_("price_krw must be more than 0."))
+    return asset, traded_at, price
+
+
+def market_prices_import(*, incident, actor, csv_text):
+    """Check every row first, then add them all or none. Re-importing the same file changes nothing."""
+    roles.require_role(actor, *PRICE_IMPORTERS, action=_("import market prices"))
+    result = PriceImportResult()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        result.errors.append((1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
+        return result
+    planned = {}  # (asset, traded_at) -> (line, price)
+    for line, row in enumerate(reader, start=2):
+        try:
+            asset, traded_at, price = _parse_row(row)
+        except ValueError as error:
+            result.errors.append((line, str(error)))
+            continue
+        earlier = planned.get((asset, traded_at))
+        if earlier is not None and earlier[1] != price:
+            result.errors.append((line, _("%(asset)s at %(at)s is on line %(other)d with another price.")
+                                  % {"asset": asset, "at": _kst(traded_at), "other": earlier[0]}))
+            continue
+        planned.setdefault((asset, traded_at), (line, price))
+    if not planned and not result.errors:
+        result.errors.append((1, _("The file has no price rows.")))
+    if result.errors:
+        return result
+    moments = [at for _asset, at in planned]
+    recorded = {
+        (row.asset, row.at): row.price_krw
+        for row in MarketPrice.objects.filter(
+            incident=incident, asset__in={asset for asset, _at in planned},
+            at__gte=min(moments), at__lte=max(moments),
+        ).only("asset", "at", "price_krw")
+    }
+    new_rows = []
+    for (asset, traded_at), (line, price) in planned.items():
+        before = recorded.get((asset, traded_at))
+        if before is None:
+            new_rows.append(MarketPrice(incident=incident, asset=asset, at=traded_at, price_krw=price,
+                                        imported_by=actor))
+        elif before == price:
+            result.unchanged += 1
+        else:
+            result.errors.append((line, _(
+                "%(asset)s at %(at)s is already recorded at %(before)s KRW; imported prices are never changed."
+            ) % {"asset": asset, "at": _kst(traded_at), "before": f"{before:,}"}))
+    if result.errors:
+        result.unchanged = 0
+        return result
+    try:
+        with transaction.atomic():
+            MarketPrice.objects.bulk_create(new_rows, batch_size=1000)
+    except IntegrityError:
+        result.errors.append((1, _("Another import of these prices ran at the same time; import the file again.")))
+        return result
+    result.added = len(new_rows)
+    return result
+
+
+def _kst(moment):
+    return timezone.localtime(moment, calendar.KST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class PriceFillResult:
+    filled: list = field(default_factory=list)  # (asset, MarketPrice, number of claims)
+    missing: list = field(default_factory=list)  # (asset, number of claims) with no price after recovery
+
+
+def claims_fill_executable_prices(*, incident, actor):
+    """Give every open price-difference claim of the incident that has none its executable price.
+
+    Claims that already carry a price (recorded by hand or by an earlier run) are left alone, so
+    running it again after more claims came in fills just those.
+    """
+    roles.require_role(actor, roles.SUPERVISOR, action=_("fill executable prices"))
+    if incident.ended_at is None:
+        raise DomainError(_("Record when the incident ended first: the executable price is the first "
+                            "price at or after recovery."), code="incident_ongoing")
+    result = PriceFillResult()
+    now = timezone.now()
+    with transaction.atomic():
+        waiting = (
+            Claim.objects.select_for_update()
+            .filter(incident=incident, state__in=ASSESSABLE_STATES, reference_price_krw__isnull=True,
+                    policy__in=CompensationPolicy.objects.filter(method=Method.PRICE_DIFFERENCE))
+            .exclude(asset="")
+            .values_list("pk", "asset")
+        )
+        by_asset = {}
+        for pk, asset in waiting:
+            by_asset.setdefault(asset.strip().upper(), []).append(pk)
+        events = []
+        for asset, pks in sorted(by_asset.items()):
+            price = executable_price(incident, asset)
+            if price is None:
+                result.missing.append((asset, len(pks)))
+                continue
+            Claim.objects.filter(pk__in=pks).update(reference_price_krw=price.price_krw, updated_at=now)
+            reason = _("Executable price %(price)s KRW: first %(asset)s trade at or after recovery, %(at)s KST "
+                       "(imported market data)") % {"price": f"{price.price_krw:,}", "asset": asset,
+                                                    "at": _kst(price.at)}
+            events += [
+                ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
+                           reason=reason, created_at=now,
+                           data={"from": {"reference_price_krw": None},
+                                 "to": {"reference_price_krw": price.price_krw}, "market_price": price.pk})
+                for pk in pks
+            ]
+            result.filled.append((asset, price, len(pks)))
+        ClaimEvent.objects.bulk_create(events, batch_size=1000)
+    return result
