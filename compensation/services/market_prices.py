@@ -5,8 +5,6 @@ the executable price is the first recorded trade price of the asset at or after 
 recovered (the incident's end): the price the user could trade at again.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +18,7 @@ from incidents.errors import DomainError
 from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
 from ..models.claim import ASSESSABLE_STATES
 from ..selectors import executable_price
+from ._csv import csv_rows
 
 COLUMNS = ("asset", "traded_at", "price_krw")
 PRICE_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
@@ -55,10 +54,9 @@ def market_prices_import(*, incident, actor, csv_text):
     """Check every row first, then add them all or none. Re-importing the same file changes nothing."""
     roles.require_role(actor, *PRICE_IMPORTERS, action=_("import market prices"))
     result = PriceImportResult()
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append((1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
+    reader, problem = csv_rows(csv_text, COLUMNS)
+    if problem:
+        result.errors.append((1, problem))
         return result
     planned = {}  # (asset, traded_at) -> (line, price)
     for line, row in enumerate(reader, start=2):

@@ -1,7 +1,5 @@
 """Finance's bank confirmations, imported as payments: every row checked first, then all or nothing."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +11,7 @@ from incidents.errors import DomainError
 
 from ..models import Claim, ClaimState, Payment, PaymentMethod
 from ..selectors import in_force_decision
+from ._csv import csv_rows
 from .settlement import paid_total, payment_record
 
 COLUMNS = ("claim_number", "amount_krw", "method", "reference", "paid_at")
@@ -35,10 +34,9 @@ def _parse_paid_at(value):
 def payments_import(*, actor, csv_text):
     roles.require_role(actor, roles.SUPERVISOR, action=_("record payments"))
     result = ImportResult()
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append((1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
+    reader, problem = csv_rows(csv_text, COLUMNS)
+    if problem:
+        result.errors.append((1, problem))
         return result
     rows = list(reader)
     numbers = {row["claim_number"].strip() for row in rows}
