@@ -51,8 +51,8 @@ class BusinessCalendar:
 
     revision: int
     closed: dict[date, ClosedDay]
-    # Public holidays the exchange works: business days, but still 공휴일 for 민법 161.
-    open_public_holidays: frozenset[date] = frozenset()
+    # Holidays the exchange works: business days, but a `public` one is still a 공휴일 for 민법 161.
+    worked: dict[date, ClosedDay] = field(default_factory=dict)
     _ordinals: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self):
@@ -74,7 +74,8 @@ class BusinessCalendar:
         """A month period may end on this day (민법 161: not Sat/Sun/공휴일)."""
         if day.weekday() >= 5:
             return False
-        if day in self.open_public_holidays:
+        worked = self.worked.get(day)
+        if worked is not None and worked.kind == "public":
             return False
         closed = self.closed.get(day)
         return closed is None or closed.kind != "public"
@@ -126,7 +127,10 @@ class BusinessCalendar:
             reason = self.why_closed(day)
             if reason is None:
                 counted += 1
-                rows.append((day, True, _("business day %(n)d") % {"n": counted}))
+                text = _("business day %(n)d") % {"n": counted}
+                if day in self.worked:
+                    text += " " + _("(%(name)s: the exchange works)") % {"name": self.worked[day].name}
+                rows.append((day, True, text))
             else:
                 rows.append((day, False, reason))
         return rows
@@ -211,15 +215,12 @@ def get_calendar() -> BusinessCalendar:
             return _current
         from .models import Holiday
 
-        closed, open_public = {}, set()
+        closed, worked = {}, {}
         for row_date, name, kind, exchange_open in Holiday.objects.values_list(
             "date", "name", "kind", "exchange_open"
         ):
-            if not exchange_open:
-                closed[row_date] = ClosedDay(name=name, kind=kind)
-            elif kind == "public":
-                open_public.add(row_date)
-        _current = BusinessCalendar(revision=revision, closed=closed, open_public_holidays=frozenset(open_public))
+            (worked if exchange_open else closed)[row_date] = ClosedDay(name=name, kind=kind)
+        _current = BusinessCalendar(revision=revision, closed=closed, worked=worked)
         return _current
 
 
@@ -301,10 +302,12 @@ def explain_deadline_text(start: date, n: int) -> str:
     """One line for staff, e.g. '15 영업일: 1/23 (1), 1/24 (2), 1/27 임시공휴일 skipped, …'."""
     parts = []
     counted = 0
+    worked = get_calendar().worked
     for day, is_counted, why in explain_deadline(start, n):
         if is_counted:
             counted += 1
-            parts.append(f"{day.month}/{day.day} ({counted})")
+            note = f", {worked[day].name}" if day in worked else ""
+            parts.append(f"{day.month}/{day.day} ({counted}{note})")
         else:
             parts.append(_("%(day)s %(why)s skipped") % {"day": f"{day.month}/{day.day}", "why": why})
     return _("%(n)d business days: %(days)s") % {"n": n, "days": ", ".join(parts)}

@@ -37,6 +37,11 @@ def test_a_bank_holiday_the_exchange_works_counts_as_a_business_day():
     # 5/1=1, 5/2=2, 5/7-9=3..5, 5/12-16=6..10, 5/19-23=11..15
     assert calendar.add_business_days(date(2025, 4, 30), 15) == date(2025, 5, 23)
     assert calendar.get_calendar().why_closed(date(2025, 5, 1)) is None
+    # The explanation staff read names the worked holiday instead of hiding it.
+    text = calendar.explain_deadline_text(date(2025, 4, 30), 15)
+    assert text.startswith("15") and "5/1 (1, 근로자의날)" in text
+    day_one = calendar.explain_deadline(date(2025, 4, 30), 15)[0]
+    assert day_one[0] == date(2025, 5, 1) and day_one[1] and "근로자의날" in day_one[2]
 
 
 def test_a_public_holiday_the_exchange_works_still_moves_a_month_period_end():
