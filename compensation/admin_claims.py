@@ -199,6 +199,7 @@ def case_context(claim, user):
         "market_price": (selectors.executable_price(claim.incident, claim.asset)
                          if claim.policy.method == Method.PRICE_DIFFERENCE and claim.reference_price_krw is None
                          else None),
+        "affected_orders": selectors.affected_orders_of(claim.incident, claim.claimant.email),
         "case_actions": case_actions.available_actions(claim, user),
         "events": claim.events.select_related("actor").order_by("created_at", "pk"),
         "documents": claim.documents.order_by("uploaded_at"),

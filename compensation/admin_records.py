@@ -1,9 +1,9 @@
-"""Read-only registers of decisions, objections, payments and imported prices, with their change history."""
+"""Read-only registers: decisions, objections, payments (with history), imported prices and orders."""
 
 from django.contrib import admin
 
 from .admin_base import NoRevertHistoryAdmin, ReadOnlyAdminMixin
-from .models import Decision, MarketPrice, Objection, Payment
+from .models import AffectedOrder, Decision, MarketPrice, Objection, Payment
 
 
 @admin.register(Decision)
@@ -44,5 +44,19 @@ class MarketPriceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("asset",)
     list_select_related = ("incident", "imported_by")
     date_hierarchy = "at"
+    show_full_result_count = False
+    list_per_page = 200
+
+
+@admin.register(AffectedOrder)
+class AffectedOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Imported through the incident's affected orders page; never edited."""
+
+    list_display = ("incident", "order_ref", "email", "asset", "side", "quantity", "price_krw", "attempted_at",
+                    "error")
+    list_filter = ("incident", "side")
+    search_fields = ("=order_ref", "email")
+    list_select_related = ("incident",)
+    date_hierarchy = "attempted_at"
     show_full_result_count = False
     list_per_page = 200

@@ -17,6 +17,7 @@ from incidents.models import Incident, IncidentType
 from . import selectors, services
 from .csv_export import hours_minutes, kst, stream_csv
 from .models import Claim, Decision
+from .services.affected_orders import ORDER_IMPORTERS
 from .services.market_prices import PRICE_IMPORTERS
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
@@ -25,6 +26,11 @@ STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
 class PriceImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
                            help_text="asset, traded_at, price_krw")
+
+
+class OrderImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
+                           help_text="order_id, email, asset, side, quantity, price_krw, attempted_at, error")
 
 
 def _read_utf8(form):
@@ -54,6 +60,8 @@ def report_urls(admin_site):
         path("reports/incident/<int:incident_pk>/", guard(incident_dashboard), name="compensation_incident_dashboard"),
         path("reports/incident/<int:incident_pk>/prices/", guard(market_prices),
              name="compensation_market_prices"),
+        path("reports/incident/<int:incident_pk>/orders/", guard(affected_orders),
+             name="compensation_affected_orders"),
         path("reports/sla/", guard(sla_report), name="compensation_sla"),
         path("reports/incidents/", guard(incident_register), name="compensation_incident_register"),
         path("reports/incidents.csv", guard(incident_register_csv), name="compensation_incident_register_csv"),
@@ -235,3 +243,39 @@ def _report_fill(request, filled):
                          % {"asset": asset, "count": count})
     if not filled.filled and not filled.missing:
         messages.info(request, _("No open price-difference claim is waiting for an executable price."))
+
+
+def affected_orders(admin_site, request, incident_pk):
+    """The incident's failed orders from the exchange's log: import them and invite the users hit."""
+    from .models import AffectedOrder
+
+    incident = get_object_or_404(Incident, pk=incident_pk)
+    can_import = roles.has_role(request.user, *ORDER_IMPORTERS)
+    form = OrderImportForm(request.POST or None, request.FILES or None) if can_import else None
+    result = None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if request.POST.get("action") == "invite":
+            try:
+                queued = services.affected_users_invite(incident=incident, actor=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("%(n)d invitations queued; addresses already invited or with a "
+                                            "claim were skipped.") % {"n": len(queued)})
+            return redirect("admin:compensation_affected_orders", incident_pk=incident.pk)
+        if form.is_valid():
+            text = _read_utf8(form)
+            if text is not None:
+                result = services.affected_orders_import(incident=incident, actor=request.user, csv_text=text)
+                if not result.errors:
+                    messages.success(request, _("%(added)d orders added, %(unchanged)d already recorded.")
+                                     % {"added": result.added, "unchanged": result.unchanged})
+                    return redirect("admin:compensation_affected_orders", incident_pk=incident.pk)
+    orders = AffectedOrder.objects.filter(incident=incident).order_by("attempted_at", "pk")
+    page = Paginator(orders, 100).get_page(request.GET.get("page"))
+    return _page(admin_site, request, "admin/compensation/reports/affected_orders.html",
+                 _("Affected orders: %(incident)s") % {"incident": incident}, incident=incident, page=page,
+                 summary=selectors.affected_order_summary(incident), form=form, result=result,
+                 can_invite=can_import and incident.intake_is_open())

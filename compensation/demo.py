@@ -103,6 +103,9 @@ def load(*, stdout, incident, users):
         prices = _demo_prices(incident.ended_at)
         services.market_prices_import(incident=incident, actor=supervisor, csv_text=prices)
         stdout.write("Market prices: BTC and ETH by the minute around the recovery.")
+    orders = _demo_order_log(incident.started_at, users)
+    services.affected_orders_import(incident=incident, actor=supervisor, csv_text=orders)
+    stdout.write("Order log: failed orders of user1, user2 and three users without an account yet.")
     stdout.write(f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
                  f"{big.number} (awaiting second approval), and one new claim.")
 
@@ -114,4 +117,23 @@ def _demo_prices(recovered_at):
         at = (recovered_at + timedelta(minutes=minute)).isoformat()
         lines.append(f"BTC,{at},{98_300_000 + 30_000 * minute}")
         lines.append(f"ETH,{at},{4_960_000 - 2_000 * minute}")
+    return "\n".join(lines) + "\n"
+
+
+def _demo_order_log(started_at, users):
+    """Failed orders from the exchange's log: the demo users' and some from users yet to sign up."""
+    rows = [
+        ("user1", "BTC", "buy", "0.005", 98_000_000, 12),
+        ("user2", "ETH", "sell", "0.8", 5_200_000, 20),
+        ("user2", "ETH", "sell", "0.4", 5_190_000, 31),
+    ]
+    lines = ["order_id,email,asset,side,quantity,price_krw,attempted_at,error"]
+    for n, (who, asset, side, quantity, price, minute) in enumerate(rows, start=1):
+        at = (started_at + timedelta(minutes=minute)).isoformat()
+        lines.append(f"DEMO-{n:04d},{users[who].email},{asset},{side},{quantity},{price},{at},"
+                     "E503 order gateway timeout")
+    for n in range(1, 4):
+        at = (started_at + timedelta(minutes=5 * n)).isoformat()
+        lines.append(f"DEMO-{100 + n:04d},trader{n}@example.com,BTC,buy,0.0{n},{98_100_000 + n * 1000},{at},"
+                     "E503 order gateway timeout")
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ VIEW_ALL = [
     "compensation.view_claimdocument",
     "compensation.view_notification",
     "compensation.view_marketprice",
+    "compensation.view_affectedorder",
 ]
 
 GROUP_PERMISSIONS = {

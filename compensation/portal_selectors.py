@@ -14,7 +14,7 @@ from incidents.selectors import current_notice_version  # noqa: F401 - re-export
 
 from .models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, Decision, RequiredDocument
 from .models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
-from .selectors import live_claim  # noqa: F401 - used by the views through this module
+from .selectors import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
 
 # Roles that may open any claimant's documents through the download view.
 DOCUMENT_STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)

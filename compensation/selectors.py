@@ -3,13 +3,23 @@
 from datetime import date, timedelta
 
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Trim, Upper
+from django.db.models.functions import Coalesce, Lower, Trim, Upper
 
 from incidents import calendar
 from incidents.models import Incident
 
 from .deadlines import today_kst
-from .models import Claim, ClaimState, Decision, MarketPrice, Method, Objection, Payment
+from .models import (
+    AffectedOrder,
+    Claim,
+    ClaimState,
+    Decision,
+    MarketPrice,
+    Method,
+    Notification,
+    Objection,
+    Payment,
+)
 from .models.claim import ASSESSABLE_STATES
 
 def in_force_decision(claim):
@@ -123,6 +133,27 @@ def market_price_summary(incident):
     # Assets claimed for but absent from the imported data.
     unpriced = sorted(waiting.items())
     return rows, unpriced
+
+
+def affected_orders_of(incident, email):
+    """The orders of this account that the exchange's log shows failing during the incident."""
+    if not email:
+        return AffectedOrder.objects.none()
+    return AffectedOrder.objects.filter(incident=incident, email=email.lower()).order_by("attempted_at", "pk")
+
+
+def affected_order_summary(incident):
+    """How many failed orders and addresses the log holds, and how many have claimed or been invited."""
+    orders = AffectedOrder.objects.filter(incident=incident)
+    emails = orders.values("email").distinct()
+    totals = orders.aggregate(orders=Count("pk"), addresses=Count("email", distinct=True))
+    claimed = (
+        Claim.objects.filter(incident=incident).annotate(email=Lower("claimant__email")).filter(email__in=emails)
+        .exclude(state=ClaimState.WITHDRAWN).values("claimant").distinct().count()
+    )
+    invited = Notification.objects.filter(kind="claim_invitation", key__startswith=f"claim_invitation:{incident.pk}:")
+    return {**totals, "claimed": claimed, "invited": invited.count(),
+            "invitations_sent": invited.filter(state=Notification.State.SENT).count()}
 
 
 def _per_incident(rows, incident_path, aggregate):

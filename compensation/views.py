@@ -19,7 +19,7 @@ from incidents.models import Incident
 
 from . import portal_selectors as selectors
 from . import services
-from .forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm
+from .forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
 
 PAGE_SIZE = 20
 
@@ -57,10 +57,29 @@ def claim_new(request):
         policy = policies[0]
     # Say so before the user types a whole claim that would be refused as a second one.
     duplicate = selectors.live_claim(request.user, incident, policy) if policy else None
-    form = None
+    form, orders, chosen = None, [], None
     if policy and duplicate is None:
-        form = ClaimForm(policy=policy, initial={"idempotency_key": uuid.uuid4()})
-    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate)
+        if is_trading_policy(policy):
+            orders = list(selectors.affected_orders_of(incident, request.user.email))
+            chosen = _chosen_order(request, orders)
+        initial = {"idempotency_key": uuid.uuid4()}
+        if chosen is not None:
+            initial.update(asset=chosen.asset, side=chosen.side, quantity=chosen.quantity,
+                           intended_price_krw=chosen.price_krw, intended_at=chosen.attempted_at)
+        form = ClaimForm(policy=policy, initial=initial)
+    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, orders=orders,
+                       chosen=chosen)
+
+
+def _chosen_order(request, orders):
+    """The failed order (from the exchange's log) the user picked to fill the form; only their own."""
+    if not request.GET.get("order"):
+        return None
+    pk = _int_param(request, "order")
+    order = next((order for order in orders if order.pk == pk), None)
+    if order is None:
+        raise Http404
+    return order
 
 
 def _claim_submit(request, incident_pk, policy_pk):
@@ -93,10 +112,11 @@ def _claim_submit(request, incident_pk, policy_pk):
     return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, status=400)
 
 
-def _claim_page(request, incident, policies, policy, form, *, duplicate=None, status=200):
+def _claim_page(request, incident, policies, policy, form, *, duplicate=None, orders=(), chosen=None, status=200):
     return render(request, "compensation/claim_new.html", {
         "incident": incident, "version": selectors.current_notice_version(incident), "policies": policies,
         "policy": policy, "form": form, "duplicate": duplicate, "intake_open": incident.intake_is_open(),
+        "orders": orders, "chosen": chosen,
     }, status=status)
 
 

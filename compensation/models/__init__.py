@@ -1,3 +1,4 @@
+from .affected_order import AffectedOrder
 from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
 from .decision import Decision, Objection, ObjectionOutcome
 from .document import ClaimDocument, DocumentPurpose
@@ -8,6 +9,7 @@ from .payment import Payment, PaymentMethod
 from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
 
 __all__ = [
+    "AffectedOrder",
     "Claim",
     "ClaimDocument",
     "ClaimEvent",

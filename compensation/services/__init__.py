@@ -1,5 +1,6 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
+from .affected_orders import affected_orders_import, affected_users_invite
 from .intake import (
     claim_add_supplement,
     claim_intent_record,
@@ -34,6 +35,8 @@ from .settlement import (
 )
 
 __all__ = [
+    "affected_orders_import",
+    "affected_users_invite",
     "claim_accept",
     "claim_add_supplement",
     "claim_assign",

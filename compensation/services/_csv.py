@@ -1,9 +1,16 @@
-"""Reading an uploaded CSV for the imports: a BOM from Excel is fine, missing columns are line 1's error."""
+"""Reading an uploaded CSV for the imports: a BOM from Excel is fine, missing columns are line 1's error.
+
+The cell parsers raise ValueError with the message the user sees next to the line number.
+"""
 
 import csv
 import io
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+
+from incidents import calendar
 
 
 def csv_rows(csv_text, columns):
@@ -13,3 +20,43 @@ def csv_rows(csv_text, columns):
     if missing:
         return None, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}
     return reader, None
+
+
+def cell(row, name):
+    return (row.get(name) or "").strip()
+
+
+def parse_asset(value):
+    asset = value.strip().upper()
+    if not asset or len(asset) > 20:
+        raise ValueError(_("asset must be a ticker of 1 to 20 characters, e.g. BTC."))
+    return asset
+
+
+def parse_kst_datetime(value, column):
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(_("%(column)s must be a date and time such as 2025-01-20 11:05 (KST).")
+                         % {"column": column}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=calendar.KST)
+
+
+def parse_positive_krw(value, column):
+    try:
+        amount = int(value.replace(",", "").strip())
+    except ValueError:
+        raise ValueError(_("%(column)s must be a whole number of KRW.") % {"column": column}) from None
+    if amount <= 0:
+        raise ValueError(_("%(column)s must be more than 0.") % {"column": column})
+    return amount
+
+
+def parse_quantity(value, column):
+    try:
+        quantity = Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError(_("%(column)s must be a number such as 0.01.") % {"column": column}) from None
+    if not quantity.is_finite() or quantity <= 0 or quantity.as_tuple().exponent < -18:
+        raise ValueError(_("%(column)s must be more than 0, with at most 18 decimal places.") % {"column": column})
+    return quantity

@@ -6,7 +6,6 @@ recovered (the incident's end): the price the user could trade at again.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +17,7 @@ from incidents.errors import DomainError
 from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
 from ..models.claim import ASSESSABLE_STATES
 from ..selectors import executable_price
-from ._csv import csv_rows
+from ._csv import cell, csv_rows, parse_asset, parse_kst_datetime, parse_positive_krw
 
 COLUMNS = ("asset", "traded_at", "price_krw")
 PRICE_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
@@ -32,22 +31,8 @@ class PriceImportResult:
 
 
 def _parse_row(row):
-    asset = (row.get("asset") or "").strip().upper()
-    if not asset or len(asset) > 20:
-        raise ValueError(_("asset must be a ticker of 1 to 20 characters, e.g. BTC."))
-    try:
-        traded_at = datetime.fromisoformat((row.get("traded_at") or "").strip())
-    except ValueError:
-        raise ValueError(_("traded_at must be a date and time such as 2025-01-20 11:05 (KST).")) from None
-    if traded_at.tzinfo is None:
-        traded_at = traded_at.replace(tzinfo=calendar.KST)
-    try:
-        price = int((row.get("price_krw") or "").replace(",", "").strip())
-    except ValueError:
-        raise ValueError(_("price_krw must be a whole number of KRW.")) from None
-    if price <= 0:
-        raise ValueError(_("price_krw must be more than 0."))
-    return asset, traded_at, price
+    return (parse_asset(cell(row, "asset")), parse_kst_datetime(cell(row, "traded_at"), "traded_at"),
+            parse_positive_krw(cell(row, "price_krw"), "price_krw"))
 
 
 def market_prices_import(*, incident, actor, csv_text):

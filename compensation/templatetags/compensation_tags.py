@@ -13,6 +13,7 @@ NOTIFICATION_KINDS = {
     "objection_decided": _("Objection decided"),
     "payment_made": _("Payment made"),
     "intake_closing": _("Intake closes soon"),
+    "claim_invitation": _("Invitation to claim"),
     "deadline_alert": _("Deadline alert"),
     "daily_digest": _("Daily digest"),
 }

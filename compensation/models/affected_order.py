@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import Incident
+
+from .claim import TradeSide
+
+
+class AffectedOrder(models.Model):
+    """An order the exchange's own log shows failing during an incident: who was hit, and how.
+
+    Imported per incident so the exchange can find affected users itself (DAXA: 회사 내부 데이터를
+    적극적으로 검토), invite them to claim, pre-fill their claim form and show reviewers the evidence.
+    Never overwritten, like every other record that sizes a claim.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="affected_orders",
+                                 verbose_name=_("incident"))
+    order_ref = models.CharField(_("order id"), max_length=64, help_text=_("The exchange's own order id."))
+    email = models.EmailField(_("account email"), help_text=_("Stored in lower case; matched to user accounts."))
+    asset = models.CharField(_("asset"), max_length=20)
+    side = models.CharField(_("side"), max_length=4, choices=TradeSide.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=38, decimal_places=18)
+    price_krw = models.PositiveBigIntegerField(_("order price (KRW)"))
+    attempted_at = models.DateTimeField(_("attempted at"))
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("affected order")
+        verbose_name_plural = _("affected orders")
+        ordering = ["incident", "attempted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "order_ref"], name="affected_order_unique"),
+        ]
+        indexes = [models.Index(fields=["incident", "email"], name="affected_order_email")]
+
+    def __str__(self):
+        return f"{self.order_ref} {self.asset} {self.side} {self.quantity} @ {self.price_krw:,}"

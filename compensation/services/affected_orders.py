@@ -1,0 +1,159 @@
+"""Orders the exchange's log shows failing during an incident: import them, then invite the users hit.
+
+DAXA asks the exchange to look at its own data to find who was harmed, not only to wait for claims.
+"""
+
+from dataclasses import dataclass, field
+from hashlib import sha256
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import roles
+from incidents.errors import DomainError
+from incidents.models import IncidentState
+
+from .. import outbox
+from ..models import AffectedOrder, Claim, ClaimState, Notification, TradeSide
+from ._csv import cell, csv_rows, parse_asset, parse_kst_datetime, parse_positive_krw, parse_quantity
+
+COLUMNS = ("order_id", "email", "asset", "side", "quantity", "price_krw", "attempted_at")
+ORDER_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
+# Compared when the same order id comes again: a re-import must bring the same order.
+COMPARED = ("email", "asset", "side", "quantity", "price_krw", "attempted_at")
+
+
+@dataclass
+class OrderImportResult:
+    added: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # (line number, message)
+
+
+def _parse_row(row):
+    order_ref = cell(row, "order_id")
+    if not order_ref or len(order_ref) > 64:
+        raise ValueError(_("order_id must be the exchange's order id (1 to 64 characters)."))
+    email = cell(row, "email").lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValueError(_("email “%(email)s” is not an email address.") % {"email": email}) from None
+    side = cell(row, "side").lower()
+    if side not in TradeSide.values:
+        raise ValueError(_("side must be buy or sell."))
+    return {
+        "order_ref": order_ref, "email": email, "asset": parse_asset(cell(row, "asset")), "side": side,
+        "quantity": parse_quantity(cell(row, "quantity"), "quantity"),
+        "price_krw": parse_positive_krw(cell(row, "price_krw"), "price_krw"),
+        "attempted_at": parse_kst_datetime(cell(row, "attempted_at"), "attempted_at"),
+        "error": cell(row, "error")[:200],
+    }
+
+
+def affected_orders_import(*, incident, actor, csv_text):
+    """Check every row first, then add them all or none. The same file imported twice adds nothing."""
+    roles.require_role(actor, *ORDER_IMPORTERS, action=_("import order logs"))
+    result = OrderImportResult()
+    reader, problem = csv_rows(csv_text, COLUMNS)
+    if problem:
+        result.errors.append((1, problem))
+        return result
+    planned = {}  # order_ref -> (line, values)
+    for line, row in enumerate(reader, start=2):
+        try:
+            values = _parse_row(row)
+        except ValueError as error:
+            result.errors.append((line, str(error)))
+            continue
+        earlier = planned.get(values["order_ref"])
+        if earlier is not None:
+            result.errors.append((line, _("Order %(ref)s is already on line %(other)d.")
+                                  % {"ref": values["order_ref"], "other": earlier[0]}))
+            continue
+        planned[values["order_ref"]] = (line, values)
+    if not planned and not result.errors:
+        result.errors.append((1, _("The file has no order rows.")))
+    if result.errors:
+        return result
+    recorded = {
+        order.order_ref: order
+        for order in AffectedOrder.objects.filter(incident=incident, order_ref__in=list(planned))
+    }
+    new_rows = []
+    for ref, (line, values) in planned.items():
+        before = recorded.get(ref)
+        if before is None:
+            new_rows.append(AffectedOrder(incident=incident, imported_by=actor, **values))
+        elif all(getattr(before, name) == values[name] for name in COMPARED):
+            result.unchanged += 1
+        else:
+            result.errors.append((line, _("Order %(ref)s is already recorded with other details; imported "
+                                          "orders are never changed.") % {"ref": ref}))
+    if result.errors:
+        result.unchanged = 0
+        return result
+    try:
+        with transaction.atomic():
+            AffectedOrder.objects.bulk_create(new_rows, batch_size=1000)
+    except IntegrityError:
+        result.errors.append((1, _("Another import of these orders ran at the same time; import the file again.")))
+        return result
+    result.added = len(new_rows)
+    return result
+
+
+def invitation_key(incident_pk, email):
+    # Outbox keys are at most 200 characters; an email address may be up to 254.
+    who = email if len(email) <= 120 else sha256(email.encode()).hexdigest()
+    return f"claim_invitation:{incident_pk}:{who}"
+
+
+def _live_claim_by_email(incident_ref):
+    return Claim.objects.filter(incident=incident_ref, claimant__email__iexact=OuterRef("email")).exclude(
+        state=ClaimState.WITHDRAWN)
+
+
+def affected_users_invite(*, incident, actor):
+    """Mail every address in the order log that has no claim for this incident yet, once per address.
+
+    One query finds them however many orders there are; the outbox key makes a second run (or a
+    double click) queue nothing new. Returns the ids of the messages queued now.
+    """
+    roles.require_role(actor, *ORDER_IMPORTERS, action=_("invite affected users"))
+    if incident.state != IncidentState.NOTICE_POSTED or not incident.intake_is_open():
+        raise DomainError(_("Invitations go out only while the incident takes claims."), code="intake_closed")
+    uninvited = (
+        AffectedOrder.objects.filter(incident=incident)
+        .filter(~Exists(_live_claim_by_email(incident.pk)))
+        .values("email")
+        .annotate(orders=Count("pk"), first_at=Min("attempted_at"), last_at=Max("attempted_at"))
+        .order_by("email")
+    )
+    users = dict(
+        get_user_model().objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=AffectedOrder.objects.filter(incident=incident).values("email"))
+        .values_list("email_lower", "pk")
+    )
+    claim_path = f"{reverse('compensation:claim_new')}?incident={incident.pk}"
+    with transaction.atomic():
+        rows = [
+            Notification(
+                key=invitation_key(incident.pk, row["email"]), kind="claim_invitation",
+                recipient_id=users.get(row["email"]), to_email=row["email"], language="ko",
+                context={"incident_title": incident.title, "intake_ends_on": incident.intake_ends_on.isoformat(),
+                         "claim_path": claim_path, "orders": row["orders"],
+                         "first_at": row["first_at"].isoformat(), "last_at": row["last_at"].isoformat(),
+                         "has_account": row["email"] in users},
+                created_at=timezone.now(),
+            )
+            for row in uninvited
+        ]
+        return outbox.add(rows)
