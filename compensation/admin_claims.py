@@ -27,7 +27,7 @@ from .admin_filters import (
 )
 from .calculations import suggest_amount
 from .deadlines import today_kst
-from .models import Claim, ClaimState, Method
+from .models import Claim, Method
 from .paginators import CappedCountPaginator
 from .models.claim import CLOCKS
 

@@ -200,6 +200,20 @@ def payment_import(admin_site, request):
                  _("Import payment confirmations"), form=form, result=result)
 
 
+def _import_records(request, form, service, incident):
+    """Run an append-only import from the uploaded CSV; the result (None if the upload itself was bad)."""
+    if not form.is_valid():
+        return None
+    text = _read_utf8(form)
+    if text is None:
+        return None
+    result = service(incident=incident, actor=request.user, csv_text=text)
+    if not result.errors:
+        messages.success(request, _("%(added)d rows added, %(unchanged)d already recorded.")
+                         % {"added": result.added, "unchanged": result.unchanged})
+    return result
+
+
 def market_prices(admin_site, request, incident_pk):
     """The incident's imported trade prices, their import, and filling claims' executable prices."""
     incident = get_object_or_404(Incident, pk=incident_pk)
@@ -220,14 +234,9 @@ def market_prices(admin_site, request, incident_pk):
             return redirect("admin:compensation_market_prices", incident_pk=incident.pk)
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
-            text = _read_utf8(form)
-            if text is not None:
-                result = services.market_prices_import(incident=incident, actor=request.user, csv_text=text)
-                if not result.errors:
-                    messages.success(request, _("%(added)d prices added, %(unchanged)d already recorded.")
-                                     % {"added": result.added, "unchanged": result.unchanged})
-                    return redirect("admin:compensation_market_prices", incident_pk=incident.pk)
+        result = _import_records(request, form, services.market_prices_import, incident)
+        if result is not None and not result.errors:
+            return redirect("admin:compensation_market_prices", incident_pk=incident.pk)
     summary, unpriced = selectors.market_price_summary(incident)
     return _page(admin_site, request, "admin/compensation/reports/market_prices.html",
                  _("Market prices: %(incident)s") % {"incident": incident}, incident=incident, summary=summary,
@@ -265,14 +274,9 @@ def affected_orders(admin_site, request, incident_pk):
                 messages.success(request, _("%(n)d invitations queued; addresses already invited or with a "
                                             "claim were skipped.") % {"n": len(queued)})
             return redirect("admin:compensation_affected_orders", incident_pk=incident.pk)
-        if form.is_valid():
-            text = _read_utf8(form)
-            if text is not None:
-                result = services.affected_orders_import(incident=incident, actor=request.user, csv_text=text)
-                if not result.errors:
-                    messages.success(request, _("%(added)d orders added, %(unchanged)d already recorded.")
-                                     % {"added": result.added, "unchanged": result.unchanged})
-                    return redirect("admin:compensation_affected_orders", incident_pk=incident.pk)
+        result = _import_records(request, form, services.affected_orders_import, incident)
+        if result is not None and not result.errors:
+            return redirect("admin:compensation_affected_orders", incident_pk=incident.pk)
     orders = AffectedOrder.objects.filter(incident=incident).order_by("attempted_at", "pk")
     page = Paginator(orders, 100).get_page(request.GET.get("page"))
     return _page(admin_site, request, "admin/compensation/reports/affected_orders.html",

@@ -5,9 +5,11 @@ The cell parsers raise ValueError with the message the user sees next to the lin
 
 import csv
 import io
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from incidents import calendar
@@ -20,6 +22,19 @@ def csv_rows(csv_text, columns):
     if missing:
         return None, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}
     return reader, None
+
+
+def parsed_lines(csv_text, columns, parse, result):
+    """(line number, parse(row)) for each good line; a missing column or a bad line goes to result.errors."""
+    reader, problem = csv_rows(csv_text, columns)
+    if problem:
+        result.errors.append((1, problem))
+        return
+    for line, row in enumerate(reader, start=2):
+        try:
+            yield line, parse(row)
+        except ValueError as error:
+            result.errors.append((line, str(error)))
 
 
 def cell(row, name):
@@ -60,3 +75,26 @@ def parse_quantity(value, column):
     if not quantity.is_finite() or quantity <= 0 or quantity.as_tuple().exponent < -18:
         raise ValueError(_("%(column)s must be more than 0, with at most 18 decimal places.") % {"column": column})
     return quantity
+
+
+@dataclass
+class RecordImportResult:
+    added: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # (line number, message)
+
+
+def add_all_or_none(result, model, new_rows):
+    """The end of an append-only import: nothing when a line failed, else every new row in one go."""
+    if result.errors:
+        result.unchanged = 0
+        return result
+    try:
+        with transaction.atomic():
+            model.objects.bulk_create(new_rows, batch_size=1000)
+    except IntegrityError:
+        # The unique constraint caught a parallel import of the same rows.
+        result.errors.append((1, _("Another import of the same rows ran at the same time; import the file again.")))
+        return result
+    result.added = len(new_rows)
+    return result

@@ -3,13 +3,12 @@
 DAXA asks the exchange to look at its own data to find who was harmed, not only to wait for claims.
 """
 
-from dataclasses import dataclass, field
 from hashlib import sha256
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -22,19 +21,21 @@ from incidents.models import IncidentState
 
 from .. import outbox
 from ..models import AffectedOrder, Claim, ClaimState, Notification, TradeSide
-from ._csv import cell, csv_rows, parse_asset, parse_kst_datetime, parse_positive_krw, parse_quantity
+from ._csv import (
+    RecordImportResult,
+    add_all_or_none,
+    cell,
+    parse_asset,
+    parse_kst_datetime,
+    parse_positive_krw,
+    parse_quantity,
+    parsed_lines,
+)
 
 COLUMNS = ("order_id", "email", "asset", "side", "quantity", "price_krw", "attempted_at")
 ORDER_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
 # Compared when the same order id comes again: a re-import must bring the same order.
 COMPARED = ("email", "asset", "side", "quantity", "price_krw", "attempted_at")
-
-
-@dataclass
-class OrderImportResult:
-    added: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)  # (line number, message)
 
 
 def _parse_row(row):
@@ -61,18 +62,9 @@ def _parse_row(row):
 def affected_orders_import(*, incident, actor, csv_text):
     """Check every row first, then add them all or none. The same file imported twice adds nothing."""
     roles.require_role(actor, *ORDER_IMPORTERS, action=_("import order logs"))
-    result = OrderImportResult()
-    reader, problem = csv_rows(csv_text, COLUMNS)
-    if problem:
-        result.errors.append((1, problem))
-        return result
+    result = RecordImportResult()
     planned = {}  # order_ref -> (line, values)
-    for line, row in enumerate(reader, start=2):
-        try:
-            values = _parse_row(row)
-        except ValueError as error:
-            result.errors.append((line, str(error)))
-            continue
+    for line, values in parsed_lines(csv_text, COLUMNS, _parse_row, result):
         earlier = planned.get(values["order_ref"])
         if earlier is not None:
             result.errors.append((line, _("Order %(ref)s is already on line %(other)d.")
@@ -97,17 +89,7 @@ def affected_orders_import(*, incident, actor, csv_text):
         else:
             result.errors.append((line, _("Order %(ref)s is already recorded with other details; imported "
                                           "orders are never changed.") % {"ref": ref}))
-    if result.errors:
-        result.unchanged = 0
-        return result
-    try:
-        with transaction.atomic():
-            AffectedOrder.objects.bulk_create(new_rows, batch_size=1000)
-    except IntegrityError:
-        result.errors.append((1, _("Another import of these orders ran at the same time; import the file again.")))
-        return result
-    result.added = len(new_rows)
-    return result
+    return add_all_or_none(result, AffectedOrder, new_rows)
 
 
 def invitation_key(incident_pk, email):

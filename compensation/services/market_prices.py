@@ -7,7 +7,7 @@ recovered (the incident's end): the price the user could trade at again.
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,17 +17,18 @@ from incidents.errors import DomainError
 from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
 from ..models.claim import ASSESSABLE_STATES
 from ..selectors import executable_price
-from ._csv import cell, csv_rows, parse_asset, parse_kst_datetime, parse_positive_krw
+from ._csv import (
+    RecordImportResult,
+    add_all_or_none,
+    cell,
+    parse_asset,
+    parse_kst_datetime,
+    parse_positive_krw,
+    parsed_lines,
+)
 
 COLUMNS = ("asset", "traded_at", "price_krw")
 PRICE_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
-
-
-@dataclass
-class PriceImportResult:
-    added: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)  # (line number, message)
 
 
 def _parse_row(row):
@@ -38,18 +39,9 @@ def _parse_row(row):
 def market_prices_import(*, incident, actor, csv_text):
     """Check every row first, then add them all or none. Re-importing the same file changes nothing."""
     roles.require_role(actor, *PRICE_IMPORTERS, action=_("import market prices"))
-    result = PriceImportResult()
-    reader, problem = csv_rows(csv_text, COLUMNS)
-    if problem:
-        result.errors.append((1, problem))
-        return result
+    result = RecordImportResult()
     planned = {}  # (asset, traded_at) -> (line, price)
-    for line, row in enumerate(reader, start=2):
-        try:
-            asset, traded_at, price = _parse_row(row)
-        except ValueError as error:
-            result.errors.append((line, str(error)))
-            continue
+    for line, (asset, traded_at, price) in parsed_lines(csv_text, COLUMNS, _parse_row, result):
         earlier = planned.get((asset, traded_at))
         if earlier is not None and earlier[1] != price:
             result.errors.append((line, _("%(asset)s at %(at)s is on line %(other)d with another price.")
@@ -80,17 +72,7 @@ def market_prices_import(*, incident, actor, csv_text):
             result.errors.append((line, _(
                 "%(asset)s at %(at)s is already recorded at %(before)s KRW; imported prices are never changed."
             ) % {"asset": asset, "at": _kst(traded_at), "before": f"{before:,}"}))
-    if result.errors:
-        result.unchanged = 0
-        return result
-    try:
-        with transaction.atomic():
-            MarketPrice.objects.bulk_create(new_rows, batch_size=1000)
-    except IntegrityError:
-        result.errors.append((1, _("Another import of these prices ran at the same time; import the file again.")))
-        return result
-    result.added = len(new_rows)
-    return result
+    return add_all_or_none(result, MarketPrice, new_rows)
 
 
 def _kst(moment):
