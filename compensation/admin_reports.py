@@ -15,7 +15,8 @@ from incidents.errors import DomainError
 from incidents.models import Incident, IncidentType
 
 from . import selectors, services
-from .csv_export import hours_minutes, kst, stream_csv
+from .csv_export import stream_csv
+from .formatting import hours_minutes, kst
 from .models import Claim, Decision
 from .services.affected_orders import ORDER_IMPORTERS
 from .services.market_prices import PRICE_IMPORTERS

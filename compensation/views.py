@@ -18,6 +18,7 @@ from incidents.errors import DomainError
 from incidents.models import Incident
 
 from . import portal_selectors as selectors
+from .formatting import plain_decimal
 from . import services
 from .forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
 
@@ -64,7 +65,7 @@ def claim_new(request):
             chosen = _chosen_order(request, orders)
         initial = {"idempotency_key": uuid.uuid4()}
         if chosen is not None:
-            initial.update(asset=chosen.asset, side=chosen.side, quantity=chosen.quantity,
+            initial.update(asset=chosen.asset, side=chosen.side, quantity=plain_decimal(chosen.quantity),
                            intended_price_krw=chosen.price_krw, intended_at=chosen.attempted_at)
         form = ClaimForm(policy=policy, initial=initial)
     return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, orders=orders,

@@ -1,7 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from compensation.csv_export import hours_minutes
+from compensation.formatting import hours_minutes
+from compensation.formatting import plain_decimal as _plain_decimal
 from compensation.models import ClaimState
 
 NOTIFICATION_KINDS = {
@@ -32,11 +33,7 @@ def claim_state_label(value):
 
 @register.filter
 def plain_decimal(value):
-    """0.005000000000000000 → 0.005 (quantities are stored with 18 places)."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return _plain_decimal(value)
 
 
 @register.filter

@@ -109,7 +109,7 @@ def test_claimants_cannot_open_the_register(world, client):
 
 
 def test_hours_minutes_formats_long_outages():
-    from compensation.csv_export import hours_minutes
+    from compensation.formatting import hours_minutes
 
     assert hours_minutes(timedelta(days=1, hours=3, minutes=5, seconds=59)) == "27:05"
     assert hours_minutes(None) == ""

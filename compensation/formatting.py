@@ -1,0 +1,25 @@
+"""How values read to people: KST times, durations, quantities without trailing zeros."""
+
+from django.utils import timezone
+
+from incidents.calendar import KST
+
+
+def kst(moment):
+    return timezone.localtime(moment, KST).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def hours_minutes(delta):
+    """A timedelta as "h:mm" (27:05 for a day and three hours), "" for none."""
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def plain_decimal(value):
+    """0.005000000000000000 → "0.005", 100 → "100" (quantities are stored with 18 places)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
