@@ -36,6 +36,7 @@ COLUMNS = ("order_id", "email", "asset", "side", "quantity", "price_krw", "attem
 ORDER_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
 # Compared when the same order id comes again: a re-import must bring the same order.
 COMPARED = ("email", "asset", "side", "quantity", "price_krw", "attempted_at")
+LOOKUP_CHUNK = 5000
 
 
 def _parse_row(row):
@@ -75,9 +76,12 @@ def affected_orders_import(*, incident, actor, csv_text):
         result.errors.append((1, _("The file has no order rows.")))
     if result.errors:
         return result
+    refs = list(planned)
+    # In chunks: a log of 100,000 orders would otherwise be one IN list beyond SQLite's parameter limit.
     recorded = {
         order.order_ref: order
-        for order in AffectedOrder.objects.filter(incident=incident, order_ref__in=list(planned))
+        for start in range(0, len(refs), LOOKUP_CHUNK)
+        for order in AffectedOrder.objects.filter(incident=incident, order_ref__in=refs[start:start + LOOKUP_CHUNK])
     }
     new_rows = []
     for ref, (line, values) in planned.items():

@@ -60,6 +60,15 @@ def test_bad_rows_are_named_by_line_and_nothing_is_imported(world):
     assert not AffectedOrder.objects.exists()
 
 
+def test_a_large_log_is_checked_against_what_is_recorded_in_chunks(world, monkeypatch):
+    from compensation.services import affected_orders
+
+    monkeypatch.setattr(affected_orders, "LOOKUP_CHUNK", 2)
+    import_orders(world)
+    result = import_orders(world, order_log(world) + "O-5,new@example.com,BTC,buy,1,1,2025-01-20 10:40,\n")
+    assert (result.added, result.unchanged, result.errors) == (1, 4, [])
+
+
 def test_a_recorded_order_is_never_changed(world):
     import_orders(world)
     changed = order_log(world).replace('"100,000,000"', "99000000")
