@@ -13,12 +13,13 @@ class CompensationConfig(AppConfig):
         from incidents.signals import calendar_changed
 
         from . import policy_cache
-        from .notice_panels import notice_panels
+        from .notice_panels import incident_admin_links, notice_panels
         from .permissions import sync_group_permissions
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
         panels.register(notice_panels)
+        panels.register_admin_links(incident_admin_links)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
             post_delete.connect(policy_cache.policies_changed, sender=model,

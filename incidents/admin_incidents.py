@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from . import actions, services
 from .errors import DomainError
 from .models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
-from .panels import render_panels
+from .panels import admin_links, render_panels
 from .selectors import current_notice_version
 from .templatetags.incident_tags import hours_minutes
 
@@ -185,6 +185,7 @@ class IncidentAdmin(admin.ModelAdmin):
                 notice_actions=actions.notice_actions(incident, request.user),
                 public_url=reverse("incidents:detail", args=[incident.pk])
                 if current_notice_version(incident) else None,
+                extra_links=admin_links(incident=incident, user=request.user),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

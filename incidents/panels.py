@@ -1,9 +1,12 @@
-"""Extension point for the public notice page.
+"""Extension points: the public notice page, and links on the incident's admin page.
 
 `incidents` knows nothing of `compensation`; an app that has something to show on a notice
 (the policies behind 보상기준, a "file a claim" button) registers a provider here in its
 AppConfig.ready(). A provider is `provider(*, incident, version, request, preview)` returning
 `(slot, html)` pairs; the template has the slots `criteria` and `claim_action`.
+
+An admin link provider is `provider(*, incident, user)` returning `(label, url)` pairs, shown
+with the incident's own buttons (the compensation dashboard, its order log and prices).
 """
 
 from collections import defaultdict
@@ -11,6 +14,7 @@ from collections import defaultdict
 from django.utils.safestring import mark_safe
 
 _providers = []
+_admin_link_providers = []
 
 
 def register(provider):
@@ -25,3 +29,13 @@ def render_panels(*, incident, version, request, preview=False):
         for slot, html in provider(incident=incident, version=version, request=request, preview=preview):
             slots[slot].append(html)
     return {slot: mark_safe("".join(parts)) for slot, parts in slots.items()}  # noqa: S308 - rendered templates
+
+
+def register_admin_links(provider):
+    if provider not in _admin_link_providers:
+        _admin_link_providers.append(provider)
+    return provider
+
+
+def admin_links(*, incident, user):
+    return [link for provider in _admin_link_providers for link in provider(incident=incident, user=user)]

@@ -113,3 +113,10 @@ def test_hours_minutes_formats_long_outages():
 
     assert hours_minutes(timedelta(days=1, hours=3, minutes=5, seconds=59)) == "27:05"
     assert hours_minutes(None) == ""
+
+
+def test_the_incident_admin_page_links_to_its_compensation_work(world, staff_client):
+    page = staff_client.get(reverse("admin:incidents_incident_change", args=[world.incident.pk]),
+                            headers={"accept-language": "en"}).content.decode()
+    for name in ("compensation_incident_dashboard", "compensation_affected_orders", "compensation_market_prices"):
+        assert reverse(f"admin:{name}", args=[world.incident.pk]) in page
