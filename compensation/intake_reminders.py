@@ -1,7 +1,9 @@
-""""Intake closes soon" mails to users who opened the claim form of an incident but filed nothing.
+""""Intake closes soon" mails to users who have not filed for an incident they were hit by.
 
-Set-based like the deadline sweep: one query finds every (incident, user) pair due a reminder
-across all incidents closing within three business days; the unique key sends each pair once.
+Two kinds of people get one: those who opened the claim form but filed nothing (`ClaimIntent`),
+and those the exchange's order log shows failing (`AffectedOrder`) who have not filed either.
+Set-based like the deadline sweep: one query per kind finds every (incident, person) pair due a
+reminder across all incidents closing within three business days; the unique key sends each once.
 """
 
 from django.db.models import Exists, OuterRef
@@ -12,7 +14,7 @@ from incidents import calendar
 from incidents.models import IncidentState
 
 from . import outbox
-from .models import Claim, ClaimIntent, ClaimState, Notification
+from .models import AffectedOrder, Claim, ClaimIntent, ClaimState, Notification
 
 REMIND_BUSINESS_DAYS = 3
 
@@ -36,10 +38,38 @@ def remind_intake_closing(*, now=None):
     rows = [
         Notification(
             key=f"intake_closing:{incident_id}:u{user_id}", kind="intake_closing", recipient_id=user_id,
-            to_email=email, language="ko",
-            context={"incident_title": title, "intake_ends_on": ends_on.isoformat(),
-                     "claim_path": f"{reverse('compensation:claim_new')}?incident={incident_id}"},
+            to_email=email, language="ko", context=_context(incident_id, title, ends_on),
         )
         for incident_id, title, ends_on, user_id, email in pending
     ]
+    rows += _order_log_reminders(today, last)
     return outbox.add(rows)
+
+
+def _context(incident_id, title, ends_on, **extra):
+    return {"incident_title": title, "intake_ends_on": ends_on.isoformat(),
+            "claim_path": f"{reverse('compensation:claim_new')}?incident={incident_id}", **extra}
+
+
+def _order_log_reminders(today, last):
+    """Addresses in an incident's order log with no live claim, unless the form-intent reminder covers them."""
+    filed = Claim.objects.filter(incident=OuterRef("incident_id"), claimant__email__iexact=OuterRef("email")).exclude(
+        state=ClaimState.WITHDRAWN)
+    intended = ClaimIntent.objects.filter(incident=OuterRef("incident_id"), user__email__iexact=OuterRef("email"))
+    pending = (
+        AffectedOrder.objects.filter(
+            incident__state=IncidentState.NOTICE_POSTED,
+            incident__intake_ends_on__gte=today,
+            incident__intake_ends_on__lte=last,
+        )
+        .filter(~Exists(filed), ~Exists(intended))
+        .values_list("incident_id", "incident__title", "incident__intake_ends_on", "email")
+        .distinct()
+    )
+    return [
+        Notification(
+            key=f"intake_closing:{incident_id}:e:{outbox.address_key(email)}", kind="intake_closing", to_email=email,
+            language="ko", context=_context(incident_id, title, ends_on, from_order_log=True),
+        )
+        for incident_id, title, ends_on, email in pending
+    ]

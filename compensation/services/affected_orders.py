@@ -3,7 +3,6 @@
 DAXA asks the exchange to look at its own data to find who was harmed, not only to wait for claims.
 """
 
-from hashlib import sha256
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -97,9 +96,7 @@ def affected_orders_import(*, incident, actor, csv_text):
 
 
 def invitation_key(incident_pk, email):
-    # Outbox keys are at most 200 characters; an email address may be up to 254.
-    who = email if len(email) <= 120 else sha256(email.encode()).hexdigest()
-    return f"claim_invitation:{incident_pk}:{who}"
+    return f"claim_invitation:{incident_pk}:{outbox.address_key(email)}"
 
 
 def _live_claim_by_email(incident_ref):

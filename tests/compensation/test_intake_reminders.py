@@ -39,3 +39,25 @@ def test_no_reminder_after_intake_closed(world, client, at):
     open_form(client, world.claimant, world.incident)
     at(2025, 2, 21, 10)
     assert remind_intake_closing() == []
+
+
+def test_addresses_in_the_order_log_without_a_claim_are_reminded_too(world, client, at):
+    from compensation import services
+
+    log = ("order_id,email,asset,side,quantity,price_krw,attempted_at\n"
+           f"O-1,{world.claimant.email},BTC,buy,0.01,100000000,2025-01-20 09:40\n"
+           f"O-2,{world.claimant.email},BTC,buy,0.02,100000000,2025-01-20 09:41\n"
+           f"O-3,{world.other_user.email.upper()},BTC,buy,0.01,100000000,2025-01-20 09:42\n"
+           "O-4,no.account@example.com,ETH,sell,1,5000000,2025-01-20 09:43\n")
+    assert not services.affected_orders_import(incident=world.incident, actor=world.supervisor, csv_text=log).errors
+    open_form(client, world.claimant, world.incident)  # covered by the form-intent reminder: one mail, not two
+    world.submit(actor=world.other_user)  # filed: no reminder
+    at(2025, 2, 17, 10)
+    created = remind_intake_closing()
+    mails = {m.to_email: m for m in Notification.objects.filter(pk__in=created)}
+    assert sorted(mails) == sorted([world.claimant.email, "no.account@example.com"])
+    assert "You started a compensation claim" in render(mails[world.claimant.email]).body_text
+    from_log = render(mails["no.account@example.com"]).body_text
+    assert "주문이 처리되지 않았지만" in from_log and "The exchange's records show your order" in from_log
+    assert "2025년 2월 20일 23:59" in from_log
+    assert remind_intake_closing() == []
