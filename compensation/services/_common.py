@@ -1,5 +1,8 @@
 """What every claim service shares: the row lock, the guarded transition and its event row."""
 
+from contextlib import contextmanager
+
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -9,6 +12,24 @@ from incidents.errors import DomainError
 from ..models import Claim, ClaimEvent
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR)
+
+
+@contextmanager
+def atomic_with_files():
+    """transaction.atomic() that also deletes the uploads written inside it if it rolls back.
+
+    A file is stored before its row is inserted (a row must never point at a missing file), so a
+    failure later in the transaction would leave a claimant's document on disk with no record of
+    it. Yields the list that `_store_documents` adds each stored file to.
+    """
+    written = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        for stored in written:
+            stored.storage.delete(stored.name)
+        raise
 
 
 def lock_claim(claim):

@@ -21,11 +21,14 @@ from ..models import (
 )
 from ..models.claim import WITHDRAWABLE_STATES
 from ..selectors import live_claim
-from ._common import apply_transition, lock_claim, require_claimant, require_state
+from ._common import apply_transition, atomic_with_files, lock_claim, require_claimant, require_state
 
 
-def _store_documents(*, claim, actor, files, purpose, objection=None):
-    """files: iterable of (RequiredDocument or None, UploadedFile); validated before anything is written."""
+def _store_documents(*, claim, actor, files, purpose, written, objection=None):
+    """files: iterable of (RequiredDocument or None, UploadedFile); validated before anything is written.
+
+    Each stored file is added to `written` (from `atomic_with_files`) as soon as it is on disk.
+    """
     checked = [(requirement, upload, *validate_upload(upload)) for requirement, upload in files]
     documents = []
     for requirement, upload, content_type, sha256 in checked:
@@ -41,6 +44,7 @@ def _store_documents(*, claim, actor, files, purpose, objection=None):
             uploaded_by=actor,
         )
         document.file.save(upload.name or "document", upload, save=False)
+        written.append(document.file)
         documents.append(document)
     ClaimDocument.objects.bulk_create(documents)
     return documents
@@ -132,7 +136,7 @@ def claim_submit(
     )
     deadlines.start_review_clock(claim, started_at=now)
     try:
-        with transaction.atomic():
+        with atomic_with_files() as written:
             # The "Claim received" event below records the creation; history starts with the first
             # change (saving a 40-column snapshot of a row that was just inserted buys nothing).
             claim.skip_history_when_saving = True
@@ -146,7 +150,8 @@ def claim_submit(
                 claim.number = claim_number(claim.pk)
                 Claim.objects.filter(pk=claim.pk).update(number=claim.number)
             del claim.skip_history_when_saving
-            _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION)
+            _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION,
+                             written=written)
             ClaimEvent.objects.create(
                 claim=claim, kind=ClaimEvent.Kind.TRANSITION, from_state="", to_state=claim.state,
                 actor=actor, reason=_("Claim received"), created_at=now,
@@ -190,12 +195,13 @@ def claim_add_supplement(*, claim, actor, files, note=""):
     files = list(files)
     if not files:
         raise DomainError(_("Attach at least one document."), code="documents_missing")
-    with transaction.atomic():
+    with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)
         require_state(claim, ClaimState.SUPPLEMENT_REQUESTED, ClaimState.SUBMITTED, ClaimState.IN_REVIEW,
                       action=_("given more documents"))
-        documents = _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT)
+        documents = _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT,
+                                     written=written)
         ClaimEvent.objects.create(
             claim=claim, kind=ClaimEvent.Kind.DOCUMENT, actor=actor, reason=note,
             data={"documents": [d.original_name for d in documents]},

@@ -12,7 +12,7 @@ from incidents.errors import DomainError
 from .. import deadlines, notify
 from ..models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
 from ..selectors import in_force_decision
-from ._common import apply_transition, lock_claim, require_claimant, require_state
+from ._common import apply_transition, atomic_with_files, lock_claim, require_claimant, require_state
 from .intake import _store_documents
 
 
@@ -21,7 +21,7 @@ def claim_object(*, claim, actor, reason, files=()):
     if not (reason or "").strip():
         raise DomainError(_("Explain why you object to the decision."))
     files = list(files)
-    with transaction.atomic():
+    with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)
         require_state(claim, ClaimState.DECIDED, action=_("objected to"))
@@ -52,7 +52,7 @@ def claim_object(*, claim, actor, reason, files=()):
         event.data = {"round": objection.round, "review_due_on": claim.review_due_on.isoformat()}
         event.save(update_fields=["data"])
         _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.OBJECTION,
-                         objection=objection)
+                         objection=objection, written=written)
         notify.objection_received(claim=claim, objection=objection)
     return objection
 
