@@ -113,7 +113,7 @@ def affected_users_invite(*, incident, actor):
     roles.require_role(actor, *ORDER_IMPORTERS, action=_("invite affected users"))
     if incident.state != IncidentState.NOTICE_POSTED or not incident.intake_is_open():
         raise DomainError(_("Invitations go out only while the incident takes claims."), code="intake_closed")
-    uninvited = (
+    unclaimed = (
         AffectedOrder.objects.filter(incident=incident)
         .filter(~Exists(_live_claim_by_email(incident.pk)))
         .values("email")
@@ -137,6 +137,6 @@ def affected_users_invite(*, incident, actor):
                          "has_account": row["email"] in users},
                 created_at=timezone.now(),
             )
-            for row in uninvited
+            for row in unclaimed
         ]
         return outbox.add(rows)
