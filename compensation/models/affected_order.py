@@ -1,14 +1,13 @@
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
 
 from .claim import TradeSide
+from .imported import ImportedRecord
 
 
-class AffectedOrder(models.Model):
+class AffectedOrder(ImportedRecord):
     """An order the exchange's own log shows failing during an incident: who was hit, and how.
 
     Imported per incident so the exchange can find affected users itself (DAXA: 회사 내부 데이터를
@@ -26,10 +25,6 @@ class AffectedOrder(models.Model):
     price_krw = models.PositiveBigIntegerField(_("order price (KRW)"))
     attempted_at = models.DateTimeField(_("attempted at"))
     error = models.CharField(_("error"), max_length=200, blank=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("imported by"))
-    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
-
     class Meta:
         verbose_name = _("affected order")
         verbose_name_plural = _("affected orders")

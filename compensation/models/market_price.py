@@ -1,12 +1,12 @@
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
 
+from .imported import ImportedRecord
 
-class MarketPrice(models.Model):
+
+class MarketPrice(ImportedRecord):
     """A traded price from the exchange's own records, imported for an incident to size claims.
 
     Never overwritten: a price that was used to size a claim must stay what it was; a wrong one
@@ -18,10 +18,6 @@ class MarketPrice(models.Model):
     asset = models.CharField(_("asset"), max_length=20)
     at = models.DateTimeField(_("traded at"))
     price_krw = models.PositiveBigIntegerField(_("price (KRW)"))
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("imported by"))
-    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
-
     class Meta:
         verbose_name = _("market price")
         verbose_name_plural = _("market prices")

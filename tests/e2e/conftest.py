@@ -104,3 +104,26 @@ def screenshot(page):
         return path
 
     return _shot
+
+
+@pytest.fixture
+def sign_up(server):
+    """sign_up(page, email, password): a new claimant account, confirmed by the emailed link; ends on /claims/."""
+    import re
+
+    from django.core import mail
+
+    def _sign_up(page, email, password):
+        page.goto(f"{server.url}/accounts/signup/")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password1]", password)
+        page.fill("input[name=password2]", password)
+        page.press("input[name=password2]", "Enter")
+        page.wait_for_url(f"{server.url}/accounts/confirm-email/")
+        [message] = [m for m in mail.outbox if email in m.to and "/accounts/confirm-email/" in m.body]
+        page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0))
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{server.url}/claims/")
+        return page
+
+    return _sign_up

@@ -16,7 +16,8 @@ EMAIL = "park.jiho@example.com"
 PASSWORD = "Outage-Claim-2025!"
 
 
-def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(server, page, login, screenshot):
+def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(server, page, login, sign_up,
+                                                                                   screenshot):
     incident = open_incident()
     policy = PolicyFactory()
     requirement = RequiredDocumentFactory(policy=policy, name="주문 화면 캡처")
@@ -45,16 +46,7 @@ def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(se
     page.context.clear_cookies()
 
     # The user signs up with the invited address and opens the link from the mail.
-    page.goto(f"{server.url}/accounts/signup/")
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.press("input[name=password2]", "Enter")
-    page.wait_for_url(f"{server.url}/accounts/confirm-email/")
-    [confirm] = [m for m in mail.outbox if EMAIL in m.to and "confirm-email" in m.body]
-    page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", confirm.body).group(0))
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{server.url}/claims/")
+    sign_up(page, EMAIL, PASSWORD)
     page.goto(server.url + claim_path)
 
     # Their own failed order is offered (nobody else's); choosing it fills the trade fields.

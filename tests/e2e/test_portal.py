@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core import mail
 
 from compensation import services
 from compensation.models import Claim, ClaimState
@@ -16,24 +15,14 @@ PASSWORD = "Outage-Claim-2025!"
 PHONE = {"width": 390, "height": 844}
 
 
-def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, screenshot):
+def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, sign_up, screenshot):
     incident = open_incident()
     policy = PolicyFactory()
     requirement = RequiredDocumentFactory(policy=policy, name="주문 화면 캡처")
     page.set_viewport_size(PHONE)
 
     # Sign up with an email address; the account works only after the emailed link is opened.
-    page.goto(f"{server.url}/accounts/signup/")
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.press("input[name=password2]", "Enter")
-    page.wait_for_url(f"{server.url}/accounts/confirm-email/")
-    [message] = [m for m in mail.outbox if EMAIL in m.to]
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
-    page.goto(link)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{server.url}/claims/")
+    sign_up(page, EMAIL, PASSWORD)
 
     # File the claim: one document per requirement, order details for a price-difference policy.
     page.goto(f"{server.url}/claims/new/?incident={incident.pk}")
