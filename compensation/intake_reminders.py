@@ -64,6 +64,7 @@ def _order_log_reminders(today, last):
         )
         .filter(~Exists(filed), ~Exists(intended))
         .values_list("incident_id", "incident__title", "incident__intake_ends_on", "email")
+        .order_by()  # without the model's ordering, or DISTINCT would see each order apart
         .distinct()
     )
     return [

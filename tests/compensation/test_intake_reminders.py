@@ -1,5 +1,7 @@
 """Users who opened the claim form but filed nothing hear that intake closes soon; once."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compensation.intake_reminders import remind_intake_closing
@@ -48,12 +50,16 @@ def test_addresses_in_the_order_log_without_a_claim_are_reminded_too(world, clie
            f"O-1,{world.claimant.email},BTC,buy,0.01,100000000,2025-01-20 09:40\n"
            f"O-2,{world.claimant.email},BTC,buy,0.02,100000000,2025-01-20 09:41\n"
            f"O-3,{world.other_user.email.upper()},BTC,buy,0.01,100000000,2025-01-20 09:42\n"
-           "O-4,no.account@example.com,ETH,sell,1,5000000,2025-01-20 09:43\n")
+           "O-4,no.account@example.com,ETH,sell,1,5000000,2025-01-20 09:43\n"
+           "O-5,no.account@example.com,ETH,sell,2,5000000,2025-01-20 09:44\n")
     assert not services.affected_orders_import(incident=world.incident, actor=world.supervisor, csv_text=log).errors
     open_form(client, world.claimant, world.incident)  # covered by the form-intent reminder: one mail, not two
     world.submit(actor=world.other_user)  # filed: no reminder
     at(2025, 2, 17, 10)
-    created = remind_intake_closing()
+    with CaptureQueriesContext(connection) as queries:
+        created = remind_intake_closing()
+    inserted = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(created) == 2 and sum(sql.count("intake_closing:") for sql in inserted) == 2  # one row each
     mails = {m.to_email: m for m in Notification.objects.filter(pk__in=created)}
     assert sorted(mails) == sorted([world.claimant.email, "no.account@example.com"])
     assert "You started a compensation claim" in render(mails[world.claimant.email]).body_text
