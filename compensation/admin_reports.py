@@ -1,6 +1,7 @@
 """Admin report pages: per-incident dashboard, SLA across incidents, CSV exports and the payment import."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,14 +25,36 @@ from .services.market_prices import PRICE_IMPORTERS
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
 
 
-class PriceImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
-                           help_text="asset, traded_at, price_krw")
+class CsvImportForm(forms.Form):
+    """One CSV upload, refused above the size limit before it is read into memory."""
+
+    columns = ""
+    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.columns
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit_mb = settings.COMPENSATION_IMPORT_MAX_MB
+        if upload.size > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; split it into files of at most %(limit)d MB.")
+                % {"size": upload.size / 1024 / 1024, "limit": limit_mb})
+        return upload
 
 
-class OrderImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
-                           help_text="order_id, email, asset, side, quantity, price_krw, attempted_at, error")
+class PriceImportForm(CsvImportForm):
+    columns = "asset, traded_at, price_krw"
+
+
+class OrderImportForm(CsvImportForm):
+    columns = "order_id, email, asset, side, quantity, price_krw, attempted_at, error"
+
+
+class PaymentImportForm(CsvImportForm):
+    columns = "claim_number, amount_krw, method, reference, paid_at"
 
 
 def _read_utf8(form):
@@ -41,11 +64,6 @@ def _read_utf8(form):
     except UnicodeDecodeError:
         form.add_error("file", _("The file is not UTF-8 text."))
         return None
-
-
-class PaymentImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8)"),
-                           help_text="claim_number, amount_krw, method, reference, paid_at")
 
 
 def report_urls(admin_site):

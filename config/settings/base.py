@@ -180,6 +180,8 @@ COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int(
     "COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS", default=30
 )
 COMPENSATION_FOUR_EYES_LIMIT_KRW = env.int("COMPENSATION_FOUR_EYES_LIMIT_KRW", default=1_000_000)
+# Largest CSV the admin imports (order logs, prices, payments) take in one file; it is read into memory.
+COMPENSATION_IMPORT_MAX_MB = env.int("COMPENSATION_IMPORT_MAX_MB", default=50)
 # How soon after detection a notice should be up; later ones are flagged.
 NOTICE_TARGET_HOURS = env.int("NOTICE_TARGET_HOURS", default=24)
 # How long a closed incident stays on the public front page.

@@ -186,3 +186,14 @@ def test_a_bad_upload_keeps_nothing_and_shows_the_lines(world):
     response = client.post(url, {"action": "import", "file": SimpleUploadedFile("o.csv", bad.encode())})
     assert response.status_code == 200 and "Line 6" in response.content.decode()
     assert not AffectedOrder.objects.exists()
+
+
+def test_an_upload_above_the_size_limit_is_refused_before_reading(world, settings):
+    settings.COMPENSATION_IMPORT_MAX_MB = 1
+    client = client_for(world.supervisor)
+    url = reverse("admin:compensation_affected_orders", args=[world.incident.pk])
+    big = order_log(world).encode() + b"#" * (1024 * 1024)
+    response = client.post(url, {"action": "import", "file": SimpleUploadedFile("big.csv", big)})
+    assert response.status_code == 200
+    assert "at most 1 MB" in response.content.decode()
+    assert not AffectedOrder.objects.exists()
