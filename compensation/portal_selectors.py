@@ -4,15 +4,25 @@ Kept apart from `selectors.py` (staff queues and reports) so the "only your own 
 in one small place that the portal views cannot bypass.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from incidents import roles
-from incidents.models import PUBLIC_STATES, Incident
+from incidents.models import PUBLIC_STATES, Incident, IncidentState
 from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
 
-from .models import Claim, ClaimDocument, ClaimEvent, ClaimState, CompensationPolicy, Decision, RequiredDocument
+from .deadlines import today_kst
+from .models import (
+    AffectedOrder,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimState,
+    CompensationPolicy,
+    Decision,
+    RequiredDocument,
+)
 from .models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
 from .selectors import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
 
@@ -30,6 +40,23 @@ def my_claims(user):
             "payment_due_on", "amount_claimed_krw", "incident__title", "policy__name", "policy__damage_type",
         )
         .order_by("-filed_at", "-pk")
+    )
+
+
+def incidents_to_claim_for(user):
+    """Incidents taking claims where the exchange's order log shows this user's orders failing and
+    the user has not filed yet: the portal points them out instead of waiting to be asked."""
+    if not user.email:
+        return []
+    today = today_kst()
+    filed = Claim.objects.filter(incident=OuterRef("pk"), claimant=user).exclude(state=ClaimState.WITHDRAWN)
+    orders = AffectedOrder.objects.filter(incident=OuterRef("pk"), email=user.email.lower())
+    return list(
+        Incident.objects.filter(state=IncidentState.NOTICE_POSTED, intake_ends_on__gte=today)
+        .filter(Exists(orders), ~Exists(filed))
+        .annotate(failed_orders=Count("affected_orders", filter=Q(affected_orders__email=user.email.lower())))
+        .only("pk", "title", "intake_ends_on")
+        .order_by("intake_ends_on", "pk")
     )
 
 

@@ -28,7 +28,8 @@ PAGE_SIZE = 20
 @login_required
 def claim_list(request):
     page = Paginator(selectors.my_claims(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "compensation/claim_list.html", {"page": page})
+    return render(request, "compensation/claim_list.html", {
+        "page": page, "to_claim": selectors.incidents_to_claim_for(request.user)})
 
 
 def _int_param(request, name):

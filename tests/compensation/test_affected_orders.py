@@ -197,3 +197,18 @@ def test_an_upload_above_the_size_limit_is_refused_before_reading(world, setting
     assert response.status_code == 200
     assert "at most 1 MB" in response.content.decode()
     assert not AffectedOrder.objects.exists()
+
+
+def test_my_claims_points_out_incidents_the_log_says_i_may_claim_for(world, at):
+    import_orders(world)
+    page = client_for(world.claimant).get(reverse("compensation:claim_list")).content.decode()
+    assert "You may claim compensation" in page and world.incident.title in page
+    assert "2 orders of yours failing" in page and new_claim_url(world.incident).replace("&", "&amp;") in page
+    world.submit()  # filed: no longer pointed out
+    page = client_for(world.claimant).get(reverse("compensation:claim_list")).content.decode()
+    assert "You may claim compensation" not in page
+    stranger = client_for(world.agent2).get(reverse("compensation:claim_list")).content.decode()
+    assert "You may claim compensation" not in stranger
+    at(2025, 2, 21, 9)  # intake closed
+    page = client_for(world.other_user).get(reverse("compensation:claim_list")).content.decode()
+    assert "You may claim compensation" not in page
