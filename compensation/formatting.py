@@ -5,8 +5,10 @@ from django.utils import timezone
 from incidents.calendar import KST
 
 
-def kst(moment):
-    return timezone.localtime(moment, KST).strftime("%Y-%m-%d %H:%M") if moment else ""
+def kst(moment, *, seconds=False):
+    if not moment:
+        return ""
+    return timezone.localtime(moment, KST).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def hours_minutes(delta):

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import calendar, roles
+from incidents import roles
 from incidents.errors import DomainError
 
+from ..formatting import kst
 from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
 from ..models.claim import ASSESSABLE_STATES
 from ..selectors import executable_price
@@ -45,7 +46,7 @@ def market_prices_import(*, incident, actor, csv_text):
         earlier = planned.get((asset, traded_at))
         if earlier is not None and earlier[1] != price:
             result.errors.append((line, _("%(asset)s at %(at)s is on line %(other)d with another price.")
-                                  % {"asset": asset, "at": _kst(traded_at), "other": earlier[0]}))
+                                  % {"asset": asset, "at": kst(traded_at, seconds=True), "other": earlier[0]}))
             continue
         planned.setdefault((asset, traded_at), (line, price))
     if not planned and not result.errors:
@@ -71,12 +72,8 @@ def market_prices_import(*, incident, actor, csv_text):
         else:
             result.errors.append((line, _(
                 "%(asset)s at %(at)s is already recorded at %(before)s KRW; imported prices are never changed."
-            ) % {"asset": asset, "at": _kst(traded_at), "before": f"{before:,}"}))
+            ) % {"asset": asset, "at": kst(traded_at, seconds=True), "before": f"{before:,}"}))
     return add_all_or_none(result, MarketPrice, new_rows)
-
-
-def _kst(moment):
-    return timezone.localtime(moment, calendar.KST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -117,7 +114,7 @@ def claims_fill_executable_prices(*, incident, actor):
             Claim.objects.filter(pk__in=pks).update(reference_price_krw=price.price_krw, updated_at=now)
             reason = _("Executable price %(price)s KRW: first %(asset)s trade at or after recovery, %(at)s KST "
                        "(imported market data)") % {"price": f"{price.price_krw:,}", "asset": asset,
-                                                    "at": _kst(price.at)}
+                                                    "at": kst(price.at, seconds=True)}
             events += [
                 ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
                            reason=reason, created_at=now,

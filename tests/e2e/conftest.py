@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.services import service_unavailable
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,10 +38,8 @@ def _allow_orm_beside_playwright():
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)  # in CI a missing browser is a failure, not a skip
-        pytest.skip(message)
+        service_unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver",
+                            suite="make test-e2e")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
             "headless": True}
 

@@ -1,4 +1,4 @@
-"""Reachability of the integration suite's real services: fail in CI, skip (with the fix) elsewhere."""
+"""Reachability of the real services the integration and browser suites need: fail in CI, skip elsewhere."""
 
 import os
 
@@ -12,12 +12,12 @@ def in_ci():
     return os.environ.get("CI", "").lower() == "true"
 
 
-def service_unavailable(message):
-    """Fail in CI, skip elsewhere: always with a message that says what to start."""
+def service_unavailable(message, *, suite="make test-integration"):
+    """Fail in CI, skip elsewhere: always with a message that says what to start (or install)."""
     if in_ci():
-        pytest.fail(f"{message} — CI=true, so the integration services must be running.", pytrace=False)
-    pytest.skip(f"{message} — skipped outside CI; start the service (see the env notes) "
-                "and run `make test-integration`.")
+        pytest.fail(f"{message} — CI=true, so what the suite needs must be there.", pytrace=False)
+    else:
+        pytest.skip(f"{message} — skipped outside CI; start or install it (see the env notes) and run `{suite}`.")
 
 
 def postgres_problem(db):
