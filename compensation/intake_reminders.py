@@ -15,6 +15,7 @@ from incidents.models import IncidentState
 
 from . import outbox
 from .models import AffectedOrder, Claim, ClaimIntent, ClaimState, Notification
+from .selectors import live_claims_by_address
 
 REMIND_BUSINESS_DAYS = 3
 
@@ -53,8 +54,7 @@ def _context(incident_id, title, ends_on, **extra):
 
 def _order_log_reminders(today, last):
     """Addresses in an incident's order log with no live claim, unless the form-intent reminder covers them."""
-    filed = Claim.objects.filter(incident=OuterRef("incident_id"), claimant__email__iexact=OuterRef("email")).exclude(
-        state=ClaimState.WITHDRAWN)
+    filed = live_claims_by_address(OuterRef("incident_id"))
     intended = ClaimIntent.objects.filter(incident=OuterRef("incident_id"), user__email__iexact=OuterRef("email"))
     pending = (
         AffectedOrder.objects.filter(

@@ -13,6 +13,7 @@ from .models import (
     AffectedOrder,
     Claim,
     ClaimState,
+    CompensationPolicy,
     Decision,
     MarketPrice,
     Method,
@@ -72,18 +73,22 @@ def business_days_left(due: date | None, today: date, cal=None) -> int | None:
     return count
 
 
+def first_decisions():
+    """The first decision on each claim (not an objection's), whether still in force or corrected since."""
+    return Decision.objects.filter(objection__isnull=True,
+                                   status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED])
+
+
+# The review SLA: claims whose first decision came on or before the review deadline in force then.
+DECIDED = Count("claim", distinct=True)
+DECIDED_ON_TIME = Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on")))
+
+
 def incident_dashboard(incident):
     """Counts and totals for one incident, in a handful of aggregate queries."""
     claims = Claim.objects.filter(incident=incident)
     by_state = dict(claims.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    first_decisions = Decision.objects.filter(
-        claim__incident=incident, objection__isnull=True,
-        status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED],
-    )
-    sla = first_decisions.aggregate(
-        decided=Count("claim", distinct=True),
-        on_time=Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))),
-    )
+    sla = first_decisions().filter(claim__incident=incident).aggregate(decided=DECIDED, on_time=DECIDED_ON_TIME)
     in_force = Decision.objects.filter(claim__incident=incident, status=Decision.Status.IN_FORCE)
     totals = in_force.aggregate(approved_krw=Sum("amount_krw"), approved_claims=Count("pk", filter=Q(approved=True)))
     paid = Payment.objects.filter(claim__incident=incident).aggregate(paid_krw=Sum("amount_krw"))
@@ -115,6 +120,22 @@ def executable_price(incident, asset):
     )
 
 
+def claims_waiting_for_price(incident):
+    """Open price-difference claims of the incident that name an asset but have no executable price yet."""
+    return (
+        Claim.objects.filter(incident=incident, state__in=ASSESSABLE_STATES, reference_price_krw__isnull=True,
+                             # A subquery, not a join: the fill locks these rows, and a join would lock policies.
+                             policy__in=CompensationPolicy.objects.filter(method=Method.PRICE_DIFFERENCE))
+        .exclude(asset="")
+    )
+
+
+def live_claims_by_address(incident):
+    """Live claims of `incident` (a value or an OuterRef) whose claimant's email is the outer row's `email`."""
+    return Claim.objects.filter(incident=incident, claimant__email__iexact=OuterRef("email")).exclude(
+        state=ClaimState.WITHDRAWN)
+
+
 def market_price_summary(incident):
     """Per asset: how many prices, their span, the executable price, and claims still waiting for one."""
     rows = list(
@@ -122,9 +143,7 @@ def market_price_summary(incident):
         .annotate(count=Count("pk"), first=Min("at"), last=Max("at")).order_by("asset")
     )
     waiting = dict(
-        Claim.objects.filter(incident=incident, state__in=ASSESSABLE_STATES, reference_price_krw__isnull=True,
-                             policy__method=Method.PRICE_DIFFERENCE)
-        .exclude(asset="").annotate(ticker=Upper(Trim("asset")))
+        claims_waiting_for_price(incident).annotate(ticker=Upper(Trim("asset")))
         .values_list("ticker").annotate(n=Count("pk")).values_list("ticker", "n")
     )
     for row in rows:
@@ -175,17 +194,11 @@ def incident_register(*, year=None, incident_type=None):
     (조치방법) and impact (영향도·심각도); the claim figures are the impact in KRW. One query
     however many incidents and claims: every figure is a correlated subquery.
     """
-    first_decisions = Decision.objects.filter(
-        objection__isnull=True, status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED]
-    )
     incidents = Incident.objects.annotate(
         claims_total=_per_incident(Claim.objects.all(), "incident", Count("pk")),
         claims_open=_per_incident(Claim.objects.exclude(state__in=CLAIM_FINAL_STATES), "incident", Count("pk")),
-        decided=_per_incident(first_decisions, "claim__incident", Count("claim", distinct=True)),
-        decided_on_time=_per_incident(
-            first_decisions, "claim__incident",
-            Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))),
-        ),
+        decided=_per_incident(first_decisions(), "claim__incident", DECIDED),
+        decided_on_time=_per_incident(first_decisions(), "claim__incident", DECIDED_ON_TIME),
         approved_krw=_per_incident(
             Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True), "claim__incident",
             Sum("amount_krw"),
@@ -203,11 +216,9 @@ def incident_register(*, year=None, incident_type=None):
 def sla_by_incident():
     """Per incident: first decisions made, and how many within the review deadline in force."""
     rows = (
-        Decision.objects.filter(objection__isnull=True,
-                                status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED])
+        first_decisions()
         .values("claim__incident", "claim__incident__title")
-        .annotate(decided=Count("claim", distinct=True),
-                  on_time=Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on"))))
+        .annotate(decided=DECIDED, on_time=DECIDED_ON_TIME)
         .order_by("-claim__incident")
     )
     return list(rows)

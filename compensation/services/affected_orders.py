@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models import Count, Exists, Max, Min
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,8 @@ from incidents.errors import DomainError
 from incidents.models import IncidentState
 
 from .. import outbox
-from ..models import AffectedOrder, Claim, ClaimState, Notification, TradeSide
+from ..models import AffectedOrder, Notification, TradeSide
+from ..selectors import live_claims_by_address
 from ._csv import (
     RecordImportResult,
     add_all_or_none,
@@ -99,11 +100,6 @@ def invitation_key(incident_pk, email):
     return f"claim_invitation:{incident_pk}:{outbox.address_key(email)}"
 
 
-def _live_claim_by_email(incident_ref):
-    return Claim.objects.filter(incident=incident_ref, claimant__email__iexact=OuterRef("email")).exclude(
-        state=ClaimState.WITHDRAWN)
-
-
 def affected_users_invite(*, incident, actor):
     """Mail every address in the order log that has no claim for this incident yet, once per address.
 
@@ -115,7 +111,7 @@ def affected_users_invite(*, incident, actor):
         raise DomainError(_("Invitations go out only while the incident takes claims."), code="intake_closed")
     unclaimed = (
         AffectedOrder.objects.filter(incident=incident)
-        .filter(~Exists(_live_claim_by_email(incident.pk)))
+        .filter(~Exists(live_claims_by_address(incident.pk)))
         .values("email")
         .annotate(orders=Count("pk"), first_at=Min("attempted_at"), last_at=Max("attempted_at"))
         .order_by("email")

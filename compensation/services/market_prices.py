@@ -15,9 +15,8 @@ from incidents import roles
 from incidents.errors import DomainError
 
 from ..formatting import kst
-from ..models import Claim, ClaimEvent, CompensationPolicy, MarketPrice, Method
-from ..models.claim import ASSESSABLE_STATES
-from ..selectors import executable_price
+from ..models import Claim, ClaimEvent, MarketPrice
+from ..selectors import claims_waiting_for_price, executable_price
 from ._csv import (
     RecordImportResult,
     add_all_or_none,
@@ -95,13 +94,7 @@ def claims_fill_executable_prices(*, incident, actor):
     result = PriceFillResult()
     now = timezone.now()
     with transaction.atomic():
-        waiting = (
-            Claim.objects.select_for_update()
-            .filter(incident=incident, state__in=ASSESSABLE_STATES, reference_price_krw__isnull=True,
-                    policy__in=CompensationPolicy.objects.filter(method=Method.PRICE_DIFFERENCE))
-            .exclude(asset="")
-            .values_list("pk", "asset")
-        )
+        waiting = claims_waiting_for_price(incident).select_for_update().values_list("pk", "asset")
         by_asset = {}
         for pk, asset in waiting:
             by_asset.setdefault(asset.strip().upper(), []).append(pk)
