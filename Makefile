@@ -42,6 +42,7 @@ test: install
 ifeq ($(CI),true)
 	@# Every suite runs even when an earlier one fails, so one CI log shows all failures.
 	@status=0; \
+	$(MAKE) check || status=1; \
 	$(MAKE) test-unit || status=1; \
 	$(MAKE) test-unit-postgres || status=1; \
 	$(MAKE) test-integration || status=1; \
@@ -69,7 +70,11 @@ test-e2e: install
 bench: install
 	$(PY) -m bench $(BENCH)
 
+# Lint, format, layering contracts (import-linter), migrations and Django's system checks. CI runs it.
 check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 

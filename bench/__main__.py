@@ -25,8 +25,9 @@ def discover():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="run only benches whose module name contains one of these")
     parser.add_argument("--list", action="store_true", help="list the benches and exit")
     args = parser.parse_args(argv)

@@ -14,8 +14,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.claims_data import load_claims  # noqa: E402
-from compensation.deadlines import today_kst  # noqa: E402
 from compensation.models import Claim  # noqa: E402
+from incidents.kst import today_kst  # noqa: E402
 
 PAGES = {
     "queue (sorted by next deadline)": "/admin/compensation/claim/?queue=all",
@@ -80,13 +80,16 @@ def main():
         t_large, q_large, captured = large[label]
         ratio = t_large / t_small
         worst = max(worst, ratio)
-        print(f"  {label:<32} 1k: {t_small * 1000:6.1f} ms ({q_small} queries)   "
-              f"100k: {t_large * 1000:6.1f} ms ({q_large} queries)   ratio {ratio:.2f}×")
+        print(
+            f"  {label:<32} 1k: {t_small * 1000:6.1f} ms ({q_small} queries)   "
+            f"100k: {t_large * 1000:6.1f} ms ({q_large} queries)   ratio {ratio:.2f}×"
+        )
         slowest = max(captured, key=lambda q: float(q["time"]))
         print(f"      slowest query {float(slowest['time']) * 1000:.1f} ms: {slowest['sql'][:150]}")
     for label in ("queue (sorted by next deadline)", "overdue filter"):
-        list_query = next(q["sql"] for q in large[label][2]
-                          if 'FROM "compensation_claim"' in q["sql"] and "LIMIT 50" in q["sql"])
+        list_query = next(
+            q["sql"] for q in large[label][2] if 'FROM "compensation_claim"' in q["sql"] and "LIMIT 50" in q["sql"]
+        )
         print(f"  EXPLAIN {label} (list query, 100,000 claims):")
         for line in explain(list_query):
             print("    " + line)

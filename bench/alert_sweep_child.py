@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.claims_data import load_claims  # noqa: E402
 from compensation import tasks  # noqa: E402
-from compensation.deadlines import today_kst  # noqa: E402
 from compensation.models import Notification  # noqa: E402
 from config.celery import app  # noqa: E402
 from incidents import calendar, roles  # noqa: E402
+from incidents.kst import today_kst  # noqa: E402
 
 N, DUE, AGENTS, REPEAT = 100_000, 5_000, 20, 7
 
@@ -36,10 +36,12 @@ def setup():
     User = get_user_model()
     agent_group, _ = Group.objects.get_or_create(name=roles.AGENT)
     supervisor_group, _ = Group.objects.get_or_create(name=roles.SUPERVISOR)
-    agents = User.objects.bulk_create([User(username=f"agent{i}", email=f"agent{i}@x.example", is_staff=True)
-                                       for i in range(AGENTS)])
-    supervisors = User.objects.bulk_create([User(username=f"sup{i}", email=f"sup{i}@x.example", is_staff=True)
-                                            for i in range(3)])
+    agents = User.objects.bulk_create(
+        [User(username=f"agent{i}", email=f"agent{i}@x.example", is_staff=True) for i in range(AGENTS)]
+    )
+    supervisors = User.objects.bulk_create(
+        [User(username=f"sup{i}", email=f"sup{i}@x.example", is_staff=True) for i in range(3)]
+    )
     agent_group.user_set.add(*agents)
     supervisor_group.user_set.add(*supervisors)
     ids = "{" + ",".join(str(a.pk) for a in agents) + "}"
@@ -67,8 +69,17 @@ def floor(targets, agent):
             )
             ids = [row[0] for row in cursor.fetchall()]
         Notification.objects.bulk_create(
-            [Notification(key=f"floor:{pk}", kind="deadline_alert", claim_id=pk, recipient_id=agent.pk,
-                          to_email=agent.email, context={"claim_id": pk}) for pk in ids],
+            [
+                Notification(
+                    key=f"floor:{pk}",
+                    kind="deadline_alert",
+                    claim_id=pk,
+                    recipient_id=agent.pk,
+                    to_email=agent.email,
+                    context={"claim_id": pk},
+                )
+                for pk in ids
+            ],
             ignore_conflicts=True,
         )
     return time.perf_counter() - start, len(ids)
@@ -98,11 +109,16 @@ def main():
     again = tasks.sweep_deadline_alerts()
     f, s = statistics.median(floors), statistics.median(sweeps)
     print(f"open claims: {N:,}; due for an alert: {due_ids:,}; alerts created: {created:,}; rerun created: {again}")
-    print(f"floor (raw SELECT of due ids + one bulk INSERT of {due_ids:,} rows): {f * 1000:.0f} ms (median of {REPEAT})")
+    print(
+        f"floor (raw SELECT of due ids + one bulk INSERT of {due_ids:,} rows): {f * 1000:.0f} ms (median of {REPEAT})"
+    )
     print(f"sweep task in-process: {s * 1000:.0f} ms (median of {REPEAT})")
     print(f"ratio sweep / floor: {s / f:.2f}x (target <= 2x)")
-    print(f"sweep queries: {len(queries)} (independent of N; statements: "
-          + ", ".join(q["sql"].split()[0] for q in queries.captured_queries) + ")")
+    print(
+        f"sweep queries: {len(queries)} (independent of N; statements: "
+        + ", ".join(q["sql"].split()[0] for q in queries.captured_queries)
+        + ")"
+    )
 
 
 main()

@@ -8,8 +8,7 @@ identical dates. Target: ours within 3x of the floor.
 
 import random
 import time
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 TITLE = "Calendar: review due dates for 100,000 filing times vs a plain-loop floor"
@@ -24,7 +23,7 @@ ONE_DAY = timedelta(days=1)
 def filing_times(count=COUNT, seed=2025):
     """Aware UTC datetimes spread over 2025-2026 (KST), any time of day."""
     rng = random.Random(seed)
-    start = datetime(2025, 1, 1, tzinfo=KST).astimezone(dt_timezone.utc)
+    start = datetime(2025, 1, 1, tzinfo=KST).astimezone(UTC)
     seconds = int((datetime(2027, 1, 1, tzinfo=KST) - datetime(2025, 1, 1, tzinfo=KST)).total_seconds())
     return [start + timedelta(seconds=rng.randrange(seconds)) for _ in range(count)]
 

@@ -59,8 +59,9 @@ class FloorRow(models.Model):
 def floor_view(request):
     """The floor: same request parsing and session/user lookup, one ORM INSERT, a redirect."""
     request.FILES  # noqa: B018 - parse the multipart body like the real view does
-    FloorRow.objects.create(user_id=request.user.pk, description=request.POST.get("description", ""),
-                            created_at=timezone.now())
+    FloorRow.objects.create(
+        user_id=request.user.pk, description=request.POST.get("description", ""), created_at=timezone.now()
+    )
     return HttpResponseRedirect("/claims/")
 
 
@@ -88,16 +89,28 @@ def setup_world(users_needed):
     compliance.groups.add(Group.objects.get(name="compliance"))
     now = timezone.now()
     incident = Incident.objects.create(
-        title="bench 주문 장애", incident_type=IncidentType.ORDER_FAILURE, severity=Severity.MAJOR,
-        affected_services="KRW 마켓", started_at=now - timezone.timedelta(days=1),
+        title="bench 주문 장애",
+        incident_type=IncidentType.ORDER_FAILURE,
+        severity=Severity.MAJOR,
+        affected_services="KRW 마켓",
+        started_at=now - timezone.timedelta(days=1),
         detected_at=now - timezone.timedelta(days=1),
     )
-    Notice.objects.create(incident=incident, description="사고", claim_procedure="절차",
-                          intake_period_note="1개월", compensation_criteria="차액")
+    Notice.objects.create(
+        incident=incident,
+        description="사고",
+        claim_procedure="절차",
+        intake_period_note="1개월",
+        compensation_criteria="차액",
+    )
     incident_services.notice_publish(incident=incident, actor=compliance)
     policy = CompensationPolicy.objects.create(
-        incident_type=IncidentType.ORDER_FAILURE, damage_type="missed_trade", name="bench 미체결",
-        criteria="차액 × 수량", method=Method.PRICE_DIFFERENCE, cap_krw=5_000_000,
+        incident_type=IncidentType.ORDER_FAILURE,
+        damage_type="missed_trade",
+        name="bench 미체결",
+        criteria="차액 × 수량",
+        method=Method.PRICE_DIFFERENCE,
+        cap_krw=5_000_000,
         exclusions=["mental_damage"],
     )
     requirement = RequiredDocument.objects.create(policy=policy, name="주문 화면 캡처")
@@ -110,21 +123,31 @@ def setup_world(users_needed):
         client.force_login(user)
         clients.append(client)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, user_id bigint, description text,"
-                       " created_at timestamptz)")
+        cursor.execute(
+            "CREATE TABLE bench_floor (id bigserial PRIMARY KEY, user_id bigint, description text,"
+            " created_at timestamptz)"
+        )
         cursor.execute("ANALYZE")
     return incident, policy, requirement, clients
 
 
 def body(requirement):
-    return encode_multipart(BOUNDARY, {
-        "idempotency_key": str(uuid.uuid4()),
-        "amount_claimed_krw": "300000", "asset": "BTC", "side": "buy", "quantity": "0.01",
-        "intended_price_krw": "100000000", "intended_at": "",
-        "description": "매수 주문이 체결되지 않았습니다", "payout_method": "bank",
-        "payout_account": "국민은행 123-456-789",
-        f"doc_{requirement.pk}": UploadedPNG(),
-    })
+    return encode_multipart(
+        BOUNDARY,
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "amount_claimed_krw": "300000",
+            "asset": "BTC",
+            "side": "buy",
+            "quantity": "0.01",
+            "intended_price_krw": "100000000",
+            "intended_at": "",
+            "description": "매수 주문이 체결되지 않았습니다",
+            "payout_method": "bank",
+            "payout_account": "국민은행 123-456-789",
+            f"doc_{requirement.pk}": UploadedPNG(),
+        },
+    )
 
 
 def timed(requests):
@@ -152,10 +175,10 @@ def main():
     floor_batches, real_batches = [], []
     for i in range(BATCHES):
         lo = WARMUP + i * BATCH
-        chunk = list(zip(clients[lo:lo + BATCH], bodies[lo:lo + BATCH]))
-        run_floor = lambda: floor_batches.append(timed([(c, floor_url, b) for c, b in chunk]))  # noqa: E731
-        run_real = lambda: real_batches.append(timed([(c, real_url, b) for c, b in chunk]))  # noqa: E731
-        for step in ((run_floor, run_real) if i % 2 == 0 else (run_real, run_floor)):
+        chunk = list(zip(clients[lo : lo + BATCH], bodies[lo : lo + BATCH]))
+        run_floor = lambda chunk=chunk: floor_batches.append(timed([(c, floor_url, b) for c, b in chunk]))  # noqa: E731
+        run_real = lambda chunk=chunk: real_batches.append(timed([(c, real_url, b) for c, b in chunk]))  # noqa: E731
+        for step in (run_floor, run_real) if i % 2 == 0 else (run_real, run_floor):
             step()
     assert Claim.objects.count() == n_users, Claim.objects.count()
 
@@ -190,12 +213,18 @@ def main():
             stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 45)
     floor, real = min(floor_batches), min(real_batches)
     paired = statistics.median(r / f for r, f in zip(real_batches, floor_batches))
-    print(f"  floor (parse form + 1 ORM INSERT): best {floor * 1000:6.2f} ms/request, "
-          f"median {statistics.median(floor_batches) * 1000:6.2f} ms ({floor_queries} queries)")
-    print(f"  claim submit (real view):      best {real * 1000:6.2f} ms/request, "
-          f"median {statistics.median(real_batches) * 1000:6.2f} ms ({len(real_captured)} queries)")
-    print(f"  {BATCHES}×{BATCH} requests each after {WARMUP} warm-up, interleaved; median of paired batch "
-          f"ratios {paired:.2f}×; broker {settings.CELERY_BROKER_URL}")
+    print(
+        f"  floor (parse form + 1 ORM INSERT): best {floor * 1000:6.2f} ms/request, "
+        f"median {statistics.median(floor_batches) * 1000:6.2f} ms ({floor_queries} queries)"
+    )
+    print(
+        f"  claim submit (real view):      best {real * 1000:6.2f} ms/request, "
+        f"median {statistics.median(real_batches) * 1000:6.2f} ms ({len(real_captured)} queries)"
+    )
+    print(
+        f"  {BATCHES}×{BATCH} requests each after {WARMUP} warm-up, interleaved; median of paired batch "
+        f"ratios {paired:.2f}×; broker {settings.CELERY_BROKER_URL}"
+    )
     if os.environ.get("BENCH_SHOW_QUERIES"):
         for q in real_captured:
             print(f"    {float(q['time']) * 1000:6.2f} ms  " + q["sql"][:120])

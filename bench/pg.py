@@ -32,8 +32,9 @@ def run_module(module, database, timeout=1800):
         "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     }
     try:
-        done = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", module], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
     finally:
         drop_database(database)
     if done.returncode != 0:

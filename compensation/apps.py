@@ -9,12 +9,11 @@ class CompensationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from compensation.incident_hooks import incident_admin_links, notice_panels
+        from compensation.permissions import sync_group_permissions
+        from compensation.selectors import policies as policy_cache
         from incidents import panels
         from incidents.signals import calendar_changed
-
-        from . import policy_cache
-        from .notice_panels import incident_admin_links, notice_panels
-        from .permissions import sync_group_permissions
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
@@ -22,11 +21,13 @@ class CompensationConfig(AppConfig):
         panels.register_admin_links(incident_admin_links)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
-            post_delete.connect(policy_cache.policies_changed, sender=model,
-                                dispatch_uid=f"policy_cache.delete.{model}")
+            post_delete.connect(
+                policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.delete.{model}"
+            )
 
 
 def _recompute_on_calendar_change(sender, dates=(), **kwargs):
-    from .services.recompute import claims_recompute_deadlines
+    # Imported here: apps.py is loaded before the models, and services import models.
+    from compensation.services.recompute import claims_recompute_deadlines
 
     claims_recompute_deadlines(changed_dates=dates)

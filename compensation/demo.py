@@ -6,10 +6,9 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from compensation import services
+from compensation.models import Claim, CompensationPolicy, DamageType, Method, RequiredDocument
 from incidents.models import IncidentType
-
-from . import services
-from .models import Claim, CompensationPolicy, DamageType, Method, RequiredDocument
 
 # A real 1×1 PNG, so the demo documents pass the content check and open in a browser.
 PNG_1X1 = bytes.fromhex(
@@ -18,20 +17,34 @@ PNG_1X1 = bytes.fromhex(
 )
 
 POLICIES = [
-    dict(incident_type=IncidentType.ORDER_FAILURE, damage_type=DamageType.MISSED_TRADE,
-         name="주문 장애 × 미체결 손해 (Order failure × missed trade)",
-         criteria="주문 시점 가격과 체결 가능 가격의 차액 × 수량, 1건당 최대 500만 원.",
-         method=Method.PRICE_DIFFERENCE, cap_krw=5_000_000,
-         documents=[("주문 화면 캡처", "주문하려던 화면 또는 오류 메시지 캡처 (PNG/JPEG/PDF)")]),
-    dict(incident_type=IncidentType.ORDER_FAILURE, damage_type=DamageType.EXCESS_FEE,
-         name="주문 장애 × 중복 수수료 (Order failure × excess fees)",
-         criteria="장애로 중복 부과된 거래 수수료 전액 환급, 1건당 최대 200만 원.",
-         method=Method.FEE_REFUND, cap_krw=2_000_000,
-         documents=[("거래 내역서", "수수료가 표시된 거래 내역 (PDF)")]),
-    dict(incident_type=IncidentType.DEPOSIT_WITHDRAWAL_DELAY, damage_type=DamageType.DELAYED_FUNDS,
-         name="입출금 지연 × 자금 지연 (Delayed funds)",
-         criteria="지연 금액 × 연 3.5% × 지연 일수 / 365, 1건당 최대 100만 원.",
-         method=Method.INTEREST, cap_krw=1_000_000, annual_interest_rate_bp=350, documents=[]),
+    dict(
+        incident_type=IncidentType.ORDER_FAILURE,
+        damage_type=DamageType.MISSED_TRADE,
+        name="주문 장애 × 미체결 손해 (Order failure × missed trade)",
+        criteria="주문 시점 가격과 체결 가능 가격의 차액 × 수량, 1건당 최대 500만 원.",
+        method=Method.PRICE_DIFFERENCE,
+        cap_krw=5_000_000,
+        documents=[("주문 화면 캡처", "주문하려던 화면 또는 오류 메시지 캡처 (PNG/JPEG/PDF)")],
+    ),
+    dict(
+        incident_type=IncidentType.ORDER_FAILURE,
+        damage_type=DamageType.EXCESS_FEE,
+        name="주문 장애 × 중복 수수료 (Order failure × excess fees)",
+        criteria="장애로 중복 부과된 거래 수수료 전액 환급, 1건당 최대 200만 원.",
+        method=Method.FEE_REFUND,
+        cap_krw=2_000_000,
+        documents=[("거래 내역서", "수수료가 표시된 거래 내역 (PDF)")],
+    ),
+    dict(
+        incident_type=IncidentType.DEPOSIT_WITHDRAWAL_DELAY,
+        damage_type=DamageType.DELAYED_FUNDS,
+        name="입출금 지연 × 자금 지연 (Delayed funds)",
+        criteria="지연 금액 × 연 3.5% × 지연 일수 / 365, 1건당 최대 100만 원.",
+        method=Method.INTEREST,
+        cap_krw=1_000_000,
+        annual_interest_rate_bp=350,
+        documents=[],
+    ),
 ]
 
 
@@ -41,27 +54,36 @@ def _policies():
         spec = dict(spec)
         documents = spec.pop("documents")
         policy, created = CompensationPolicy.objects.get_or_create(
-            incident_type=spec["incident_type"], damage_type=spec["damage_type"], is_active=True,
+            incident_type=spec["incident_type"],
+            damage_type=spec["damage_type"],
+            is_active=True,
             defaults={**spec, "exclusions": ["mental_damage", "user_device", "force_majeure"]},
         )
         if created:
             for position, (name, description) in enumerate(documents):
-                RequiredDocument.objects.create(policy=policy, name=name, description=description,
-                                                position=position)
+                RequiredDocument.objects.create(policy=policy, name=name, description=description, position=position)
         result[spec["damage_type"]] = policy
     return result
 
 
 def _file(policy):
-    return [(req, SimpleUploadedFile("capture.png", PNG_1X1, content_type="image/png"))
-            for req in policy.required_documents.all()]
+    return [
+        (req, SimpleUploadedFile("capture.png", PNG_1X1, content_type="image/png"))
+        for req in policy.required_documents.all()
+    ]
 
 
 def _submit(user, incident, policy, **extra):
     return services.claim_submit(
-        actor=user, incident=incident, policy=policy, idempotency_key=uuid.uuid4(),
-        description=extra.pop("description"), payout_method="bank", payout_account="국민은행 123-456-7890",
-        files=_file(policy), **extra,
+        actor=user,
+        incident=incident,
+        policy=policy,
+        idempotency_key=uuid.uuid4(),
+        description=extra.pop("description"),
+        payout_method="bank",
+        payout_account="국민은행 123-456-7890",
+        files=_file(policy),
+        **extra,
     )
 
 
@@ -74,31 +96,63 @@ def load(*, stdout, incident, users):
     missed, fees = policies[DamageType.MISSED_TRADE], policies[DamageType.EXCESS_FEE]
     agent, supervisor = users["agent"], users["supervisor"]
 
-    waiting = _submit(users["user1"], incident, missed, amount_claimed_krw=350_000, asset="BTC", side="buy",
-                      quantity=Decimal("0.005"), intended_price_krw=98_000_000,
-                      description="매수 주문이 10분간 체결되지 않아 더 높은 가격에 매수했습니다.")
+    waiting = _submit(
+        users["user1"],
+        incident,
+        missed,
+        amount_claimed_krw=350_000,
+        asset="BTC",
+        side="buy",
+        quantity=Decimal("0.005"),
+        intended_price_krw=98_000_000,
+        description="매수 주문이 10분간 체결되지 않아 더 높은 가격에 매수했습니다.",
+    )
     services.claim_start_review(claim=waiting, actor=agent)
-    services.claim_record_assessment(claim=waiting, actor=agent, reference_price_krw=98_600_000,
-                                     reason="주문 로그 및 체결가 데이터")
+    services.claim_record_assessment(
+        claim=waiting, actor=agent, reference_price_krw=98_600_000, reason="주문 로그 및 체결가 데이터"
+    )
 
-    decided = _submit(users["user2"], incident, missed, amount_claimed_krw=500_000, asset="ETH", side="sell",
-                      quantity=Decimal("0.8"), intended_price_krw=5_200_000,
-                      description="매도 주문이 거부되었습니다.")
+    decided = _submit(
+        users["user2"],
+        incident,
+        missed,
+        amount_claimed_krw=500_000,
+        asset="ETH",
+        side="sell",
+        quantity=Decimal("0.8"),
+        intended_price_krw=5_200_000,
+        description="매도 주문이 거부되었습니다.",
+    )
     services.claim_start_review(claim=decided, actor=agent)
-    services.claim_record_assessment(claim=decided, actor=agent, reference_price_krw=4_950_000,
-                                     reason="주문 로그 및 체결가 데이터")
-    services.claim_decide(claim=decided, actor=agent, approved=True, amount_krw=200_000,
-                          reasons="주문 시점 가격과 체결 가능 가격의 차액 × 수량으로 산정했습니다.")
+    services.claim_record_assessment(
+        claim=decided, actor=agent, reference_price_krw=4_950_000, reason="주문 로그 및 체결가 데이터"
+    )
+    services.claim_decide(
+        claim=decided,
+        actor=agent,
+        approved=True,
+        amount_krw=200_000,
+        reasons="주문 시점 가격과 체결 가능 가격의 차액 × 수량으로 산정했습니다.",
+    )
 
-    big = _submit(users["user2"], incident, fees, amount_claimed_krw=1_500_000,
-                  description="장애 중 재주문으로 수수료가 중복 부과되었습니다.")
+    big = _submit(
+        users["user2"],
+        incident,
+        fees,
+        amount_claimed_krw=1_500_000,
+        description="장애 중 재주문으로 수수료가 중복 부과되었습니다.",
+    )
     services.claim_start_review(claim=big, actor=supervisor)
     services.claim_record_assessment(claim=big, actor=supervisor, fee_krw=1_450_000, reason="수수료 원장")
-    services.claim_decide(claim=big, actor=supervisor, approved=True, amount_krw=1_450_000,
-                          reasons="중복 부과된 수수료 전액을 환급합니다.")
+    services.claim_decide(
+        claim=big,
+        actor=supervisor,
+        approved=True,
+        amount_krw=1_450_000,
+        reasons="중복 부과된 수수료 전액을 환급합니다.",
+    )
 
-    _submit(users["user1"], incident, fees, amount_claimed_krw=12_000,
-            description="수수료가 두 번 빠져나갔습니다.")
+    _submit(users["user1"], incident, fees, amount_claimed_krw=12_000, description="수수료가 두 번 빠져나갔습니다.")
     if incident.ended_at is not None:
         prices = _demo_prices(incident.ended_at)
         services.market_prices_import(incident=incident, actor=supervisor, csv_text=prices)
@@ -106,8 +160,10 @@ def load(*, stdout, incident, users):
     orders = _demo_order_log(incident.started_at, users)
     services.affected_orders_import(incident=incident, actor=supervisor, csv_text=orders)
     stdout.write("Order log: failed orders of user1, user2 and three users without an account yet.")
-    stdout.write(f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
-                 f"{big.number} (awaiting second approval), and one new claim.")
+    stdout.write(
+        f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
+        f"{big.number} (awaiting second approval), and one new claim."
+    )
 
 
 def _demo_prices(recovered_at):
@@ -130,10 +186,13 @@ def _demo_order_log(started_at, users):
     lines = ["order_id,email,asset,side,quantity,price_krw,attempted_at,error"]
     for n, (who, asset, side, quantity, price, minute) in enumerate(rows, start=1):
         at = (started_at + timedelta(minutes=minute)).isoformat()
-        lines.append(f"DEMO-{n:04d},{users[who].email},{asset},{side},{quantity},{price},{at},"
-                     "E503 order gateway timeout")
+        lines.append(
+            f"DEMO-{n:04d},{users[who].email},{asset},{side},{quantity},{price},{at},E503 order gateway timeout"
+        )
     for n in range(1, 4):
         at = (started_at + timedelta(minutes=5 * n)).isoformat()
-        lines.append(f"DEMO-{100 + n:04d},trader{n}@example.com,BTC,buy,0.0{n},{98_100_000 + n * 1000},{at},"
-                     "E503 order gateway timeout")
+        lines.append(
+            f"DEMO-{100 + n:04d},trader{n}@example.com,BTC,buy,0.0{n},{98_100_000 + n * 1000},{at},"
+            "E503 order gateway timeout"
+        )
     return "\n".join(lines) + "\n"

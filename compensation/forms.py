@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import DamageType, Method, PayoutMethod, TradeSide
+from compensation.models import DamageType, Method, PayoutMethod, TradeSide
 
 # What the browser's file picker offers; the real check is by content in `documents.validate_upload`.
 ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
@@ -40,32 +40,44 @@ class ClaimForm(forms.Form):
     # Generated when the form is first shown; a retry or double click sends the same key.
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     amount_claimed_krw = forms.IntegerField(
-        label=_("Amount claimed (KRW)"), min_value=0, max_value=MAX_KRW,
+        label=_("Amount claimed (KRW)"),
+        min_value=0,
+        max_value=MAX_KRW,
         help_text=_("Whole won, digits only, e.g. 300000."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "0"}),
     )
     asset = forms.CharField(label=_("Asset"), max_length=20, required=False, help_text=_("e.g. BTC"))
     side = forms.ChoiceField(label=_("Order side"), choices=[("", "—")] + TradeSide.choices, required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=38, decimal_places=18, min_value=0, required=False,
+        label=_("Quantity"),
+        max_digits=38,
+        decimal_places=18,
+        min_value=0,
+        required=False,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
     )
     intended_price_krw = forms.IntegerField(
-        label=_("Intended price (KRW)"), min_value=0, max_value=MAX_KRW, required=False,
+        label=_("Intended price (KRW)"),
+        min_value=0,
+        max_value=MAX_KRW,
+        required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "0"}),
     )
     intended_at = forms.DateTimeField(
-        label=_("Intended order time (KST)"), required=False,
+        label=_("Intended order time (KST)"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     description = forms.CharField(
-        label=_("What happened"), max_length=5000,
+        label=_("What happened"),
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("When, what you tried to do, and what went wrong."),
     )
     payout_method = forms.ChoiceField(label=_("Pay compensation to"), choices=PayoutMethod.choices)
     payout_account = forms.CharField(
-        label=_("Bank account or wallet"), max_length=200,
+        label=_("Bank account or wallet"),
+        max_length=200,
         help_text=_("Bank name and account number, or your exchange wallet address."),
     )
 
@@ -84,12 +96,15 @@ class ClaimForm(forms.Form):
         for requirement in policy.required_documents.all():
             name = f"doc_{requirement.pk}"
             self.fields[name] = forms.FileField(
-                label=requirement.name, help_text=requirement.description, allow_empty_file=True,
+                label=requirement.name,
+                help_text=requirement.description,
+                allow_empty_file=True,
                 widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
             )
             self.document_fields.append(name)
         self.fields["doc_extra"] = MultipleFileField(
-            label=_("Other documents (optional)"), required=False,
+            label=_("Other documents (optional)"),
+            required=False,
             help_text=_("You may choose several files."),
         )
 
@@ -121,8 +136,12 @@ class ClaimForm(forms.Form):
 
 class SupplementForm(forms.Form):
     files = MultipleFileField(label=_("Documents"), help_text=_("PDF, PNG or JPEG, up to 10 MB each."))
-    note = forms.CharField(label=_("Note for the reviewer (optional)"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note for the reviewer (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean_files(self):
         files = self.cleaned_data["files"]
@@ -132,25 +151,31 @@ class SupplementForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     confirm = forms.BooleanField(
-        label=_("I understand that a withdrawn claim is no longer reviewed."), required=True,
+        label=_("I understand that a withdrawn claim is no longer reviewed."),
+        required=True,
         error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
 
 
 class AcceptForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I accept this decision and give up further objections."), required=True,
+        label=_("I accept this decision and give up further objections."),
+        required=True,
         error_messages={"required": _("Tick the box to confirm that you accept.")},
     )
 
 
 class ObjectionForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why do you object?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Why do you object?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Explain why you object to the decision.")},
     )
-    files = MultipleFileField(label=_("Supporting documents (optional)"), required=False,
-                              help_text=_("PDF, PNG or JPEG, up to 10 MB each."))
+    files = MultipleFileField(
+        label=_("Supporting documents (optional)"), required=False, help_text=_("PDF, PNG or JPEG, up to 10 MB each.")
+    )

@@ -18,7 +18,8 @@ VIEW_ALL = [
 GROUP_PERMISSIONS = {
     roles.AGENT: VIEW_ALL,
     roles.SUPERVISOR: VIEW_ALL + ["compensation.change_claim"],
-    roles.COMPLIANCE: VIEW_ALL + [
+    roles.COMPLIANCE: VIEW_ALL
+    + [
         "compensation.add_compensationpolicy",
         "compensation.change_compensationpolicy",
         "compensation.add_requireddocument",

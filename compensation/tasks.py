@@ -1,43 +1,58 @@
-"""Celery tasks: thin wrappers; the work and the idempotency live in outbox / alerts / lapses."""
+"""Celery tasks: thin wrappers. Each looks its work up by id and calls the module that does it.
+
+Names are explicit because they are stored in beat rows and queued messages: moving a module
+must not rename a task. The work is imported inside each body (HackSoft's rule), so the code
+that enqueues (the outbox) can import this module at its top without a cycle.
+"""
 
 from celery import shared_task
 
-from . import alerts, lapses, outbox
 
-
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.send_notification", ignore_result=True)
 def send_notification(*, notification_id):
+    from compensation.notifications import outbox
+
     return outbox.deliver(notification_id=notification_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.send_notifications", ignore_result=True)
 def send_notifications(*, notification_ids):
+    from compensation.notifications import outbox
+
     # Each row is claimed on its own, so a batch redelivered after a crash resends nothing sent.
     return [outbox.deliver(notification_id=pk) for pk in notification_ids]
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.requeue_pending", ignore_result=True)
 def requeue_pending():
+    from compensation.notifications import outbox
+
     return outbox.requeue_pending()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.sweep_deadline_alerts", ignore_result=True)
 def sweep_deadline_alerts():
-    return alerts.sweep()
+    from compensation.notifications import staff_alerts
+
+    return staff_alerts.sweep()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.send_daily_digests", ignore_result=True)
 def send_daily_digests():
-    return alerts.digest()
+    from compensation.notifications import staff_alerts
+
+    return staff_alerts.digest()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.lapse_objection_windows", ignore_result=True)
 def lapse_objection_windows():
+    from compensation.services import lapses
+
     return lapses.lapse_objection_windows()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="compensation.tasks.remind_intake_closing", ignore_result=True)
 def remind_intake_closing():
-    from .intake_reminders import remind_intake_closing as remind
+    from compensation.notifications import reminders
 
-    remind()
+    return reminders.remind_intake_closing()

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from compensation import services
+from compensation.formatting import plain_decimal
+from compensation.forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
+from compensation.selectors import portal as selectors
 from incidents.errors import DomainError
 from incidents.models import Incident
-
-from . import portal_selectors as selectors
-from .formatting import plain_decimal
-from . import services
-from .forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
 
 PAGE_SIZE = 20
 
@@ -28,8 +27,11 @@ PAGE_SIZE = 20
 @login_required
 def claim_list(request):
     page = Paginator(selectors.my_claims(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "compensation/claim_list.html", {
-        "page": page, "to_claim": selectors.incidents_to_claim_for(request.user)})
+    return render(
+        request,
+        "compensation/claim_list.html",
+        {"page": page, "to_claim": selectors.incidents_to_claim_for(request.user)},
+    )
 
 
 def _int_param(request, name):
@@ -66,11 +68,15 @@ def claim_new(request):
             chosen = _chosen_order(request, orders)
         initial = {"idempotency_key": uuid.uuid4()}
         if chosen is not None:
-            initial.update(asset=chosen.asset, side=chosen.side, quantity=plain_decimal(chosen.quantity),
-                           intended_price_krw=chosen.price_krw, intended_at=chosen.attempted_at)
+            initial.update(
+                asset=chosen.asset,
+                side=chosen.side,
+                quantity=plain_decimal(chosen.quantity),
+                intended_price_krw=chosen.price_krw,
+                intended_at=chosen.attempted_at,
+            )
         form = ClaimForm(policy=policy, initial=initial)
-    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, orders=orders,
-                       chosen=chosen)
+    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, orders=orders, chosen=chosen)
 
 
 def _chosen_order(request, orders):
@@ -94,7 +100,9 @@ def _claim_submit(request, incident_pk, policy_pk):
     if form.is_valid():
         try:
             claim = services.claim_submit(
-                actor=request.user, incident=incident, policy=policy,
+                actor=request.user,
+                incident=incident,
+                policy=policy,
                 files=services.documents_for_upload(policy, request.FILES),
                 **form.service_kwargs(),
             )
@@ -105,8 +113,11 @@ def _claim_submit(request, incident_pk, policy_pk):
             if error.code == "duplicate":
                 duplicate = selectors.live_claim(request.user, incident, policy)
         else:
-            messages.success(request, _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
-                             % {"number": claim.number, "date": claim.review_due_on.isoformat()})
+            messages.success(
+                request,
+                _("Claim %(number)s received. Review is due by the end of %(date)s (KST).")
+                % {"number": claim.number, "date": claim.review_due_on.isoformat()},
+            )
             return redirect("compensation:claim_detail", pk=claim.pk)
     incident = selectors.public_incident(incident_pk)
     policies = selectors.claim_policies(incident)
@@ -115,11 +126,22 @@ def _claim_submit(request, incident_pk, policy_pk):
 
 
 def _claim_page(request, incident, policies, policy, form, *, duplicate=None, orders=(), chosen=None, status=200):
-    return render(request, "compensation/claim_new.html", {
-        "incident": incident, "version": selectors.current_notice_version(incident), "policies": policies,
-        "policy": policy, "form": form, "duplicate": duplicate, "intake_open": incident.intake_is_open(),
-        "orders": orders, "chosen": chosen,
-    }, status=status)
+    return render(
+        request,
+        "compensation/claim_new.html",
+        {
+            "incident": incident,
+            "version": selectors.current_notice_version(incident),
+            "policies": policies,
+            "policy": policy,
+            "form": form,
+            "duplicate": duplicate,
+            "intake_open": incident.intake_is_open(),
+            "orders": orders,
+            "chosen": chosen,
+        },
+        status=status,
+    )
 
 
 def _detail(request, claim, *, status=200, **forms):
@@ -137,9 +159,11 @@ def _detail(request, claim, *, status=200, **forms):
     context["refusal"] = forms.get("refusal")
     # A refused form that is no longer offered (e.g. the window closed meanwhile) still shows what was typed.
     context["kept_text"] = [
-        value for name, form in forms.items()
+        value
+        for name, form in forms.items()
         if name.endswith("_form") and name not in context and form.is_bound
-        for value in (form.data.get("reason"), form.data.get("note")) if value and value.strip()
+        for value in (form.data.get("reason"), form.data.get("note"))
+        if value and value.strip()
     ]
     return render(request, "compensation/claim_detail.html", context, status=status)
 
@@ -169,8 +193,9 @@ def _act(request, pk, form_class, form_name, call):
 @require_POST
 def claim_supplement(request, pk):
     def call(claim, data):
-        services.claim_add_supplement(claim=claim, actor=request.user, files=[(None, f) for f in data["files"]],
-                                      note=data["note"])
+        services.claim_add_supplement(
+            claim=claim, actor=request.user, files=[(None, f) for f in data["files"]], note=data["note"]
+        )
         return _("Documents added. Your claim is back in review.")
 
     return _act(request, pk, SupplementForm, "supplement_form", call)
@@ -193,7 +218,8 @@ def claim_accept(request, pk):
         claim = services.claim_accept(claim=claim, actor=request.user)
         if claim.payment_due_on:
             return _("You accepted the decision. Payment is due by the end of %(date)s (KST).") % {
-                "date": claim.payment_due_on.isoformat()}
+                "date": claim.payment_due_on.isoformat()
+            }
         return _("You accepted the decision.")
 
     return _act(request, pk, AcceptForm, "accept_form", call)
@@ -203,10 +229,13 @@ def claim_accept(request, pk):
 @require_POST
 def claim_object(request, pk):
     def call(claim, data):
-        objection = services.claim_object(claim=claim, actor=request.user, reason=data["reason"],
-                                          files=[(None, f) for f in data["files"]])
+        objection = services.claim_object(
+            claim=claim, actor=request.user, reason=data["reason"], files=[(None, f) for f in data["files"]]
+        )
         return _("Objection (round %(round)d) received. Review is due by the end of %(date)s (KST).") % {
-            "round": objection.round, "date": objection.review_due_on.isoformat()}
+            "round": objection.round,
+            "date": objection.review_due_on.isoformat(),
+        }
 
     return _act(request, pk, ObjectionForm, "objection_form", call)
 
@@ -219,8 +248,9 @@ def document_download(request, pk, doc_pk):
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

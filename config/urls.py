@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import healthz
+from config.views import healthz
 
 admin.site.site_header = "전산장애 보상 관리 · Outage compensation"
 admin.site.site_title = "보상 관리"

@@ -8,7 +8,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
-        from . import checks, signals  # noqa: F401
-        from .roles import sync_group_permissions
+        from incidents import checks, signals  # noqa: F401
+        from incidents.roles import sync_group_permissions
 
         post_migrate.connect(sync_group_permissions, dispatch_uid="incidents.sync_roles")

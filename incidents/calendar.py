@@ -23,14 +23,16 @@ import logging
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils.translation import gettext as _
 
+from incidents.kst import KST, end_of_day, to_kst_date, today_kst  # noqa: F401 - part of the calendar's interface
+from incidents.models import CalendarRevision, Holiday
+
 logger = logging.getLogger(__name__)
-KST = ZoneInfo("Asia/Seoul")
 STAMP_KEY = "incidents:calendar:revision"
 # Bounds how long a process can trust a stamp that a race left behind (see `current_revision`).
 STAMP_TTL = 60
@@ -87,7 +89,7 @@ class BusinessCalendar:
             return day
         ordinals = self._ordinals
         index = bisect_right(ordinals, day.toordinal()) + n - 1
-        if SPAN_START <= day and index < len(ordinals):
+        if day >= SPAN_START and index < len(ordinals):
             return date.fromordinal(ordinals[index])
         return self._walk(day, n)
 
@@ -153,8 +155,6 @@ _current: BusinessCalendar | None = None
 
 
 def _revision_in_database() -> int:
-    from .models import CalendarRevision
-
     number = CalendarRevision.objects.order_by("pk").values_list("number", flat=True).first()
     return number or 0
 
@@ -183,8 +183,6 @@ def current_revision() -> int:
 
 def _uncommitted_change_pending() -> bool:
     """True while this connection holds a holiday change whose commit hook has not run yet."""
-    from django.db import connection
-
     # Django drops these entries on rollback (also of a savepoint), so this is exact.
     return any(getattr(entry[1], "calendar_bump", False) for entry in connection.run_on_commit)
 
@@ -213,12 +211,8 @@ def get_calendar() -> BusinessCalendar:
     with _lock:
         if _current is not None and _current.revision == revision:
             return _current
-        from .models import Holiday
-
         closed, worked = {}, {}
-        for row_date, name, kind, exchange_open in Holiday.objects.values_list(
-            "date", "name", "kind", "exchange_open"
-        ):
+        for row_date, name, kind, exchange_open in Holiday.objects.values_list("date", "name", "kind", "exchange_open"):
             (worked if exchange_open else closed)[row_date] = ClosedDay(name=name, kind=kind)
         _current = BusinessCalendar(revision=revision, closed=closed, worked=worked)
         return _current
@@ -233,17 +227,6 @@ def forget_cached_calendar():
 
 
 # --- the public interface -------------------------------------------------------
-def to_kst_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        raise ValueError("an aware datetime is required")
-    return moment.astimezone(KST).date()
-
-
-def end_of_day(day: date) -> datetime:
-    """23:59:59.999999 KST of `day`: the moment a deadline on that day runs out."""
-    return datetime.combine(day, time.max, tzinfo=KST)
-
-
 def is_business_day(day: date) -> bool:
     return get_calendar().is_business_day(day)
 

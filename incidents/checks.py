@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+
 @register()
 def legal_minimums(app_configs, **kwargs):
     errors = []

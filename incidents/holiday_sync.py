@@ -7,7 +7,11 @@ argument so the migration can pass its historical model.
 from dataclasses import dataclass, field
 
 import holidays as holidays_pkg
+from django.db import transaction
 from django.utils import timezone
+
+from incidents.models import Holiday
+from incidents.signals import bump_revision
 
 PUBLIC = "public"
 NON_BUSINESS = "non_business"
@@ -51,8 +55,7 @@ def sync_holiday_rows(holiday_model, from_year, to_year):
     report = SyncReport()
     wanted = package_holidays(from_year, to_year)
     existing = {
-        row.date: row
-        for row in holiday_model.objects.filter(date__year__gte=from_year, date__year__lte=to_year)
+        row.date: row for row in holiday_model.objects.filter(date__year__gte=from_year, date__year__lte=to_year)
     }
     to_create = []
     for day, (name, kind) in wanted.items():
@@ -84,11 +87,6 @@ def sync_from_package(*, from_year, to_year, progress=None):
 
     `progress(year, report_for_year)` is called after each year. Returns the merged report.
     """
-    from django.db import transaction
-
-    from .models import Holiday
-    from .signals import bump_revision
-
     if from_year > to_year:
         raise ValueError("from_year must not be after to_year")
     if to_year - from_year >= MAX_YEARS:

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from incidents.kst import end_of_day
+
 
 class IncidentType(models.TextChoices):
     ORDER_FAILURE = "order_failure", _("Order failure")
@@ -51,9 +53,7 @@ class Incident(FSMModelMixin, models.Model):
     detected_at = models.DateTimeField(_("detected at"))
     root_cause = models.TextField(_("root cause"), blank=True)
     actions_taken = models.TextField(_("actions taken"), blank=True)
-    estimated_affected_users = models.PositiveIntegerField(
-        _("estimated affected users"), null=True, blank=True
-    )
+    estimated_affected_users = models.PositiveIntegerField(_("estimated affected users"), null=True, blank=True)
     state = FSMField(
         _("state"),
         default=IncidentState.DETECTED,
@@ -69,7 +69,10 @@ class Incident(FSMModelMixin, models.Model):
         help_text=_("Computed from the incident date and the notice; never typed."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -82,8 +85,7 @@ class Incident(FSMModelMixin, models.Model):
         indexes = [models.Index(fields=["state", "-started_at"], name="incident_state_started")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ended_at__isnull=True)
-                | models.Q(ended_at__gte=models.F("started_at")),
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
                 name="incident_end_after_start",
             )
         ]
@@ -119,8 +121,6 @@ class Incident(FSMModelMixin, models.Model):
 
     @property
     def intake_closes_at(self):
-        from .calendar import end_of_day
-
         return end_of_day(self.intake_ends_on) if self.intake_ends_on else None
 
     def intake_is_open(self, at=None):
@@ -164,7 +164,11 @@ class IncidentEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=32, blank=True)
     to_state = models.CharField(_("to"), max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     reason = models.TextField(_("reason"), blank=True)
@@ -215,8 +219,9 @@ class NoticeSections(models.Model):
         _("longer objection window (business days)"),
         null=True,
         blank=True,
-        help_text=_("Optional. Business days after a decision notice in which users may object; "
-                    "never fewer than the default."),
+        help_text=_(
+            "Optional. Business days after a decision notice in which users may object; never fewer than the default."
+        ),
     )
 
     class Meta:
@@ -240,9 +245,15 @@ class NoticeSections(models.Model):
 class Notice(NoticeSections):
     """The working draft of an incident's public notice; publishing snapshots it."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="notice", verbose_name=_("incident"))
+    incident = models.OneToOneField(
+        Incident, on_delete=models.PROTECT, related_name="notice", verbose_name=_("incident")
+    )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -258,13 +269,18 @@ class Notice(NoticeSections):
 class NoticeVersion(NoticeSections):
     """A published notice, kept forever; every edit after publishing is a new version."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notice_versions", verbose_name=_("incident"))
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="notice_versions", verbose_name=_("incident")
+    )
     number = models.PositiveIntegerField(_("version"))
     intake_starts_on = models.DateField(_("intake starts on"))
     effective_intake_ends_on = models.DateField(_("intake ends on"))
     change_summary = models.TextField(_("what changed"), blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
         verbose_name=_("published by"),
     )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
@@ -273,9 +289,7 @@ class NoticeVersion(NoticeSections):
         verbose_name = _("notice version")
         verbose_name_plural = _("notice versions")
         ordering = ["incident", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["incident", "number"], name="notice_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["incident", "number"], name="notice_version_unique")]
 
     def __str__(self):
         return f"{self.incident} v{self.number}"
@@ -302,18 +316,23 @@ class Holiday(models.Model):
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=HolidayKind.choices)
-    source = models.CharField(
-        _("source"), max_length=16, choices=HolidaySource.choices, default=HolidaySource.STAFF
-    )
+    source = models.CharField(_("source"), max_length=16, choices=HolidaySource.choices, default=HolidaySource.STAFF)
     # Whether a day is a 영업일 is the exchange's call (e.g. 근로자의 날 is a bank holiday many
     # exchanges work). Deleting the row instead would not last: the next package sync adds it back.
     exchange_open = models.BooleanField(
-        _("exchange works this day"), default=False,
-        help_text=_("Counts as a business day (영업일) although it is a holiday. A public holiday "
-                    "still cannot be the last day of a month period (민법 161)."),
+        _("exchange works this day"),
+        default=False,
+        help_text=_(
+            "Counts as a business day (영업일) although it is a holiday. A public holiday "
+            "still cannot be the last day of a month period (민법 161)."
+        ),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("updated by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -330,7 +349,8 @@ class Holiday(models.Model):
     def clean(self):
         if self.exchange_open and self.date and self.date.weekday() >= 5:
             raise ValidationError(
-                {"exchange_open": _("Saturdays and Sundays are never business days; leave this unticked.")})
+                {"exchange_open": _("Saturdays and Sundays are never business days; leave this unticked.")}
+            )
 
 
 class CalendarRevision(models.Model):

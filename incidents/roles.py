@@ -1,8 +1,9 @@
 """Staff roles are Django groups; services ask these helpers, templates only mirror them."""
 
+from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from incidents.errors import DomainError
 
 AGENT = "agent"
 SUPERVISOR = "supervisor"
@@ -39,15 +40,11 @@ def has_role(user, *roles):
 
 def require_role(user, *roles, action):
     if not has_role(user, *roles):
-        raise DomainError(
-            _("You are not allowed to %(action)s.") % {"action": action}, code="forbidden"
-        )
+        raise DomainError(_("You are not allowed to %(action)s.") % {"action": action}, code="forbidden")
 
 
 def grant_group_permissions(group_permissions):
     """Make sure each role group exists and holds the listed permissions (`app_label.codename`)."""
-    from django.contrib.auth.models import Group, Permission
-
     for group_name, perms in group_permissions.items():
         group, _created = Group.objects.get_or_create(name=group_name)
         wanted = []

@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from . import calendar, roles
-from .errors import DomainError
-from .models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
+from incidents import calendar, roles
+from incidents.errors import DomainError
+from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
 
 NOTICE_EDITORS = (roles.SUPERVISOR, roles.COMPLIANCE)
 
@@ -68,7 +68,10 @@ def incident_create(
         )
         Notice.objects.create(incident=incident, updated_by=actor)
         IncidentEvent.objects.create(
-            incident=incident, from_state="", to_state=incident.state, actor=actor,
+            incident=incident,
+            from_state="",
+            to_state=incident.state,
+            actor=actor,
             reason=_("Incident recorded"),
         )
     return incident
@@ -77,8 +80,16 @@ def incident_create(
 # Once a notice is up these fix the legal intake period, so they stay as published.
 _FROZEN_AFTER_NOTICE = ("started_at", "detected_at")
 _EDITABLE_FIELDS = (
-    "title", "incident_type", "severity", "affected_services", "started_at", "ended_at",
-    "detected_at", "root_cause", "actions_taken", "estimated_affected_users",
+    "title",
+    "incident_type",
+    "severity",
+    "affected_services",
+    "started_at",
+    "ended_at",
+    "detected_at",
+    "root_cause",
+    "actions_taken",
+    "estimated_affected_users",
 )
 
 
@@ -92,13 +103,14 @@ def incident_update(*, incident, actor, **fields):
         incident = _locked(incident)
         if incident.state != IncidentState.DETECTED:
             frozen = [
-                name for name in _FROZEN_AFTER_NOTICE
-                if name in fields and fields[name] != getattr(incident, name)
+                name for name in _FROZEN_AFTER_NOTICE if name in fields and fields[name] != getattr(incident, name)
             ]
             if frozen:
                 raise DomainError(
-                    _("The start and detection times cannot change after the notice is published: "
-                      "they fix the intake period and the notice delay."),
+                    _(
+                        "The start and detection times cannot change after the notice is published: "
+                        "they fix the intake period and the notice delay."
+                    ),
                     code="frozen",
                 )
         for name, value in fields.items():
@@ -131,8 +143,14 @@ def effective_intake_end(incident, requested_end):
 def notice_save_draft(*, incident, actor, **sections):
     """Edit the working draft; nothing public changes until it is published."""
     roles.require_role(actor, *NOTICE_EDITORS, action=_("edit a notice"))
-    allowed = {"description", "claim_procedure", "intake_period_note", "compensation_criteria",
-               "intake_ends_on", "objection_window_business_days"}
+    allowed = {
+        "description",
+        "claim_procedure",
+        "intake_period_note",
+        "compensation_criteria",
+        "intake_ends_on",
+        "objection_window_business_days",
+    }
     unknown = set(sections) - allowed
     if unknown:
         raise TypeError(f"unknown notice fields: {sorted(unknown)}")
@@ -150,8 +168,9 @@ def _check_objection_window(incident, days):
     if days is None:
         return
     default = settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS
-    previous = (incident.notice_versions.order_by("-number")
-                .values_list("objection_window_business_days", flat=True).first()) or 0
+    previous = (
+        incident.notice_versions.order_by("-number").values_list("objection_window_business_days", flat=True).first()
+    ) or 0
     if days < max(default, previous):
         raise DomainError(
             _("The objection window can be lengthened, never shortened: at least %(days)d business days.")
@@ -197,7 +216,9 @@ def notice_publish(*, incident, actor, change_summary=""):
             )
         notice = Notice.objects.select_for_update().get(incident=incident)
         version = _publish_version(
-            incident=incident, notice=notice, actor=actor,
+            incident=incident,
+            notice=notice,
+            actor=actor,
             change_summary=change_summary or _("First publication"),
         )
         incident.notice_first_posted_at = version.published_at
@@ -234,9 +255,7 @@ def notice_revise(*, incident, actor, change_summary, **sections):
                 _("A published intake period can be lengthened, never shortened (it ends %(date)s).")
                 % {"date": previous_end.isoformat()}
             )
-        version = _publish_version(
-            incident=incident, notice=notice, actor=actor, change_summary=change_summary
-        )
+        version = _publish_version(incident=incident, notice=notice, actor=actor, change_summary=change_summary)
         incident.save(update_fields=["intake_ends_on", "updated_at"])
     return version
 
@@ -249,8 +268,7 @@ def incident_close_intake(*, incident, actor, reason=""):
         incident = _locked(incident)
         if incident.state == IncidentState.NOTICE_POSTED and not incident.intake_period_has_ended():
             raise DomainError(
-                _("Intake stays open until the end of %(date)s (KST).")
-                % {"date": incident.intake_ends_on.isoformat()},
+                _("Intake stays open until the end of %(date)s (KST).") % {"date": incident.intake_ends_on.isoformat()},
                 code="intake_open",
             )
         return _transition(incident, method_name="close_intake", actor=actor, reason=reason)

@@ -15,7 +15,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
-from .models import CalendarRevision, Holiday
+from incidents.calendar import publish_revision
+from incidents.models import CalendarRevision, Holiday
 
 # Sent after commit with `dates=[...]`; see the module docstring.
 calendar_changed = Signal()
@@ -29,8 +30,6 @@ def bump_revision(changed_dates):
     dates = sorted(changed_dates)
 
     def after_commit():
-        from .calendar import publish_revision
-
         publish_revision()
         calendar_changed.send(sender=Holiday, dates=dates)
 
@@ -44,9 +43,7 @@ def holiday_remember_date(sender, instance, raw=False, **kwargs):
     # Moving a holiday frees its old date too: claims counted over that date must be recomputed.
     instance._previous_date = None
     if not raw and instance.pk is not None:
-        instance._previous_date = (
-            Holiday.objects.filter(pk=instance.pk).values_list("date", flat=True).first()
-        )
+        instance._previous_date = Holiday.objects.filter(pk=instance.pk).values_list("date", flat=True).first()
 
 
 @receiver(post_save, sender=Holiday, dispatch_uid="holiday_saved")

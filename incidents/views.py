@@ -2,9 +2,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from .models import PUBLIC_STATES, Incident
-from .panels import render_panels
-from .selectors import current_notice_version, public_incident_list
+from incidents.models import PUBLIC_STATES, Incident
+from incidents.panels import render_panels
+from incidents.selectors import current_notice_version, public_incident_list
 
 
 def incident_list(request):
@@ -24,8 +24,12 @@ def incident_detail(request, pk):
     return render(
         request,
         "incidents/incident_detail.html",
-        {"incident": incident, "version": version, "is_current": True,
-         "panels": render_panels(incident=incident, version=version, request=request)},
+        {
+            "incident": incident,
+            "version": version,
+            "is_current": True,
+            "panels": render_panels(incident=incident, version=version, request=request),
+        },
     )
 
 
@@ -42,6 +46,10 @@ def notice_version(request, pk, number):
     return render(
         request,
         "incidents/incident_detail.html",
-        {"incident": incident, "version": version, "is_current": current is not None and version.pk == current.pk,
-         "panels": render_panels(incident=incident, version=version, request=request)},
+        {
+            "incident": incident,
+            "version": version,
+            "is_current": current is not None and version.pk == current.pk,
+            "panels": render_panels(incident=incident, version=version, request=request),
+        },
     )

@@ -21,8 +21,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: o.username)
     password = factory.django.Password("pw-Secret-123")
 
-
-
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:

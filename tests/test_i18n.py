@@ -52,7 +52,8 @@ def test_every_korean_msgid_is_translated_and_not_fuzzy():
 def test_placeholders_survive_translation():
     placeholder = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdif]|%%")
     wrong = [
-        msgid for msgid, msgstr, _fuzzy, _where in po_entries(KO_PO)
+        msgid
+        for msgid, msgstr, _fuzzy, _where in po_entries(KO_PO)
         if msgstr and sorted(placeholder.findall(msgid)) != sorted(placeholder.findall(msgstr))
     ]
     assert not wrong, wrong
@@ -61,8 +62,11 @@ def test_placeholders_survive_translation():
 def test_committed_mo_matches_the_po():
     with KO_MO.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr, fuzzy, _where in po_entries(KO_PO)
-             if msgstr and not fuzzy and compiled.gettext(msgid) != msgstr]
+    stale = [
+        msgid
+        for msgid, msgstr, fuzzy, _where in po_entries(KO_PO)
+        if msgstr and not fuzzy and compiled.gettext(msgid) != msgstr
+    ]
     assert not stale, f"django.mo is older than django.po; run `make messages`: {stale[:10]}"
 
 

@@ -1,12 +1,12 @@
-from .affected_order import AffectedOrder
-from .claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
-from .decision import Decision, Objection, ObjectionOutcome
-from .document import ClaimDocument, DocumentPurpose
-from .intent import ClaimIntent
-from .market_price import MarketPrice
-from .notification import Notification
-from .payment import Payment, PaymentMethod
-from .policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
+from compensation.models.affected_order import AffectedOrder
+from compensation.models.claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
+from compensation.models.decision import Decision, Objection, ObjectionOutcome
+from compensation.models.document import ClaimDocument, DocumentPurpose
+from compensation.models.intent import ClaimIntent
+from compensation.models.market_price import MarketPrice
+from compensation.models.notification import Notification
+from compensation.models.payment import Payment, PaymentMethod
+from compensation.models.policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
 
 __all__ = [
     "AffectedOrder",

@@ -1,10 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models.claim import TradeSide
+from compensation.models.imported import ImportedRecord
 from incidents.models import Incident
-
-from .claim import TradeSide
-from .imported import ImportedRecord
 
 
 class AffectedOrder(ImportedRecord):
@@ -15,8 +14,9 @@ class AffectedOrder(ImportedRecord):
     Never overwritten, like every other record that sizes a claim.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="affected_orders",
-                                 verbose_name=_("incident"))
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="affected_orders", verbose_name=_("incident")
+    )
     order_ref = models.CharField(_("order id"), max_length=64, help_text=_("The exchange's own order id."))
     email = models.EmailField(_("account email"), help_text=_("Stored in lower case; matched to user accounts."))
     asset = models.CharField(_("asset"), max_length=20)
@@ -25,6 +25,7 @@ class AffectedOrder(ImportedRecord):
     price_krw = models.PositiveBigIntegerField(_("order price (KRW)"))
     attempted_at = models.DateTimeField(_("attempted at"))
     error = models.CharField(_("error"), max_length=200, blank=True)
+
     class Meta:
         verbose_name = _("affected order")
         verbose_name_plural = _("affected orders")

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from compensation.models.policy import CompensationPolicy
+from incidents.kst import end_of_day
 from incidents.models import Incident
-
-from .policy import CompensationPolicy
 
 
 class ClaimState(models.TextChoices):
@@ -53,12 +53,30 @@ class Clock:
 
 # The one table of a claim's clocks; the model, the deadline recompute and the case page read it.
 CLOCKS = (
-    Clock("review", _("Review due"), REVIEW_CLOCK_STATES, "review_clock_started_on", "review_business_days",
-          "review_due_on"),
-    Clock("objection_window", _("Objection window ends"), (ClaimState.DECIDED,), "objection_window_started_on",
-          "objection_window_business_days", "objection_window_ends_on"),
-    Clock("payment", _("Payment due"), (ClaimState.ACCEPTED,), "payment_clock_started_on",
-          "payment_business_days", "payment_due_on"),
+    Clock(
+        "review",
+        _("Review due"),
+        REVIEW_CLOCK_STATES,
+        "review_clock_started_on",
+        "review_business_days",
+        "review_due_on",
+    ),
+    Clock(
+        "objection_window",
+        _("Objection window ends"),
+        (ClaimState.DECIDED,),
+        "objection_window_started_on",
+        "objection_window_business_days",
+        "objection_window_ends_on",
+    ),
+    Clock(
+        "payment",
+        _("Payment due"),
+        (ClaimState.ACCEPTED,),
+        "payment_clock_started_on",
+        "payment_business_days",
+        "payment_due_on",
+    ),
 )
 CLOCK = {clock.name: clock for clock in CLOCKS}
 OPEN_STATES = REVIEW_CLOCK_STATES + (ClaimState.DECIDED, ClaimState.ACCEPTED)
@@ -78,12 +96,13 @@ class Claim(FSMModelMixin, models.Model):
     """A user's compensation claim. State changes only through `compensation.services`."""
 
     number = models.CharField(_("claim number"), max_length=20, unique=True, null=True, blank=True)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims",
-                                 verbose_name=_("incident"))
-    policy = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, related_name="claims",
-                               verbose_name=_("damage type (policy)"))
-    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims",
-                                 verbose_name=_("claimant"))
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims", verbose_name=_("incident"))
+    policy = models.ForeignKey(
+        CompensationPolicy, on_delete=models.PROTECT, related_name="claims", verbose_name=_("damage type (policy)")
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims", verbose_name=_("claimant")
+    )
     state = FSMField(_("state"), default=ClaimState.SUBMITTED, choices=ClaimState.choices, protected=True)
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, editable=False)
 
@@ -102,7 +121,9 @@ class Claim(FSMModelMixin, models.Model):
 
     # What staff establish from the exchange's own data (order logs, prices).
     reference_price_krw = models.PositiveBigIntegerField(
-        _("executable price (KRW)"), null=True, blank=True,
+        _("executable price (KRW)"),
+        null=True,
+        blank=True,
         help_text=_("The price the order could have executed at, from the exchange's records."),
     )
     fee_krw = models.PositiveBigIntegerField(_("fees charged (KRW)"), null=True, blank=True)
@@ -129,8 +150,12 @@ class Claim(FSMModelMixin, models.Model):
 
     objection_round = models.PositiveSmallIntegerField(_("objection round"), default=0)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="assigned_claims", verbose_name=_("assignee"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+        verbose_name=_("assignee"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -142,9 +167,7 @@ class Claim(FSMModelMixin, models.Model):
         verbose_name_plural = _("claims")
         ordering = ["-filed_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["claimant", "idempotency_key"], name="claim_idempotent_submit"
-            ),
+            models.UniqueConstraint(fields=["claimant", "idempotency_key"], name="claim_idempotent_submit"),
             models.UniqueConstraint(
                 fields=["claimant", "incident", "policy"],
                 condition=~models.Q(state="withdrawn"),
@@ -169,14 +192,10 @@ class Claim(FSMModelMixin, models.Model):
     # --- derived -----------------------------------------------------------
     @property
     def review_due_at(self):
-        from incidents.calendar import end_of_day
-
         return end_of_day(self.review_due_on)
 
     @property
     def objection_window_ends_at(self):
-        from incidents.calendar import end_of_day
-
         return end_of_day(self.objection_window_ends_on) if self.objection_window_ends_on else None
 
     @property
@@ -208,10 +227,7 @@ class Claim(FSMModelMixin, models.Model):
 
     # --- guards --------------------------------------------------------------
     def objection_window_open(self):
-        return (
-            self.objection_window_ends_on is not None
-            and timezone.now() <= self.objection_window_ends_at
-        )
+        return self.objection_window_ends_on is not None and timezone.now() <= self.objection_window_ends_at
 
     def has_objection_rounds_left(self):
         return self.objection_round < self.max_objection_rounds
@@ -262,7 +278,9 @@ class Claim(FSMModelMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=ClaimState.DECIDED, target=ClaimState.ACCEPTED,
+        field=state,
+        source=ClaimState.DECIDED,
+        target=ClaimState.ACCEPTED,
         conditions=[objection_window_lapsed],
     )
     def lapse_objection_window(self):

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .claim import Claim
+from compensation.models.claim import Claim
 
 
 class ObjectionOutcome(models.TextChoices):
@@ -21,9 +21,7 @@ class Objection(models.Model):
     reason = models.TextField(_("reason"))
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    objected_decision = models.ForeignKey(
-        "Decision", on_delete=models.PROTECT, related_name="objections_against"
-    )
+    objected_decision = models.ForeignKey("Decision", on_delete=models.PROTECT, related_name="objections_against")
     review_due_on = models.DateField(_("review due"))
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -62,7 +60,9 @@ class Decision(models.Model):
     internal_note = models.TextField(_("internal note"), blank=True)
     pay_on = models.DateField(_("planned pay date"), null=True, blank=True)
     due_on = models.DateField(
-        _("review was due on"), null=True, blank=True,
+        _("review was due on"),
+        null=True,
+        blank=True,
         help_text=_("The review deadline in force when this decision was made (for SLA reports)."),
     )
     cap_override_reason = models.TextField(_("reason for exceeding the cap"), blank=True)

@@ -6,8 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .claim import Claim
-from .policy import RequiredDocument
+from compensation.models.claim import Claim
+from compensation.models.policy import RequiredDocument
 
 
 def private_storage():
@@ -30,7 +30,11 @@ class DocumentPurpose(models.TextChoices):
 class ClaimDocument(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents")
     requirement = models.ForeignKey(
-        RequiredDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        RequiredDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("required document"),
     )
     objection = models.ForeignKey(

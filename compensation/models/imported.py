@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class ImportedRecord(models.Model):
     """A row imported from the exchange's own records: who brought it in, and when. Never edited."""
 
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("imported by"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
 
     class Meta:

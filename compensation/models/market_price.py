@@ -1,9 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from compensation.models.imported import ImportedRecord
 from incidents.models import Incident
-
-from .imported import ImportedRecord
 
 
 class MarketPrice(ImportedRecord):
@@ -13,11 +12,13 @@ class MarketPrice(ImportedRecord):
     is corrected on the claim, with a reason.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="market_prices",
-                                 verbose_name=_("incident"))
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="market_prices", verbose_name=_("incident")
+    )
     asset = models.CharField(_("asset"), max_length=20)
     at = models.DateTimeField(_("traded at"))
     price_krw = models.PositiveBigIntegerField(_("price (KRW)"))
+
     class Meta:
         verbose_name = _("market price")
         verbose_name_plural = _("market prices")

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .claim import Claim
+from compensation.models.claim import Claim
 
 
 class PaymentMethod(models.TextChoices):
@@ -29,9 +29,7 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["claim", "paid_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["method", "reference"], name="payment_reference_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["method", "reference"], name="payment_reference_unique")]
 
     def __str__(self):
         return f"{self.claim} · {self.amount_krw:,} KRW"

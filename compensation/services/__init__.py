@@ -1,36 +1,34 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
-from .affected_orders import affected_orders_import, affected_users_invite
-from .intake import (
+from compensation.services.imports.orders import affected_orders_import, affected_users_invite
+from compensation.services.imports.payments import payments_import
+from compensation.services.imports.prices import claims_fill_executable_prices, market_prices_import
+from compensation.services.intake import (
     claim_add_supplement,
     claim_intent_record,
     claim_submit,
     claim_withdraw,
     documents_for_upload,
 )
-from .market_prices import claims_fill_executable_prices, market_prices_import
-from .payment_import import payments_import
-from .recompute import claims_recompute_deadlines
-from .review import (
+from compensation.services.recompute import claims_recompute_deadlines
+from compensation.services.review import (
     claim_assign,
-    claim_record_assessment,
     claim_decide,
     claim_extend_review,
+    claim_record_assessment,
     claim_request_supplement,
     claim_start_review,
     decision_approve,
     decision_send_back,
-    in_force_decision,
     objection_decide,
 )
-from .settlement import (
+from compensation.services.settlement import (
     claim_accept,
     claim_close,
     claim_lapse_objection_window,
     claim_object,
     correction_approve,
     decision_correct,
-    paid_total,
     payment_record,
 )
 
@@ -58,10 +56,8 @@ __all__ = [
     "decision_correct",
     "decision_send_back",
     "documents_for_upload",
-    "in_force_decision",
     "market_prices_import",
     "objection_decide",
-    "paid_total",
     "payments_import",
     "payment_record",
 ]

@@ -6,10 +6,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from compensation.models import Claim, ClaimEvent
 from incidents import roles
 from incidents.errors import DomainError
-
-from ..models import Claim, ClaimEvent
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR)
 
@@ -46,9 +45,7 @@ def require_state(claim, *states, action):
         )
 
 
-def apply_transition(
-    claim, method_name, *, actor, reason="", data=None, visible=True, action=None, prepare=None
-):
+def apply_transition(claim, method_name, *, actor, reason="", data=None, visible=True, action=None, prepare=None):
     """Run the FSM transition (guards only), save, and write the event row — caller holds the lock.
 
     `prepare(claim)` runs after the guards passed and before the save, for fields the move sets.

@@ -5,23 +5,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.errors import DomainError
-from incidents.models import Incident
-
-from .. import deadlines, notify
-from ..documents import validate_upload
-from ..models import (
+from compensation.models import (
     Claim,
     ClaimDocument,
     ClaimEvent,
     ClaimIntent,
     ClaimState,
-    CompensationPolicy,
     DocumentPurpose,
 )
-from ..models.claim import WITHDRAWABLE_STATES
-from ..selectors import live_claim
-from ._common import apply_transition, atomic_with_files, lock_claim, require_claimant, require_state
+from compensation.models.claim import WITHDRAWABLE_STATES
+from compensation.notifications import claimant as notify
+from compensation.selectors import live_claim
+from compensation.services import deadlines
+from compensation.services._common import (
+    apply_transition,
+    atomic_with_files,
+    lock_claim,
+    require_claimant,
+    require_state,
+)
+from compensation.services.uploads import validate_upload
+from incidents.errors import DomainError
+from incidents.kst import today_kst
+from incidents.models import Incident
 
 
 def _store_documents(*, claim, actor, files, purpose, written, objection=None):
@@ -55,7 +61,7 @@ CLAIM_ID_NEXTVAL = "nextval(pg_get_serial_sequence('compensation_claim', 'id'))"
 
 def claim_number(pk):
     """Human-readable and unique: the filing year (KST) and the claim's id, e.g. C-2025-000123."""
-    return f"C-{deadlines.today_kst().year}-{pk:06d}"
+    return f"C-{today_kst().year}-{pk:06d}"
 
 
 def missing_required_documents(policy, files):
@@ -111,8 +117,7 @@ def claim_submit(
     missing = missing_required_documents(policy, files)
     if missing:
         raise DomainError(
-            _("Attach the required documents: %(names)s.")
-            % {"names": ", ".join(doc.name for doc in missing)},
+            _("Attach the required documents: %(names)s.") % {"names": ", ".join(doc.name for doc in missing)},
             code="documents_missing",
         )
     if amount_claimed_krw is None or amount_claimed_krw < 0:
@@ -150,13 +155,18 @@ def claim_submit(
                 claim.number = claim_number(claim.pk)
                 Claim.objects.filter(pk=claim.pk).update(number=claim.number)
             del claim.skip_history_when_saving
-            _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION,
-                             written=written)
+            _store_documents(
+                claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION, written=written
+            )
             ClaimEvent.objects.create(
-                claim=claim, kind=ClaimEvent.Kind.TRANSITION, from_state="", to_state=claim.state,
-                actor=actor, reason=_("Claim received"), created_at=now,
-                data={"review_due_on": claim.review_due_on.isoformat(),
-                      "calendar_revision": claim.calendar_revision},
+                claim=claim,
+                kind=ClaimEvent.Kind.TRANSITION,
+                from_state="",
+                to_state=claim.state,
+                actor=actor,
+                reason=_("Claim received"),
+                created_at=now,
+                data={"review_due_on": claim.review_due_on.isoformat(), "calendar_revision": claim.calendar_revision},
             )
             notify.claim_received(claim=claim)
     except IntegrityError:
@@ -198,12 +208,21 @@ def claim_add_supplement(*, claim, actor, files, note=""):
     with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)
-        require_state(claim, ClaimState.SUPPLEMENT_REQUESTED, ClaimState.SUBMITTED, ClaimState.IN_REVIEW,
-                      action=_("given more documents"))
-        documents = _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT,
-                                     written=written)
+        require_state(
+            claim,
+            ClaimState.SUPPLEMENT_REQUESTED,
+            ClaimState.SUBMITTED,
+            ClaimState.IN_REVIEW,
+            action=_("given more documents"),
+        )
+        documents = _store_documents(
+            claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT, written=written
+        )
         ClaimEvent.objects.create(
-            claim=claim, kind=ClaimEvent.Kind.DOCUMENT, actor=actor, reason=note,
+            claim=claim,
+            kind=ClaimEvent.Kind.DOCUMENT,
+            actor=actor,
+            reason=note,
             data={"documents": [d.original_name for d in documents]},
         )
         if claim.state == ClaimState.SUPPLEMENT_REQUESTED:
@@ -232,5 +251,10 @@ def documents_for_upload(policy, data_files, *, prefix="doc_"):
     return pairs
 
 
-__all__ = ["claim_submit", "claim_add_supplement", "claim_withdraw", "documents_for_upload",
-           "missing_required_documents"]
+__all__ = [
+    "claim_submit",
+    "claim_add_supplement",
+    "claim_withdraw",
+    "documents_for_upload",
+    "missing_required_documents",
+]

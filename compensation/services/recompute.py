@@ -4,18 +4,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from compensation.models import Claim, ClaimEvent
+from compensation.models.claim import CLOCKS
 from incidents import calendar
 
-from ..models import Claim, ClaimEvent
-from ..models.claim import CLOCKS
 
 def _affected(changed_dates):
     condition = Q()
     for clock in CLOCKS:
         clause = Q(state__in=clock.states, **{f"{clock.started_field}__isnull": False})
         if changed_dates:
-            clause &= Q(**{f"{clock.started_field}__lt": max(changed_dates),
-                           f"{clock.due_field}__gte": min(changed_dates)})
+            clause &= Q(
+                **{f"{clock.started_field}__lt": max(changed_dates), f"{clock.due_field}__gte": min(changed_dates)}
+            )
         condition |= clause
     return Claim.objects.filter(condition)
 
@@ -25,14 +26,18 @@ def claims_recompute_deadlines(*, changed_dates=None, actor=None, batch_size=200
     cal = calendar.get_calendar()
     changed_dates = sorted(changed_dates or [])
     fields = ["pk", "state", "calendar_revision"] + [
-        name for clock in CLOCKS for name in (clock.started_field, clock.days_field, clock.due_field)]
+        name for clock in CLOCKS for name in (clock.started_field, clock.days_field, clock.due_field)
+    ]
     changed, events = [], []
     with transaction.atomic():
         rows = _affected(changed_dates).select_for_update().only(*fields).order_by("pk")
         for claim in rows.iterator(chunk_size=batch_size):
             clock = claim.running_clock()
-            start, days, old_due = (getattr(claim, clock.started_field), getattr(claim, clock.days_field),
-                                    getattr(claim, clock.due_field))
+            start, days, old_due = (
+                getattr(claim, clock.started_field),
+                getattr(claim, clock.days_field),
+                getattr(claim, clock.due_field),
+            )
             if start is None or not days:
                 continue
             new_due = cal.add_business_days(start, days)
@@ -40,13 +45,21 @@ def claims_recompute_deadlines(*, changed_dates=None, actor=None, batch_size=200
                 setattr(claim, clock.due_field, new_due)
                 claim.calendar_revision = cal.revision
                 changed.append(claim)
-                events.append(ClaimEvent(
-                    claim_id=claim.pk, kind=ClaimEvent.Kind.DEADLINE, actor=actor,
-                    reason=_("The business-day calendar changed (revision %(rev)d)") % {"rev": cal.revision},
-                    data={"deadline": clock.due_field, "from": old_due.isoformat(), "to": new_due.isoformat(),
-                          "calendar_revision": cal.revision,
-                          "dates": [d.isoformat() for d in changed_dates]},
-                ))
+                events.append(
+                    ClaimEvent(
+                        claim_id=claim.pk,
+                        kind=ClaimEvent.Kind.DEADLINE,
+                        actor=actor,
+                        reason=_("The business-day calendar changed (revision %(rev)d)") % {"rev": cal.revision},
+                        data={
+                            "deadline": clock.due_field,
+                            "from": old_due.isoformat(),
+                            "to": new_due.isoformat(),
+                            "calendar_revision": cal.revision,
+                            "dates": [d.isoformat() for d in changed_dates],
+                        },
+                    )
+                )
         for claim in changed:
             claim.next_due_on = claim.live_due_on()
         due_fields = [clock.due_field for clock in CLOCKS] + ["calendar_revision", "next_due_on"]

@@ -5,14 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compensation.models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
+from compensation.models.claim import ASSESSABLE_STATES
+from compensation.notifications import claimant as notify
+from compensation.services import deadlines
+from compensation.services._common import apply_transition, lock_claim, require_staff, require_state
 from incidents import calendar, roles
 from incidents.errors import DomainError
-
-from .. import deadlines, notify
-from ..models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
-from ..models.claim import ASSESSABLE_STATES
-from ..selectors import in_force_decision
-from ._common import apply_transition, lock_claim, require_staff, require_state
+from incidents.kst import today_kst
 
 
 def _open_objection(claim):
@@ -44,8 +44,7 @@ def claim_start_review(*, claim, actor):
         if objection is not None:
             objection.reviewer = actor
             objection.save(update_fields=["reviewer"])
-        apply_transition(claim, "start_review", actor=actor, action=_("taken into review"),
-                         reason=_("Review started"))
+        apply_transition(claim, "start_review", actor=actor, action=_("taken into review"), reason=_("Review started"))
     return claim
 
 
@@ -68,9 +67,16 @@ def _extend(claim, *, actor, business_days, reason):
     claim.review_extension_reason = reason
     claim.save()
     ClaimEvent.objects.create(
-        claim=claim, kind=ClaimEvent.Kind.DEADLINE, actor=actor, reason=reason,
-        data={"deadline": "review_due_on", "from": old_due.isoformat(),
-              "to": claim.review_due_on.isoformat(), "business_days": business_days},
+        claim=claim,
+        kind=ClaimEvent.Kind.DEADLINE,
+        actor=actor,
+        reason=reason,
+        data={
+            "deadline": "review_due_on",
+            "from": old_due.isoformat(),
+            "to": claim.review_due_on.isoformat(),
+            "business_days": business_days,
+        },
     )
 
 
@@ -92,11 +98,11 @@ def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=N
         roles.require_role(actor, roles.SUPERVISOR, action=_("extend a review deadline"))
     with transaction.atomic():
         claim = lock_claim(claim)
-        apply_transition(claim, "request_supplement", actor=actor, reason=missing,
-                         action=_("sent a supplement request"))
+        apply_transition(
+            claim, "request_supplement", actor=actor, reason=missing, action=_("sent a supplement request")
+        )
         if extend_to_business_days:
-            _extend(claim, actor=actor, business_days=extend_to_business_days,
-                    reason=extension_reason or missing)
+            _extend(claim, actor=actor, business_days=extend_to_business_days, reason=extension_reason or missing)
         notify.supplement_requested(claim=claim, missing=missing)
     return claim
 
@@ -125,7 +131,7 @@ def _bring_into_force(claim, decision, *, actor):
     decision.status = Decision.Status.IN_FORCE
     decision.notified_at = now
     decision.save()
-    deadlines.start_objection_window(claim, decided_on=deadlines.today_kst())
+    deadlines.start_objection_window(claim, decided_on=today_kst())
     if decision.objection_id:
         objection = decision.objection
         earlier = objection.objected_decision
@@ -139,9 +145,7 @@ def _bring_into_force(claim, decision, *, actor):
         objection.save(update_fields=["outcome", "decided_at"])
 
 
-def claim_decide(
-    *, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""
-):
+def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""):
     """Decide 보상여부·금액·지급예정일. Above the four-eyes limit it waits for a second supervisor."""
     require_staff(actor, action=_("decide claims"))
     if not reasons.strip():
@@ -151,26 +155,39 @@ def claim_decide(
         require_state(claim, ClaimState.IN_REVIEW, action=_("decided"))
         objection = _open_objection(claim)
         _require_other_reviewer(objection, actor)
-        _validate_amount(claim=claim, actor=actor, approved=approved, amount_krw=amount_krw,
-                         cap_override_reason=cap_override_reason)
-        today = deadlines.today_kst()
+        _validate_amount(
+            claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, cap_override_reason=cap_override_reason
+        )
+        today = today_kst()
         if pay_on is None and approved and amount_krw > 0:
             pay_on = deadlines.default_pay_date(decided_on=today)
         if pay_on is not None and pay_on < today:
             raise DomainError(_("The planned pay date cannot be in the past."))
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
-            claim=claim, objection=objection, approved=approved, amount_krw=amount_krw, reasons=reasons,
-            internal_note=internal_note, pay_on=pay_on, cap_override_reason=cap_override_reason,
+            claim=claim,
+            objection=objection,
+            approved=approved,
+            amount_krw=amount_krw,
+            reasons=reasons,
+            internal_note=internal_note,
+            pay_on=pay_on,
+            cap_override_reason=cap_override_reason,
             due_on=claim.review_due_on,
             status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
             decided_by=actor,
         )
         data = {"decision": decision.pk, "approved": approved, "amount_krw": amount_krw}
         if needs_second:
-            apply_transition(claim, "submit_for_approval", actor=actor, data=data, visible=False,
-                             reason=_("Above %(limit)s KRW: waiting for a second supervisor")
-                             % {"limit": f"{settings.COMPENSATION_FOUR_EYES_LIMIT_KRW:,}"})
+            apply_transition(
+                claim,
+                "submit_for_approval",
+                actor=actor,
+                data=data,
+                visible=False,
+                reason=_("Above %(limit)s KRW: waiting for a second supervisor")
+                % {"limit": f"{settings.COMPENSATION_FOUR_EYES_LIMIT_KRW:,}"},
+            )
         else:
             _bring_into_force(claim, decision, actor=actor)
             apply_transition(claim, "decide", actor=actor, data=data, reason=reasons)
@@ -178,13 +195,22 @@ def claim_decide(
     return decision
 
 
-def objection_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None,
-                     cap_override_reason=""):
+def objection_decide(
+    *, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""
+):
     """Decide an objection round: a new decision linked to the objection, by a different reviewer."""
     if not Claim.objects.filter(pk=claim.pk, objection_round__gt=0).exists():
         raise DomainError(_("This claim has no objection to decide."))
-    return claim_decide(claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, reasons=reasons,
-                        internal_note=internal_note, pay_on=pay_on, cap_override_reason=cap_override_reason)
+    return claim_decide(
+        claim=claim,
+        actor=actor,
+        approved=approved,
+        amount_krw=amount_krw,
+        reasons=reasons,
+        internal_note=internal_note,
+        pay_on=pay_on,
+        cap_override_reason=cap_override_reason,
+    )
 
 
 def _lock_pending(decision):
@@ -202,14 +228,22 @@ def decision_approve(*, decision, actor, note=""):
     with transaction.atomic():
         claim, decision = _lock_pending(decision)
         if decision.decided_by_id == actor.pk:
-            raise DomainError(_("You cannot approve your own decision; another supervisor must."),
-                              code="four_eyes")
+            raise DomainError(_("You cannot approve your own decision; another supervisor must."), code="four_eyes")
         decision.approved_by = actor
         decision.approved_at = timezone.now()
         _bring_into_force(claim, decision, actor=actor)
-        apply_transition(claim, "approve", actor=actor, reason=decision.reasons,
-                         data={"decision": decision.pk, "approved": decision.approved,
-                               "amount_krw": decision.amount_krw, "note": note})
+        apply_transition(
+            claim,
+            "approve",
+            actor=actor,
+            reason=decision.reasons,
+            data={
+                "decision": decision.pk,
+                "approved": decision.approved,
+                "amount_krw": decision.amount_krw,
+                "note": note,
+            },
+        )
         notify.decision_made(claim=claim, decision=decision)
     return decision
 
@@ -236,9 +270,14 @@ def claim_assign(*, claims, actor, assignee):
         locked = list(Claim.objects.select_for_update().filter(pk__in=ids).only("pk", "assignee"))
         Claim.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
         ClaimEvent.objects.bulk_create(
-            ClaimEvent(claim_id=c.pk, kind=ClaimEvent.Kind.ASSIGNMENT, actor=actor, visible_to_claimant=False,
-                       reason=_("Assigned to %(name)s") % {"name": assignee or "-"},
-                       data={"from": c.assignee_id, "to": assignee.pk if assignee else None})
+            ClaimEvent(
+                claim_id=c.pk,
+                kind=ClaimEvent.Kind.ASSIGNMENT,
+                actor=actor,
+                visible_to_claimant=False,
+                reason=_("Assigned to %(name)s") % {"name": assignee or "-"},
+                data={"from": c.assignee_id, "to": assignee.pk if assignee else None},
+            )
             for c in locked
         )
     return len(locked)
@@ -261,7 +300,10 @@ def claim_record_assessment(*, claim, actor, reason="", **values):
             setattr(claim, name, value)
         claim.save(update_fields=[*values, "updated_at"])
         ClaimEvent.objects.create(
-            claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
+            claim=claim,
+            kind=ClaimEvent.Kind.NOTE,
+            actor=actor,
+            visible_to_claimant=False,
             reason=reason or _("Assessment data recorded"),
             data={"from": {k: v for k, v in before.items()}, "to": {k: v for k, v in values.items()}},
         )

@@ -2,18 +2,24 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compensation.models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
+from compensation.notifications import claimant as notify
+from compensation.selectors import in_force_decision, paid_total
+from compensation.services import deadlines
+from compensation.services._common import (
+    apply_transition,
+    atomic_with_files,
+    lock_claim,
+    require_claimant,
+    require_state,
+)
+from compensation.services.intake import _store_documents
 from incidents import roles
 from incidents.errors import DomainError
-
-from .. import deadlines, notify
-from ..models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
-from ..selectors import in_force_decision
-from ._common import apply_transition, atomic_with_files, lock_claim, require_claimant, require_state
-from .intake import _store_documents
+from incidents.kst import today_kst
 
 
 def claim_object(*, claim, actor, reason, files=()):
@@ -46,13 +52,24 @@ def claim_object(*, claim, actor, reason, files=()):
 
         event = apply_transition(claim, "object", actor=actor, reason=reason, prepare=open_round)
         objection = Objection.objects.create(
-            claim=claim, round=claim.objection_round, reason=reason, filed_at=now, filed_by=actor,
-            objected_decision=objected_decision, review_due_on=claim.review_due_on,
+            claim=claim,
+            round=claim.objection_round,
+            reason=reason,
+            filed_at=now,
+            filed_by=actor,
+            objected_decision=objected_decision,
+            review_due_on=claim.review_due_on,
         )
         event.data = {"round": objection.round, "review_due_on": claim.review_due_on.isoformat()}
         event.save(update_fields=["data"])
-        _store_documents(claim=claim, actor=actor, files=files, purpose=DocumentPurpose.OBJECTION,
-                         objection=objection, written=written)
+        _store_documents(
+            claim=claim,
+            actor=actor,
+            files=files,
+            purpose=DocumentPurpose.OBJECTION,
+            objection=objection,
+            written=written,
+        )
         notify.objection_received(claim=claim, objection=objection)
     return objection
 
@@ -62,7 +79,7 @@ def _settle_acceptance(claim, *, actor):
     if decision is None or decision.amount_krw == 0:
         apply_transition(claim, "close", actor=actor, reason=_("Nothing to pay"))
         return
-    deadlines.start_payment_clock(claim, accepted_on=deadlines.today_kst())
+    deadlines.start_payment_clock(claim, accepted_on=today_kst())
     claim.save()
 
 
@@ -83,14 +100,11 @@ def claim_lapse_objection_window(*, claim, actor=None):
         require_state(claim, ClaimState.DECIDED, action=_("accepted"))
         if not claim.objection_window_lapsed():
             raise DomainError(_("The objection window is still open."), code="window_open")
-        apply_transition(claim, "lapse_objection_window", actor=actor,
-                         reason=_("Objection period ended without an objection"))
+        apply_transition(
+            claim, "lapse_objection_window", actor=actor, reason=_("Objection period ended without an objection")
+        )
         _settle_acceptance(claim, actor=actor)
     return claim
-
-
-def paid_total(claim):
-    return claim.payments.aggregate(total=Sum("amount_krw"))["total"] or 0
 
 
 def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None):
@@ -115,12 +129,15 @@ def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None)
         if Payment.objects.filter(method=method, reference=reference).exists():
             raise DomainError(_("A payment with this reference is already recorded."), code="duplicate")
         payment = Payment.objects.create(
-            claim=claim, amount_krw=amount_krw, method=method, reference=reference,
-            paid_at=paid_at or timezone.now(), recorded_by=actor,
+            claim=claim,
+            amount_krw=amount_krw,
+            method=method,
+            reference=reference,
+            paid_at=paid_at or timezone.now(),
+            recorded_by=actor,
         )
         if already + amount_krw == due:
-            apply_transition(claim, "mark_paid", actor=actor,
-                             reason=_("Paid %(amount)s KRW") % {"amount": f"{due:,}"})
+            apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid %(amount)s KRW") % {"amount": f"{due:,}"})
         notify.payment_made(claim=claim, payment=payment)
     return payment
 
@@ -132,8 +149,6 @@ def claim_close(*, claim, actor, reason=""):
         require_state(claim, ClaimState.PAID, action=_("closed"))
         apply_transition(claim, "close", actor=actor, reason=reason)
     return claim
-
-
 
 
 CORRECTABLE_STATES = (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
@@ -152,24 +167,32 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
         require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
         previous = in_force_decision(claim)
         if amount_krw < 0 or amount_krw > claim.policy.cap_krw:
-            raise DomainError(_("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.")
-                              % {"cap": f"{claim.policy.cap_krw:,}"})
+            raise DomainError(
+                _("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.")
+                % {"cap": f"{claim.policy.cap_krw:,}"}
+            )
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))
         if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
             raise DomainError(_("A correction of this claim is already waiting for approval."), code="pending")
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
-            claim=claim, approved=amount_krw > 0, amount_krw=amount_krw, reasons=reasons,
-            internal_note=internal_note, decided_by=actor,
+            claim=claim,
+            approved=amount_krw > 0,
+            amount_krw=amount_krw,
+            reasons=reasons,
+            internal_note=internal_note,
+            decided_by=actor,
             status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
-            pay_on=deadlines.default_pay_date(decided_on=deadlines.today_kst()),
+            pay_on=deadlines.default_pay_date(decided_on=today_kst()),
         )
         if needs_second:
             ClaimEvent.objects.create(
-                claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, visible_to_claimant=False,
-                reason=_("Correction to %(amount)s KRW waits for a second supervisor")
-                % {"amount": f"{amount_krw:,}"},
+                claim=claim,
+                kind=ClaimEvent.Kind.NOTE,
+                actor=actor,
+                visible_to_claimant=False,
+                reason=_("Correction to %(amount)s KRW waits for a second supervisor") % {"amount": f"{amount_krw:,}"},
                 data={"decision": decision.pk, "to_krw": amount_krw},
             )
             return decision
@@ -187,8 +210,7 @@ def correction_approve(*, decision, actor):
         if decision.status != Decision.Status.PENDING_APPROVAL:
             raise DomainError(_("This decision is not waiting for approval."), code="invalid_transition")
         if decision.decided_by_id == actor.pk:
-            raise DomainError(_("You cannot approve your own decision; another supervisor must."),
-                              code="four_eyes")
+            raise DomainError(_("You cannot approve your own decision; another supervisor must."), code="four_eyes")
         decision.approved_by, decision.approved_at = actor, timezone.now()
         _apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
     return decision
@@ -199,16 +221,28 @@ def _apply_correction(claim, decision, *, previous, actor):
     decision.notified_at = timezone.now()
     decision.save()
     claim.decisions.filter(status=Decision.Status.IN_FORCE).exclude(pk=decision.pk).update(
-        status=Decision.Status.SUPERSEDED)
+        status=Decision.Status.SUPERSEDED
+    )
     difference = decision.amount_krw - paid_total(claim)
-    data = {"decision": decision.pk, "from_krw": previous.amount_krw if previous else None,
-            "to_krw": decision.amount_krw, "difference_krw": difference}
+    data = {
+        "decision": decision.pk,
+        "from_krw": previous.amount_krw if previous else None,
+        "to_krw": decision.amount_krw,
+        "difference_krw": difference,
+    }
     if claim.state != ClaimState.ACCEPTED and difference != 0:
-        apply_transition(claim, "reopen_payment", actor=actor, reason=decision.reasons, data=data,
-                         prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=deadlines.today_kst()))
+        apply_transition(
+            claim,
+            "reopen_payment",
+            actor=actor,
+            reason=decision.reasons,
+            data=data,
+            prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=today_kst()),
+        )
     else:
-        ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, reason=decision.reasons,
-                                  data=data)
+        ClaimEvent.objects.create(
+            claim=claim, kind=ClaimEvent.Kind.NOTE, actor=actor, reason=decision.reasons, data=data
+        )
         if claim.state == ClaimState.ACCEPTED and difference == 0:
             apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
     notify.decision_made(claim=claim, decision=decision)

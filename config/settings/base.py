@@ -133,7 +133,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "compensation:claim_list"
 # Verification and reset mails are outbox rows like every other message (retried, never lost).
-ACCOUNT_ADAPTER = "compensation.account_adapter.OutboxAccountAdapter"
+ACCOUNT_ADAPTER = "compensation.notifications.account_mail.OutboxAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
@@ -155,9 +155,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 
 # --- Celery -------------------------------------------------------------------
-CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL", default=REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
-)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
@@ -172,13 +170,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 COMPENSATION_INTAKE_MONTHS = env.int("COMPENSATION_INTAKE_MONTHS", default=1)
 COMPENSATION_REVIEW_BUSINESS_DAYS = env.int("COMPENSATION_REVIEW_BUSINESS_DAYS", default=15)
 COMPENSATION_MAX_OBJECTION_ROUNDS = env.int("COMPENSATION_MAX_OBJECTION_ROUNDS", default=2)
-COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS = env.int(
-    "COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS", default=10
-)
+COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS = env.int("COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS", default=10)
 COMPENSATION_PAYMENT_BUSINESS_DAYS = env.int("COMPENSATION_PAYMENT_BUSINESS_DAYS", default=20)
-COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int(
-    "COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS", default=30
-)
+COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int("COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS", default=30)
 COMPENSATION_FOUR_EYES_LIMIT_KRW = env.int("COMPENSATION_FOUR_EYES_LIMIT_KRW", default=1_000_000)
 # Largest CSV the admin imports (order logs, prices, payments) take in one file; it is read into memory.
 COMPENSATION_IMPORT_MAX_MB = env.int("COMPENSATION_IMPORT_MAX_MB", default=50)

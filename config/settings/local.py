@@ -1,7 +1,7 @@
 """`make run`: embedded defaults (SQLite, SQLAlchemy/SQLite broker, console mail)."""
 
-from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")

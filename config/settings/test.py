@@ -4,8 +4,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-from .base import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
 
 SECRET_KEY = "test-only-key"
 DEBUG = False

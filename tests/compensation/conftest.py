@@ -50,8 +50,7 @@ class World:
     def submit(self, **overrides):
         actor = overrides.pop("actor", self.claimant)
         policy = overrides.pop("policy", self.policy)
-        return services.claim_submit(actor=actor, **submit_kwargs(incident=self.incident, policy=policy,
-                                                                     **overrides))
+        return services.claim_submit(actor=actor, **submit_kwargs(incident=self.incident, policy=policy, **overrides))
 
     def reload(self, claim):
         return type(claim).objects.get(pk=claim.pk)
@@ -76,16 +75,23 @@ class World:
             {
                 "review": lambda: services.claim_start_review(claim=claim, actor=self.agent),
                 "supplement": lambda: services.claim_request_supplement(
-                    claim=claim, actor=self.agent, missing="거래내역서"),
+                    claim=claim, actor=self.agent, missing="거래내역서"
+                ),
                 "big_decision": lambda: services.claim_decide(
-                    claim=claim, actor=self.supervisor, approved=True, amount_krw=2_000_000, reasons="산정"),
+                    claim=claim, actor=self.supervisor, approved=True, amount_krw=2_000_000, reasons="산정"
+                ),
                 "decide": lambda: services.claim_decide(
-                    claim=claim, actor=self.agent, approved=True, amount_krw=200_000, reasons="차액 보상"),
+                    claim=claim, actor=self.agent, approved=True, amount_krw=200_000, reasons="차액 보상"
+                ),
                 "object": lambda: services.claim_object(claim=claim, actor=owner, reason="부족"),
                 "accept": lambda: services.claim_accept(claim=claim, actor=owner),
                 "pay": lambda: services.payment_record(
-                    claim=claim, actor=self.supervisor, amount_krw=200_000, method="bank_transfer",
-                    reference=f"TX-{claim.pk}"),
+                    claim=claim,
+                    actor=self.supervisor,
+                    amount_krw=200_000,
+                    method="bank_transfer",
+                    reference=f"TX-{claim.pk}",
+                ),
                 "close": lambda: services.claim_close(claim=claim, actor=self.supervisor),
                 "withdraw": lambda: services.claim_withdraw(claim=claim, actor=owner),
             }[step]()

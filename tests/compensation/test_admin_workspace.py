@@ -66,8 +66,10 @@ def test_case_page_shows_only_allowed_buttons(world, login):
 def test_agent_decides_through_the_admin_form(world, login):
     claim = world.claim_in(ClaimState.IN_REVIEW)
     client = login(world.agent)
-    response = client.post(action_url(claim, "decide"), {
-        "approved": "yes", "amount_krw": "120000", "reasons": "차액 보상", "pay_on": "2025-02-25"})
+    response = client.post(
+        action_url(claim, "decide"),
+        {"approved": "yes", "amount_krw": "120000", "reasons": "차액 보상", "pay_on": "2025-02-25"},
+    )
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.state == ClaimState.DECIDED
@@ -76,8 +78,9 @@ def test_agent_decides_through_the_admin_form(world, login):
 
 def test_refused_decision_keeps_what_was_typed(world, login):
     claim = world.claim_in(ClaimState.IN_REVIEW)
-    response = login(world.agent).post(action_url(claim, "decide"), {
-        "approved": "yes", "amount_krw": "9000000", "reasons": "특별 산정 사유"})
+    response = login(world.agent).post(
+        action_url(claim, "decide"), {"approved": "yes", "amount_krw": "9000000", "reasons": "특별 산정 사유"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "9000000" in body and "특별 산정 사유" in body
@@ -119,21 +122,26 @@ def test_unpaid_export_and_payment_import(world, login):
     export = b"".join(client.get(reverse("admin:compensation_unpaid_csv")).streaming_content).decode()
     assert claim.number in export and "200000" in export
 
-    bad = (f"claim_number,amount_krw,method,reference,paid_at\n"
-           f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
-           f"{claim.number},60000,bank_transfer,REF-2,2025-01-23T10:00\n"
-           f"C-0000-000000,1,bank_transfer,REF-3,\n")
+    bad = (
+        f"claim_number,amount_krw,method,reference,paid_at\n"
+        f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
+        f"{claim.number},60000,bank_transfer,REF-2,2025-01-23T10:00\n"
+        f"C-0000-000000,1,bank_transfer,REF-3,\n"
+    )
     result = services.payments_import(actor=world.supervisor, csv_text=bad)
     assert [line for line, _ in result.errors] == [3, 4]
     assert not Payment.objects.exists()
 
-    good = (f"claim_number,amount_krw,method,reference,paid_at\n"
-            f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
-            f"{claim.number},50000,bank_transfer,REF-2,\n")
+    good = (
+        f"claim_number,amount_krw,method,reference,paid_at\n"
+        f"{claim.number},150000,bank_transfer,REF-1,2025-01-23T10:00\n"
+        f"{claim.number},50000,bank_transfer,REF-2,\n"
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(reverse("admin:compensation_payment_import"),
-                           {"file": SimpleUploadedFile("p.csv", good.encode())})
+    response = client.post(
+        reverse("admin:compensation_payment_import"), {"file": SimpleUploadedFile("p.csv", good.encode())}
+    )
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.state == ClaimState.PAID
@@ -151,7 +159,7 @@ def test_incident_dashboard_counts_on_time_decisions(world, login, at):
 
 
 def test_business_days_left_counts_only_business_days(world):
-    from compensation.selectors import business_days_left
+    from compensation.selectors.claims import business_days_left
 
     assert business_days_left(date(2025, 1, 31), date(2025, 1, 24)) == 1
     assert business_days_left(date(2025, 1, 24), date(2025, 1, 31)) == -1

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from compensation import services
 from compensation.models import AffectedOrder, Notification
-from compensation.outbox import render
+from compensation.notifications.outbox import render
 from incidents.errors import DomainError
 from tests.compensation.portal import client_for, new_claim_url
 from tests.factories import ComplianceFactory
@@ -30,8 +30,11 @@ O-4,{world.other_user.email},XRP,buy,100,900,2025-01-20 10:10,
 
 def import_orders(world, text=None, actor=None):
     with translation.override("en"):
-        return services.affected_orders_import(incident=world.incident, actor=actor or world.supervisor,
-                                               csv_text=text if text is not None else order_log(world))
+        return services.affected_orders_import(
+            incident=world.incident,
+            actor=actor or world.supervisor,
+            csv_text=text if text is not None else order_log(world),
+        )
 
 
 def test_the_log_is_imported_in_kst_with_emails_in_lower_case(world):
@@ -61,7 +64,7 @@ def test_bad_rows_are_named_by_line_and_nothing_is_imported(world):
 
 
 def test_a_large_log_is_checked_against_what_is_recorded_in_chunks(world, monkeypatch):
-    from compensation.services import affected_orders
+    from compensation.services.imports import orders as affected_orders
 
     monkeypatch.setattr(affected_orders, "LOOKUP_CHUNK", 2)
     import_orders(world)
@@ -100,8 +103,11 @@ def test_each_address_without_a_claim_is_invited_once(world):
     assert "Sign up with this email address" in stranger
     # Run again: nothing new; a newly imported address is invited next time.
     assert services.affected_users_invite(incident=world.incident, actor=world.supervisor) == []
-    import_orders(world, "order_id,email,asset,side,quantity,price_krw,attempted_at\n"
-                         "O-9,late@example.com,BTC,buy,1,1,2025-01-20 10:30\n")
+    import_orders(
+        world,
+        "order_id,email,asset,side,quantity,price_krw,attempted_at\n"
+        "O-9,late@example.com,BTC,buy,1,1,2025-01-20 10:30\n",
+    )
     again = services.affected_users_invite(incident=world.incident, actor=ComplianceFactory())
     assert [Notification.objects.get(pk=pk).to_email for pk in again] == ["late@example.com"]
 
@@ -116,8 +122,10 @@ def test_invitations_stop_when_intake_closes(world, at):
 
 def test_a_long_address_gets_a_key_that_fits(world):
     long_email = "a" * 60 + "@" + "b" * 60 + ".example.com"
-    import_orders(world, "order_id,email,asset,side,quantity,price_krw,attempted_at\n"
-                         f"O-1,{long_email},BTC,buy,1,1,2025-01-20 10:30\n")
+    import_orders(
+        world,
+        f"order_id,email,asset,side,quantity,price_krw,attempted_at\nO-1,{long_email},BTC,buy,1,1,2025-01-20 10:30\n",
+    )
     [pk] = services.affected_users_invite(incident=world.incident, actor=world.supervisor)
     assert len(Notification.objects.get(pk=pk).key) <= 200
 
@@ -159,8 +167,9 @@ def test_the_case_page_shows_the_claimants_failed_orders(world):
 def test_supervisor_imports_and_invites_from_the_admin(world):
     client = client_for(world.supervisor)
     url = reverse("admin:compensation_affected_orders", args=[world.incident.pk])
-    response = client.post(url, {"action": "import",
-                                 "file": SimpleUploadedFile("orders.csv", order_log(world).encode())})
+    response = client.post(
+        url, {"action": "import", "file": SimpleUploadedFile("orders.csv", order_log(world).encode())}
+    )
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert "O-4" in page and "Invite affected users" in page

@@ -24,9 +24,16 @@ def test_claim_goes_from_submission_to_payment():
     services.claim_start_review(claim=claim, actor=supervisor)
     services.objection_decide(claim=claim, actor=supervisor, approved=True, amount_krw=250_000, reasons="재산정")
     services.claim_accept(claim=claim, actor=user)
-    services.payment_record(claim=claim, actor=supervisor, amount_krw=250_000, method="bank_transfer",
-                            reference="TX-1")
+    services.payment_record(claim=claim, actor=supervisor, amount_krw=250_000, method="bank_transfer", reference="TX-1")
     claim.refresh_from_db()
     assert claim.state == ClaimState.PAID
     assert [e.to_state for e in claim.events.filter(kind="transition")] == [
-        "submitted", "in_review", "decided", "objected", "in_review", "decided", "accepted", "paid"]
+        "submitted",
+        "in_review",
+        "decided",
+        "objected",
+        "in_review",
+        "decided",
+        "accepted",
+        "paid",
+    ]

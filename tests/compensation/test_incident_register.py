@@ -23,7 +23,7 @@ def staff_client(client, world):
 
 
 def test_each_incident_carries_its_claims_and_money(world):
-    world.claim_in(ClaimState.PAID)                            # decided 200,000, paid 200,000
+    world.claim_in(ClaimState.PAID)  # decided 200,000, paid 200,000
     world.claim_in(ClaimState.OBJECTED, claimant=world.other_user)  # decided 200,000, one objection
     quiet = IncidentFactory(title="조용한 장애", started_at=datetime(2024, 6, 1, 9, tzinfo=KST))
     rows = {incident.pk: incident for incident in incident_register()}
@@ -45,8 +45,9 @@ def test_the_register_is_one_query_however_many_incidents(world, django_assert_n
 def test_filters_by_kst_year_and_type(world):
     # 2024-12-31 16:00 UTC is already 2025-01-01 in Korea.
     new_year = IncidentFactory(title="새해 장애", started_at=datetime(2024, 12, 31, 16, tzinfo=ZoneInfo("UTC")))
-    login = IncidentFactory(title="로그인 장애", incident_type="login_failure",
-                            started_at=datetime(2024, 3, 1, 9, tzinfo=KST))
+    login = IncidentFactory(
+        title="로그인 장애", incident_type="login_failure", started_at=datetime(2024, 3, 1, 9, tzinfo=KST)
+    )
     assert {i.pk for i in incident_register(year=2025)} == {world.incident.pk, new_year.pk}
     assert [i.pk for i in incident_register(incident_type="login_failure")] == [login.pk]
 
@@ -91,8 +92,9 @@ def test_csv_export_follows_the_filters(world, staff_client):
 
 def test_the_dashboard_is_the_incident_report(world, staff_client):
     incident = world.incident
-    page = staff_client.get(reverse("admin:compensation_incident_dashboard", args=[incident.pk]),
-                            headers={"accept-language": "en"}).content.decode()
+    page = staff_client.get(
+        reverse("admin:compensation_incident_dashboard", args=[incident.pk]), headers={"accept-language": "en"}
+    ).content.decode()
     assert incident.root_cause in page and incident.actions_taken in page
     assert "1,200" in page  # estimated affected users
     delay = incident.notice_first_posted_at - incident.detected_at
@@ -116,7 +118,8 @@ def test_hours_minutes_formats_long_outages():
 
 
 def test_the_incident_admin_page_links_to_its_compensation_work(world, staff_client):
-    page = staff_client.get(reverse("admin:incidents_incident_change", args=[world.incident.pk]),
-                            headers={"accept-language": "en"}).content.decode()
+    page = staff_client.get(
+        reverse("admin:incidents_incident_change", args=[world.incident.pk]), headers={"accept-language": "en"}
+    ).content.decode()
     for name in ("compensation_incident_dashboard", "compensation_affected_orders", "compensation_market_prices"):
         assert reverse(f"admin:{name}", args=[world.incident.pk]) in page

@@ -4,9 +4,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from compensation.intake_reminders import remind_intake_closing
 from compensation.models import ClaimIntent, Notification
-from compensation.outbox import render
+from compensation.notifications.outbox import render
+from compensation.notifications.reminders import remind_intake_closing
 
 
 def open_form(client, user, incident):
@@ -46,12 +46,14 @@ def test_no_reminder_after_intake_closed(world, client, at):
 def test_addresses_in_the_order_log_without_a_claim_are_reminded_too(world, client, at):
     from compensation import services
 
-    log = ("order_id,email,asset,side,quantity,price_krw,attempted_at\n"
-           f"O-1,{world.claimant.email},BTC,buy,0.01,100000000,2025-01-20 09:40\n"
-           f"O-2,{world.claimant.email},BTC,buy,0.02,100000000,2025-01-20 09:41\n"
-           f"O-3,{world.other_user.email.upper()},BTC,buy,0.01,100000000,2025-01-20 09:42\n"
-           "O-4,no.account@example.com,ETH,sell,1,5000000,2025-01-20 09:43\n"
-           "O-5,no.account@example.com,ETH,sell,2,5000000,2025-01-20 09:44\n")
+    log = (
+        "order_id,email,asset,side,quantity,price_krw,attempted_at\n"
+        f"O-1,{world.claimant.email},BTC,buy,0.01,100000000,2025-01-20 09:40\n"
+        f"O-2,{world.claimant.email},BTC,buy,0.02,100000000,2025-01-20 09:41\n"
+        f"O-3,{world.other_user.email.upper()},BTC,buy,0.01,100000000,2025-01-20 09:42\n"
+        "O-4,no.account@example.com,ETH,sell,1,5000000,2025-01-20 09:43\n"
+        "O-5,no.account@example.com,ETH,sell,2,5000000,2025-01-20 09:44\n"
+    )
     assert not services.affected_orders_import(incident=world.incident, actor=world.supervisor, csv_text=log).errors
     open_form(client, world.claimant, world.incident)  # covered by the form-intent reminder: one mail, not two
     world.submit(actor=world.other_user)  # filed: no reminder

@@ -1,8 +1,8 @@
 """Mails lead somewhere: claimants to their claim in the portal, staff to the case in the admin."""
 
-from compensation import alerts
 from compensation.models import ClaimState, Notification
-from compensation.outbox import render
+from compensation.notifications import staff_alerts as alerts
+from compensation.notifications.outbox import render
 
 
 def test_claimant_mail_links_to_the_claim(world, settings):

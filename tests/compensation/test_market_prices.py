@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from compensation import services
-from compensation.calculations import suggest_amount
 from compensation.models import Claim, ClaimEvent, ClaimState, MarketPrice
+from compensation.services.assessment import suggest_amount
 from incidents.errors import DomainError
 from tests.compensation.factories import PolicyFactory
 from tests.factories import ComplianceFactory, UserFactory
@@ -27,8 +27,7 @@ ETH,2025-01-20T02:00:10+00:00,4950000
 
 def import_prices(world, text=PRICES, actor=None):
     with translation.override("en"):  # the messages are asserted in English
-        return services.market_prices_import(incident=world.incident, actor=actor or world.supervisor,
-                                             csv_text=text)
+        return services.market_prices_import(incident=world.incident, actor=actor or world.supervisor, csv_text=text)
 
 
 def test_prices_are_imported_in_kst_and_a_second_import_changes_nothing(world):
@@ -74,8 +73,8 @@ def test_agents_cannot_import_prices(world):
 
 def test_fill_gives_waiting_claims_the_first_price_after_recovery(world):
     import_prices(world)
-    waiting = world.submit()                                               # BTC, buy 0.01 @ 100,000,000
-    lower = world.submit(actor=world.other_user, asset="btc")              # typed in lower case
+    waiting = world.submit()  # BTC, buy 0.01 @ 100,000,000
+    lower = world.submit(actor=world.other_user, asset="btc")  # typed in lower case
     priced = world.claim_in(ClaimState.IN_REVIEW, claimant=world.agent2)
     services.claim_record_assessment(claim=priced, actor=world.agent, reference_price_krw=99_000_000)
     decided = world.claim_in(ClaimState.DECIDED, claimant=world.supervisor2)
@@ -138,13 +137,15 @@ def prices_url(world):
 def test_supervisor_imports_a_file_and_fills_prices_in_the_admin(world, client):
     claim = world.submit()
     client.force_login(world.supervisor)
-    response = client.post(prices_url(world), {"action": "import",
-                                               "file": SimpleUploadedFile("prices.csv", PRICES.encode())})
+    response = client.post(
+        prices_url(world), {"action": "import", "file": SimpleUploadedFile("prices.csv", PRICES.encode())}
+    )
     assert response.status_code == 302
     page = client.get(prices_url(world), headers={"accept-language": "en"}).content.decode()
     assert "102,500,000 KRW" in page and "Fill executable prices" in page
-    case = client.get(reverse("admin:compensation_claim_change", args=[claim.pk]),
-                      headers={"accept-language": "en"}).content.decode()
+    case = client.get(
+        reverse("admin:compensation_claim_change", args=[claim.pk]), headers={"accept-language": "en"}
+    ).content.decode()
     assert "market data: 102,500,000 KRW" in case
     response = client.post(prices_url(world), {"action": "fill"}, follow=True, headers={"accept-language": "en"})
     assert any("1 claims given the executable price 102,500,000 KRW" in str(m) for m in response.context["messages"])
@@ -154,8 +155,11 @@ def test_supervisor_imports_a_file_and_fills_prices_in_the_admin(world, client):
 def test_a_bad_file_shows_its_lines_and_keeps_nothing(world, client):
     client.force_login(ComplianceFactory())
     bad = PRICES + "BTC,2025-01-20 11:02,-5\n"
-    response = client.post(prices_url(world), {"action": "import", "file": SimpleUploadedFile("p.csv", bad.encode())},
-                           headers={"accept-language": "en"})
+    response = client.post(
+        prices_url(world),
+        {"action": "import", "file": SimpleUploadedFile("p.csv", bad.encode())},
+        headers={"accept-language": "en"},
+    )
     assert response.status_code == 200
     assert "Line 6" in response.content.decode()
     assert not MarketPrice.objects.exists()
@@ -169,6 +173,7 @@ def test_agents_see_the_prices_but_cannot_import(world, client):
     client.force_login(world.agent)
     page = client.get(prices_url(world))
     assert page.status_code == 200 and page.context["form"] is None
-    response = client.post(prices_url(world), {"action": "import",
-                                               "file": SimpleUploadedFile("p.csv", PRICES.encode())})
+    response = client.post(
+        prices_url(world), {"action": "import", "file": SimpleUploadedFile("p.csv", PRICES.encode())}
+    )
     assert response.status_code == 403

@@ -6,8 +6,9 @@ from tests.compensation.factories import PolicyFactory
 
 
 def test_notice_lists_applicable_policies_with_documents_and_exclusions(world, client):
-    PolicyFactory(incident_type="hacking", damage_type="asset_loss", name="해킹 × 자산 손실",
-                  criteria="해킹 피해 자산 전액")
+    PolicyFactory(
+        incident_type="hacking", damage_type="asset_loss", name="해킹 × 자산 손실", criteria="해킹 피해 자산 전액"
+    )
     page = client.get(reverse("incidents:detail", args=[world.incident.pk])).content.decode()
     assert world.policy.criteria in page
     assert world.requirement.name in page

@@ -3,14 +3,14 @@
 import uuid
 from datetime import timedelta
 
-import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from compensation import alerts, tasks
+from compensation import tasks
 from compensation.models import Claim, ClaimState, Notification
+from compensation.notifications import staff_alerts as alerts
 from incidents import calendar
 from incidents.calendar import end_of_day
 from tests.factories import IncidentFactory, UserFactory
@@ -74,8 +74,11 @@ def test_payment_due_alert(world, at):
     claim = world.claim_in(ClaimState.ACCEPTED)
     alerts.sweep(now=end_of_day(claim.payment_due_on) + timedelta(minutes=5))
     row = alert_rows(claim=claim).get()
-    assert (row.context["deadline"], row.context["stage"], row.recipient_id) == ("payment_due", "overdue",
-                                                                                  world.agent.pk)
+    assert (row.context["deadline"], row.context["stage"], row.recipient_id) == (
+        "payment_due",
+        "overdue",
+        world.agent.pk,
+    )
 
 
 def test_intake_end_and_unposted_notice_alert_supervisors_and_compliance(world, at):
@@ -104,9 +107,7 @@ def _clone_in_review(base, n):
     users = UserFactory.create_batch(n)
     for field in ("id", "number", "claimant_id", "idempotency_key"):
         values.pop(field)
-    Claim.objects.bulk_create(
-        [Claim(**values, claimant=user, idempotency_key=uuid.uuid4()) for user in users]
-    )
+    Claim.objects.bulk_create([Claim(**values, claimant=user, idempotency_key=uuid.uuid4()) for user in users])
 
 
 def test_sweep_query_count_does_not_grow_with_the_number_of_due_claims(world, at):
@@ -120,6 +121,7 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_due_claims(world, at
     _clone_in_review(base, 190)
     with CaptureQueriesContext(connection) as two_hundred:
         assert alerts.sweep() == 200 + 3
+
     # Reads are fixed; the bulk INSERT is one statement on PostgreSQL and split only by SQLite's
     # 999-parameter limit (about 58 rows a statement), never one per claim.
     def split(captured):

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from compensation import services
 from compensation.models import ClaimState, Notification
-from compensation.notification_selectors import notifications_for_claim
+from compensation.selectors.notifications import notifications_for_claim
 
 
 @pytest.fixture
@@ -102,8 +102,7 @@ def test_objection_received_and_decided_by_another_reviewer(world, sent):
     with sent():
         claim = world.claim_in(ClaimState.OBJECTED)
         services.claim_start_review(claim=claim, actor=world.agent2)
-        services.objection_decide(claim=claim, actor=world.agent2, approved=True, amount_krw=250_000,
-                                  reasons="재산정")
+        services.objection_decide(claim=claim, actor=world.agent2, approved=True, amount_krw=250_000, reasons="재산정")
     assert kinds(claim) == ["claim_received", "decision", "objection_received", "objection_decided"]
     decided = Notification.objects.get(claim=claim, kind="objection_decided")
     assert decided.context["objection_round"] == 1 and decided.context["rounds_left"] == 1
@@ -113,12 +112,14 @@ def test_objection_received_and_decided_by_another_reviewer(world, sent):
 def test_payment_made_only_once_fully_paid(world, sent):
     with sent():
         claim = world.claim_in(ClaimState.ACCEPTED)
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=50_000,
-                                method="bank_transfer", reference="TX-1")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=50_000, method="bank_transfer", reference="TX-1"
+        )
     assert "payment_made" not in kinds(claim)
     with sent():
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=150_000,
-                                method="bank_transfer", reference="TX-2")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=150_000, method="bank_transfer", reference="TX-2"
+        )
     assert kinds(claim)[-1] == "payment_made"
     assert "보상금 200,000원을 지급" in mail.outbox[-1].body
 

@@ -9,8 +9,9 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
 from django.utils import timezone
 
-from compensation import outbox, tasks
+from compensation import tasks
 from compensation.models import Notification
+from compensation.notifications import outbox
 
 
 class FlakyBackend(LocmemBackend):
@@ -80,8 +81,9 @@ def test_smtp_failure_backs_off_exponentially_then_succeeds(row, flaky, at):
     assert mail.outbox[0].subject == first_subject
 
 
-def test_gives_up_after_max_attempts_and_admin_resend_starts_over(row, flaky, settings, admin_client,
-                                                                   django_capture_on_commit_callbacks):
+def test_gives_up_after_max_attempts_and_admin_resend_starts_over(
+    row, flaky, settings, admin_client, django_capture_on_commit_callbacks
+):
 
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     flaky.failures = 5

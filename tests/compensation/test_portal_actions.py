@@ -26,7 +26,11 @@ def client(world):
 
 def forms_on(response):
     text = response.content.decode()
-    return {name for name in ("supplement", "withdraw", "accept", "object") if f'action="{url(name, response.context["claim"])}"' in text}
+    return {
+        name
+        for name in ("supplement", "withdraw", "accept", "object")
+        if f'action="{url(name, response.context["claim"])}"' in text
+    }
 
 
 @pytest.mark.parametrize(
@@ -55,8 +59,14 @@ def test_detail_shows_decision_deadlines_and_timeline_but_nothing_internal(world
     claim = world.submit()
     assert f"{claim.review_due_on.isoformat()} 23:59" in text_of(client.get(detail_url(claim)))
     services.claim_start_review(claim=claim, actor=world.agent)
-    services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=200_000,
-                          reasons="차액 보상 사유", internal_note="내부 메모: 고객 VIP")
+    services.claim_decide(
+        claim=claim,
+        actor=world.agent,
+        approved=True,
+        amount_krw=200_000,
+        reasons="차액 보상 사유",
+        internal_note="내부 메모: 고객 VIP",
+    )
     claim.refresh_from_db()
     text = text_of(client.get(detail_url(claim)))
     assert "200,000" in text and "차액 보상 사유" in text
@@ -149,10 +159,14 @@ def test_object_twice_then_the_third_is_refused_with_the_reason(world, client):
     page = text_of(client.get(detail_url(claim)))
     assert "Objection rounds left: 2 of 2" in page
 
-    response = client.post(url("object", claim), {"reason": "1차 이의: 금액이 적습니다", "files": [png_upload("proof.png")]})
+    response = client.post(
+        url("object", claim), {"reason": "1차 이의: 금액이 적습니다", "files": [png_upload("proof.png")]}
+    )
     assert response.status_code == 302
     services.claim_start_review(claim=claim, actor=world.supervisor)
-    services.objection_decide(claim=claim, actor=world.supervisor, approved=True, amount_krw=210_000, reasons="1차 재산정")
+    services.objection_decide(
+        claim=claim, actor=world.supervisor, approved=True, amount_krw=210_000, reasons="1차 재산정"
+    )
     assert "Objection rounds left: 1 of 2" in text_of(client.get(detail_url(claim)))
 
     response = client.post(url("object", claim), {"reason": "2차 이의"})

@@ -14,5 +14,6 @@ def test_no_link_after_intake_closed_or_in_preview(world, at):
     at(2025, 2, 21, 0, 0, 1)
     assert "href" not in render_to_string("compensation/includes/file_claim_link.html", {"incident": world.incident})
     at(2025, 1, 22, 10)
-    assert "href" not in render_to_string("compensation/includes/file_claim_link.html",
-                                          {"incident": world.incident, "preview": True})
+    assert "href" not in render_to_string(
+        "compensation/includes/file_claim_link.html", {"incident": world.incident, "preview": True}
+    )

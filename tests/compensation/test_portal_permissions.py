@@ -82,8 +82,7 @@ def test_the_list_shows_only_my_claims(world):
 def test_the_claimant_downloads_their_document_as_an_attachment(world):
     claim = world.submit()
     document = claim.documents.get()
-    response = client_for(world.claimant).get(
-        reverse("compensation:document_download", args=[claim.pk, document.pk]))
+    response = client_for(world.claimant).get(reverse("compensation:document_download", args=[claim.pk, document.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("attachment;")

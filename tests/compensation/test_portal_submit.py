@@ -49,8 +49,9 @@ def test_only_active_policies_of_the_incident_type_are_offered(world, client):
 
 
 def test_a_claim_is_filed_with_its_documents(world, client):
-    response = client.post(new_claim_url(world.incident, world.policy),
-                           claim_form(world.policy, doc_extra=[pdf_upload("extra.pdf")]))
+    response = client.post(
+        new_claim_url(world.incident, world.policy), claim_form(world.policy, doc_extra=[pdf_upload("extra.pdf")])
+    )
     claim = Claim.objects.get()
     assert response.status_code == 302
     assert response["Location"] == detail_url(claim)
@@ -77,17 +78,25 @@ def test_posting_the_same_form_twice_creates_one_claim(world, client):
 @pytest.mark.parametrize(
     ("upload", "expected"),
     [
-        (SimpleUploadedFile("x.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200),
-         "“x.pdf” is not a PDF, PNG or JPEG file"),
-        (SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (10 * 1024 * 1024 + 1)),
-         "“big.png” is 10.0 MB; the limit is 10 MB per file."),
+        (
+            SimpleUploadedFile("x.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200),
+            "“x.pdf” is not a PDF, PNG or JPEG file",
+        ),
+        (
+            SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (10 * 1024 * 1024 + 1)),
+            "“big.png” is 10.0 MB; the limit is 10 MB per file.",
+        ),
         (SimpleUploadedFile("empty.pdf", b""), "“empty.pdf” is empty."),
     ],
     ids=["renamed-executable", "oversize", "empty"],
 )
 def test_bad_upload_is_refused_and_what_was_typed_is_kept(world, client, upload, expected):
-    data = claim_form(world.policy, files={f"doc_{world.requirement.pk}": upload},
-                      description="제가 직접 쓴 설명입니다", payout_account="신한은행 999-888")
+    data = claim_form(
+        world.policy,
+        files={f"doc_{world.requirement.pk}": upload},
+        description="제가 직접 쓴 설명입니다",
+        payout_account="신한은행 999-888",
+    )
     response = client.post(new_claim_url(world.incident, world.policy), data)
     text = page_text(response)
     assert response.status_code == 400
@@ -173,8 +182,10 @@ def test_non_trading_policy_form_has_no_order_fields(world, client):
     RequiredDocumentFactory(policy=fee, name="수수료 내역")
     text = page_text(client.get(new_claim_url(world.incident)))
     assert 'name="asset"' not in text
-    response = client.post(new_claim_url(world.incident, fee),
-                           claim_form(fee, asset="", side="", quantity="", intended_price_krw="", intended_at=""))
+    response = client.post(
+        new_claim_url(world.incident, fee),
+        claim_form(fee, asset="", side="", quantity="", intended_price_krw="", intended_at=""),
+    )
     assert response.status_code == 302
     claim = Claim.objects.get()
     assert claim.asset == "" and claim.quantity is None
@@ -191,8 +202,8 @@ def test_labels_for_every_input(world, client):
     import re
 
     text = page_text(client.get(new_claim_url(world.incident)))
-    form = text[text.index('id="claim-form"'):]
-    tags = re.findall(r'<(?:input|select|textarea)[^>]*>', form)
+    form = text[text.index('id="claim-form"') :]
+    tags = re.findall(r"<(?:input|select|textarea)[^>]*>", form)
     ids = [re.search(r'\bid="([^"]+)"', tag).group(1) for tag in tags if 'type="hidden"' not in tag]
     assert ids
     for input_id in ids:
@@ -201,6 +212,6 @@ def test_labels_for_every_input(world, client):
 
 def test_png_upload_helper_is_valid(world):
     # Guard for the fixtures above: the factory PNG passes the content check.
-    from compensation.documents import validate_upload
+    from compensation.services.uploads import validate_upload
 
     assert validate_upload(png_upload())[0] == "image/png"

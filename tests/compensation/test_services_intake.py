@@ -1,12 +1,12 @@
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compensation import services
 from compensation.models import Claim, ClaimDocument, ClaimState
 from incidents.errors import DomainError
 from tests.compensation.factories import PolicyFactory, png_upload
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 
 def test_submit_numbers_the_claim_and_sets_15_business_day_due_date(world):

@@ -44,10 +44,14 @@ def test_supervisor_extends_review_once_up_to_30_business_days(world):
 def test_supplement_request_can_extend_with_supervisor(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
     with pytest.raises(DomainError):
-        services.claim_request_supplement(claim=claim, actor=world.agent, missing="신분증",
-                                          extend_to_business_days=20)
-    services.claim_request_supplement(claim=claim, actor=world.supervisor, missing="신분증",
-                                      extend_to_business_days=20, extension_reason="서류 보완 기간")
+        services.claim_request_supplement(claim=claim, actor=world.agent, missing="신분증", extend_to_business_days=20)
+    services.claim_request_supplement(
+        claim=claim,
+        actor=world.supervisor,
+        missing="신분증",
+        extend_to_business_days=20,
+        extension_reason="서류 보완 기간",
+    )
     claim = world.reload(claim)
     assert claim.state == ClaimState.SUPPLEMENT_REQUESTED
     assert claim.review_business_days == 20
@@ -55,8 +59,9 @@ def test_supplement_request_can_extend_with_supervisor(world):
 
 def test_decision_sets_objection_window_and_default_pay_date(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
-    decision = services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=150_000,
-                                     reasons="차액 × 수량")
+    decision = services.claim_decide(
+        claim=claim, actor=world.agent, approved=True, amount_krw=150_000, reasons="차액 × 수량"
+    )
     claim = world.reload(claim)
     assert decision.status == Decision.Status.IN_FORCE
     assert claim.state == ClaimState.DECIDED
@@ -84,17 +89,23 @@ def test_agent_cannot_exceed_the_cap_and_supervisor_must_say_why(world):
         services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=6_000_000, reasons="x")
     assert refused.value.code == "cap"
     with pytest.raises(DomainError):
-        services.claim_decide(claim=claim, actor=world.supervisor, approved=True, amount_krw=6_000_000,
-                              reasons="x")
-    decision = services.claim_decide(claim=claim, actor=world.supervisor, approved=True, amount_krw=6_000_000,
-                                     reasons="x", cap_override_reason="대규모 피해 특례")
+        services.claim_decide(claim=claim, actor=world.supervisor, approved=True, amount_krw=6_000_000, reasons="x")
+    decision = services.claim_decide(
+        claim=claim,
+        actor=world.supervisor,
+        approved=True,
+        amount_krw=6_000_000,
+        reasons="x",
+        cap_override_reason="대규모 피해 특례",
+    )
     assert decision.status == Decision.Status.PENDING_APPROVAL
 
 
 def test_four_eyes_above_the_limit(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
-    decision = services.claim_decide(claim=claim, actor=world.supervisor, approved=True,
-                                     amount_krw=1_000_001, reasons="산정")
+    decision = services.claim_decide(
+        claim=claim, actor=world.supervisor, approved=True, amount_krw=1_000_001, reasons="산정"
+    )
     assert world.reload(claim).state == ClaimState.AWAITING_APPROVAL
     with pytest.raises(DomainError) as own:
         services.decision_approve(decision=decision, actor=world.supervisor)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from compensation import services
+from compensation import selectors, services
 from compensation.models import ClaimEvent, ClaimState, Decision, ObjectionOutcome
 from incidents.errors import DomainError
 from incidents.models import Holiday
@@ -12,8 +12,9 @@ from tests.compensation.factories import png_upload
 def test_objection_reopens_review_with_a_fresh_15_day_clock(world, at):
     claim = world.claim_in(ClaimState.DECIDED)
     at(2025, 2, 3, 9)
-    objection = services.claim_object(claim=claim, actor=world.claimant, reason="가격 기준이 틀렸습니다",
-                                      files=[(None, png_upload())])
+    objection = services.claim_object(
+        claim=claim, actor=world.claimant, reason="가격 기준이 틀렸습니다", files=[(None, png_upload())]
+    )
     claim = world.reload(claim)
     assert claim.state == ClaimState.OBJECTED and claim.objection_round == 1
     assert objection.round == 1 and objection.documents.count() == 1
@@ -28,8 +29,9 @@ def test_objection_is_reviewed_by_someone_other_than_the_decider(world):
     services.claim_start_review(claim=claim, actor=world.agent2)
     with pytest.raises(DomainError):
         services.objection_decide(claim=claim, actor=world.agent, approved=True, amount_krw=1, reasons="x")
-    decision = services.objection_decide(claim=claim, actor=world.agent2, approved=True, amount_krw=260_000,
-                                         reasons="재산정")
+    decision = services.objection_decide(
+        claim=claim, actor=world.agent2, approved=True, amount_krw=260_000, reasons="재산정"
+    )
     objection = claim.objections.get()
     assert decision.objection == objection
     assert objection.outcome == ObjectionOutcome.UPHELD and objection.reviewer == world.agent2
@@ -57,8 +59,7 @@ def test_third_objection_is_refused(world):
     for round_number, reviewer in enumerate(reviewers, start=1):
         services.claim_object(claim=claim, actor=world.claimant, reason=f"{round_number}차 이의")
         services.claim_start_review(claim=claim, actor=reviewer)
-        services.objection_decide(claim=claim, actor=reviewer, approved=True, amount_krw=200_000,
-                                  reasons="유지")
+        services.objection_decide(claim=claim, actor=reviewer, approved=True, amount_krw=200_000, reasons="유지")
     assert world.reload(claim).objection_round == 2
     with pytest.raises(DomainError) as third:
         services.claim_object(claim=claim, actor=world.claimant, reason="3차 이의")
@@ -112,26 +113,29 @@ def test_objection_window_lapses_only_after_its_end(world, at):
 def test_payments_add_up_to_the_decided_amount(world):
     claim = world.claim_in(ClaimState.ACCEPTED)
     with pytest.raises(DomainError) as over:
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=200_001,
-                                method="bank_transfer", reference="A")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=200_001, method="bank_transfer", reference="A"
+        )
     assert over.value.code == "overpayment"
-    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=50_000,
-                            method="bank_transfer", reference="A")
+    services.payment_record(
+        claim=claim, actor=world.supervisor, amount_krw=50_000, method="bank_transfer", reference="A"
+    )
     assert world.reload(claim).state == ClaimState.ACCEPTED
     with pytest.raises(DomainError):
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=1,
-                                method="bank_transfer", reference="A")
-    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=150_000,
-                            method="bank_transfer", reference="B")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=1, method="bank_transfer", reference="A"
+        )
+    services.payment_record(
+        claim=claim, actor=world.supervisor, amount_krw=150_000, method="bank_transfer", reference="B"
+    )
     assert world.reload(claim).state == ClaimState.PAID
-    assert services.paid_total(claim) == 200_000
+    assert selectors.paid_total(claim) == 200_000
 
 
 def test_agents_do_not_record_payments(world):
     claim = world.claim_in(ClaimState.ACCEPTED)
     with pytest.raises(DomainError):
-        services.payment_record(claim=claim, actor=world.agent, amount_krw=1, method="bank_transfer",
-                                reference="A")
+        services.payment_record(claim=claim, actor=world.agent, amount_krw=1, method="bank_transfer", reference="A")
 
 
 def test_new_holiday_moves_open_review_deadlines_with_a_logged_event(world, django_capture_on_commit_callbacks):
@@ -156,10 +160,12 @@ def test_raising_the_amount_after_payment_leaves_the_difference_to_pay(world):
     assert claim.state == ClaimState.ACCEPTED and claim.payment_due_on is not None
     assert claim.decisions.filter(status=Decision.Status.SUPERSEDED).get().amount_krw == 200_000
     with pytest.raises(DomainError):
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=60_000,
-                                method="bank_transfer", reference="DIFF")
-    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=50_000, method="bank_transfer",
-                            reference="DIFF")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=60_000, method="bank_transfer", reference="DIFF"
+        )
+    services.payment_record(
+        claim=claim, actor=world.supervisor, amount_krw=50_000, method="bank_transfer", reference="DIFF"
+    )
     assert world.reload(claim).state == ClaimState.PAID
     assert list(claim.payments.values_list("amount_krw", flat=True)) == [200_000, 50_000]
 
@@ -170,12 +176,14 @@ def test_lowering_the_amount_after_payment_is_recovered_not_overwritten(world):
     claim = world.reload(claim)
     assert claim.state == ClaimState.ACCEPTED
     with pytest.raises(DomainError):
-        services.payment_record(claim=claim, actor=world.supervisor, amount_krw=10_000,
-                                method="bank_transfer", reference="R")
-    services.payment_record(claim=claim, actor=world.supervisor, amount_krw=-50_000, method="bank_transfer",
-                            reference="RECOVERY-1")
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=10_000, method="bank_transfer", reference="R"
+        )
+    services.payment_record(
+        claim=claim, actor=world.supervisor, amount_krw=-50_000, method="bank_transfer", reference="RECOVERY-1"
+    )
     assert world.reload(claim).state == ClaimState.PAID
-    assert services.paid_total(claim) == 150_000
+    assert selectors.paid_total(claim) == 150_000
 
 
 def test_only_supervisors_correct_and_only_with_a_change(world):
@@ -194,8 +202,9 @@ def test_next_due_on_follows_the_running_clock(world):
     services.claim_accept(claim=decided, actor=world.other_user)
     decided = world.reload(decided)
     assert decided.next_due_on == decided.payment_due_on
-    services.payment_record(claim=decided, actor=world.supervisor, amount_krw=200_000, method="bank_transfer",
-                            reference="N")
+    services.payment_record(
+        claim=decided, actor=world.supervisor, amount_krw=200_000, method="bank_transfer", reference="N"
+    )
     assert world.reload(decided).next_due_on is None
 
 
@@ -210,8 +219,12 @@ def test_holiday_recompute_moves_next_due_on_too(world, django_capture_on_commit
 def test_the_notice_may_lengthen_the_objection_window(world):
     from incidents import services as incident_services
 
-    incident_services.notice_revise(incident=world.incident, actor=world.supervisor, change_summary="이의제기 기간 연장",
-                                    objection_window_business_days=15)
+    incident_services.notice_revise(
+        incident=world.incident,
+        actor=world.supervisor,
+        change_summary="이의제기 기간 연장",
+        objection_window_business_days=15,
+    )
     claim = world.claim_in(ClaimState.DECIDED)
     # Decided Wed 2025-01-22: 15 business days → 2025-02-18 (10 would have been 2025-02-11).
     assert claim.objection_window_ends_on == date(2025, 2, 18)
@@ -221,15 +234,17 @@ def test_the_notice_cannot_shorten_the_objection_window(world):
     from incidents import services as incident_services
 
     with pytest.raises(DomainError) as refused:
-        incident_services.notice_revise(incident=world.incident, actor=world.supervisor, change_summary="단축",
-                                        objection_window_business_days=5)
+        incident_services.notice_revise(
+            incident=world.incident, actor=world.supervisor, change_summary="단축", objection_window_business_days=5
+        )
     assert refused.value.code == "objection_window"
 
 
 def test_a_correction_above_the_limit_waits_for_a_second_supervisor(world):
     claim = world.claim_in(ClaimState.PAID)
-    pending = services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=1_200_000,
-                                        reasons="대규모 재산정")
+    pending = services.decision_correct(
+        claim=claim, actor=world.supervisor, amount_krw=1_200_000, reasons="대규모 재산정"
+    )
     assert pending.status == Decision.Status.PENDING_APPROVAL
     assert world.reload(claim).state == ClaimState.PAID  # nothing changes until approved
     with pytest.raises(DomainError) as own:
@@ -238,4 +253,4 @@ def test_a_correction_above_the_limit_waits_for_a_second_supervisor(world):
     services.correction_approve(decision=pending, actor=world.supervisor2)
     claim = world.reload(claim)
     assert claim.state == ClaimState.ACCEPTED
-    assert services.in_force_decision(claim).amount_krw == 1_200_000
+    assert selectors.in_force_decision(claim).amount_krw == 1_200_000

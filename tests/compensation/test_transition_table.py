@@ -20,17 +20,19 @@ def _latest_decision(claim):
 def _call(world, name, claim):
     actions = {
         "start_review": lambda: services.claim_start_review(claim=claim, actor=world.agent2),
-        "request_supplement": lambda: services.claim_request_supplement(claim=claim, actor=world.agent,
-                                                                        missing="서류"),
-        "add_supplement": lambda: services.claim_add_supplement(claim=claim, actor=world.claimant,
-                                                                files=[(None, png_upload())]),
-        "decide": lambda: services.claim_decide(claim=claim, actor=world.agent2, approved=True,
-                                                amount_krw=100, reasons="r"),
+        "request_supplement": lambda: services.claim_request_supplement(claim=claim, actor=world.agent, missing="서류"),
+        "add_supplement": lambda: services.claim_add_supplement(
+            claim=claim, actor=world.claimant, files=[(None, png_upload())]
+        ),
+        "decide": lambda: services.claim_decide(
+            claim=claim, actor=world.agent2, approved=True, amount_krw=100, reasons="r"
+        ),
         "approve": lambda: services.decision_approve(decision=_latest_decision(claim), actor=world.supervisor2),
         "object": lambda: services.claim_object(claim=claim, actor=world.claimant, reason="이의"),
         "accept": lambda: services.claim_accept(claim=claim, actor=world.claimant),
-        "pay": lambda: services.payment_record(claim=claim, actor=world.supervisor, amount_krw=200_000,
-                                               method="bank_transfer", reference=f"T{claim.pk}"),
+        "pay": lambda: services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=200_000, method="bank_transfer", reference=f"T{claim.pk}"
+        ),
         "close": lambda: services.claim_close(claim=claim, actor=world.supervisor),
         "withdraw": lambda: services.claim_withdraw(claim=claim, actor=world.claimant),
     }
@@ -55,8 +57,18 @@ ALLOWED = {
     ("withdraw", S.IN_REVIEW): S.WITHDRAWN,
     ("withdraw", S.SUPPLEMENT_REQUESTED): S.WITHDRAWN,
 }
-ACTIONS = ["start_review", "request_supplement", "add_supplement", "decide", "approve", "object", "accept",
-           "pay", "close", "withdraw"]
+ACTIONS = [
+    "start_review",
+    "request_supplement",
+    "add_supplement",
+    "decide",
+    "approve",
+    "object",
+    "accept",
+    "pay",
+    "close",
+    "withdraw",
+]
 CASES = [(action, state) for action in ACTIONS for state in S.values]
 
 

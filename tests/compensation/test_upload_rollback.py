@@ -16,13 +16,14 @@ def crash(*args, **kwargs):
 
 
 def files_on_disk(settings):
-    return sorted(p.relative_to(settings.PRIVATE_MEDIA_ROOT) for p in settings.PRIVATE_MEDIA_ROOT.rglob("*")
-                  if p.is_file())
+    return sorted(
+        p.relative_to(settings.PRIVATE_MEDIA_ROOT) for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()
+    )
 
 
 def test_a_claim_that_fails_after_its_documents_were_stored_leaves_no_file(world, settings, monkeypatch):
     before = files_on_disk(settings)
-    monkeypatch.setattr("compensation.notify.claim_received", crash)
+    monkeypatch.setattr("compensation.notifications.claimant.claim_received", crash)
     with pytest.raises(Crash):
         world.submit(files=[(world.requirement, png_upload()), (None, png_upload("extra.png"))])
     assert not Claim.objects.exists() and not ClaimDocument.objects.exists()
@@ -43,10 +44,9 @@ def test_a_supplement_that_fails_leaves_the_claim_waiting_and_no_file(world, set
 def test_an_objection_that_fails_leaves_the_decision_standing_and_no_file(world, settings, monkeypatch):
     claim = world.claim_in(ClaimState.DECIDED)
     before = files_on_disk(settings)
-    monkeypatch.setattr("compensation.notify.objection_received", crash)
+    monkeypatch.setattr("compensation.notifications.claimant.objection_received", crash)
     with pytest.raises(Crash):
-        services.claim_object(claim=claim, actor=world.claimant, reason="금액이 적습니다",
-                              files=[(None, png_upload())])
+        services.claim_object(claim=claim, actor=world.claimant, reason="금액이 적습니다", files=[(None, png_upload())])
     claim = world.reload(claim)
     assert claim.state == ClaimState.DECIDED and claim.objection_round == 0
     assert files_on_disk(settings) == before

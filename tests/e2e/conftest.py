@@ -14,8 +14,13 @@ from tests.integration.services import service_unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory's password
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e-screenshots"
@@ -38,10 +43,10 @@ def _allow_orm_beside_playwright():
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        service_unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver",
-                            suite="make test-e2e")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
-            "headless": True}
+        service_unavailable(
+            f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver", suite="make test-e2e"
+        )
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,7 @@ EMAIL = "park.jiho@example.com"
 PASSWORD = "Outage-Claim-2025!"
 
 
-def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(server, page, login, sign_up,
-                                                                                   screenshot):
+def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(server, page, login, sign_up, screenshot):
     incident = open_incident()
     policy = PolicyFactory()
     requirement = RequiredDocumentFactory(policy=policy, name="주문 화면 캡처")
@@ -32,8 +31,9 @@ def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(se
     login(page, SupervisorFactory())
     page.goto(f"{server.url}/admin/compensation/claim/reports/incident/{incident.pk}/")
     page.locator("#content-main").get_by_role("link", name=re.compile("장애 중 실패한 주문|Affected orders")).click()
-    page.set_input_files("input[type=file]", files=[{"name": "orders.csv", "mimeType": "text/csv",
-                                                     "buffer": log.encode()}])
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": log.encode()}]
+    )
     with page.expect_navigation():
         page.locator("form[enctype] input[type=submit]").click()
     assert AffectedOrder.objects.filter(incident=incident).count() == 2
@@ -63,8 +63,9 @@ def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(se
     page.fill("#id_description", "장애로 매도 주문이 거부되었습니다.")
     page.select_option("#id_payout_method", "bank")
     page.fill("#id_payout_account", "신한은행 110-123-456789")
-    page.set_input_files(f"#id_doc_{requirement.pk}",
-                         files=[{"name": "order.png", "mimeType": "image/png", "buffer": PNG_BYTES}])
+    page.set_input_files(
+        f"#id_doc_{requirement.pk}", files=[{"name": "order.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
+    )
     screenshot("portal-claim-form-from-order-log")
     page.click("#claim-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/claims/\d+/$"))

@@ -61,6 +61,5 @@ def test_staff_publishes_a_notice_and_the_public_page_shows_it(server, staff_pag
     assert "로그인 후 [보상 신청]" in body
     # Nothing overflows sideways on a 390 px screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.screenshot(path=str(screenshot("admin-notice-published").parent / "public-notice-phone.png"),
-                     full_page=True)
+    phone.screenshot(path=str(screenshot("admin-notice-published").parent / "public-notice-phone.png"), full_page=True)
     public.close()

@@ -1,4 +1,4 @@
-"""A claimant signs up, confirms the email, files a claim, follows it, objects twice and is told why not a third time."""
+"""A claimant signs up, confirms the email, files a claim, follows it, objects twice, is told why not a third."""
 
 import re
 
@@ -36,8 +36,10 @@ def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, sign_up
     page.select_option("#id_payout_method", "bank")
     page.fill("#id_payout_account", "국민은행 123-456-789")
     # First a program renamed to .png: refused by content, and nothing typed is lost.
-    page.set_input_files(f"#id_doc_{requirement.pk}",
-                         files=[{"name": "order.png", "mimeType": "image/png", "buffer": b"MZ\x90\x00" + b"\x00" * 64}])
+    page.set_input_files(
+        f"#id_doc_{requirement.pk}",
+        files=[{"name": "order.png", "mimeType": "image/png", "buffer": b"MZ\x90\x00" + b"\x00" * 64}],
+    )
     with page.expect_navigation():
         page.click("#claim-form button[type=submit]")
     assert page.locator("#form-errors").is_visible()
@@ -45,8 +47,9 @@ def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, sign_up
     assert page.input_value("#id_amount_claimed_krw") == "350000"
     assert page.input_value("#id_payout_account") == "국민은행 123-456-789"
     screenshot("portal-claim-form-refused-phone")
-    page.set_input_files(f"#id_doc_{requirement.pk}",
-                         files=[{"name": "order.png", "mimeType": "image/png", "buffer": PNG_BYTES}])
+    page.set_input_files(
+        f"#id_doc_{requirement.pk}", files=[{"name": "order.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
+    )
     screenshot("portal-claim-form-phone")
     page.click("#claim-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/claims/\d+/$"))
@@ -71,8 +74,9 @@ def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, sign_up
             page.click("form[action$='/object/'] button[type=submit]")
         assert Claim.objects.get(pk=claim.pk).state == ClaimState.OBJECTED
         services.claim_start_review(claim=claim, actor=reviewer)
-        services.objection_decide(claim=claim, actor=reviewer, approved=True, amount_krw=amount,
-                                  reasons=f"{round_no}차 재산정")
+        services.objection_decide(
+            claim=claim, actor=reviewer, approved=True, amount_krw=amount, reasons=f"{round_no}차 재산정"
+        )
 
     # A third objection is not offered, and the page says why.
     page.goto(f"{server.url}/claims/{claim.pk}/")

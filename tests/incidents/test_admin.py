@@ -60,7 +60,10 @@ def test_publish_button_publishes_through_the_service(supervisor_client):
     assert incident.state == IncidentState.NOTICE_POSTED
     event = IncidentEvent.objects.filter(incident=incident).latest("pk")
     assert (event.from_state, event.to_state, event.actor) == (
-        IncidentState.DETECTED, IncidentState.NOTICE_POSTED, supervisor_client.user)
+        IncidentState.DETECTED,
+        IncidentState.NOTICE_POSTED,
+        supervisor_client.user,
+    )
     assert incident.notice_versions.get().claim_procedure == "보상 신청 메뉴에서 신청"
 
 
@@ -69,8 +72,7 @@ def test_publish_with_a_missing_section_shows_the_reason_and_keeps_the_draft(sup
     incident = IncidentFactory(notice=None)
     Notice.objects.create(incident=incident)
 
-    response = supervisor_client.post(
-        notice_url(incident), {**sections(compensation_criteria=""), "_publish": "1"})
+    response = supervisor_client.post(notice_url(incident), {**sections(compensation_criteria=""), "_publish": "1"})
 
     assert response.status_code == 200
     assert any("보상기준" in m for m in messages_of(response))
@@ -89,8 +91,7 @@ def test_revision_needs_a_summary_and_then_publishes_a_new_version(supervisor_cl
     assert refused.status_code == 200
     assert incident.notice_versions.count() == 1
 
-    done = supervisor_client.post(
-        notice_url(incident), {**sections(change_summary="접수 방법 보완"), "_revise": "1"})
+    done = supervisor_client.post(notice_url(incident), {**sections(change_summary="접수 방법 보완"), "_revise": "1"})
     assert done.status_code == 302
     assert [v.number for v in incident.notice_versions.order_by("number")] == [1, 2]
 
@@ -100,8 +101,7 @@ def test_preview_renders_the_public_notice_without_saving(supervisor_client):
     incident = IncidentFactory(notice=None)
     Notice.objects.create(incident=incident)
 
-    response = supervisor_client.post(
-        notice_url(incident), {**sections(description="미리보기 문구"), "_preview": "1"})
+    response = supervisor_client.post(notice_url(incident), {**sections(description="미리보기 문구"), "_preview": "1"})
 
     assert response.status_code == 200
     assert response.context["preview_html"]
@@ -109,7 +109,7 @@ def test_preview_renders_the_public_notice_without_saving(supervisor_client):
     content = response.content.decode()
     assert "<iframe" in content
     # The whole page sits escaped inside srcdoc, not spilled into the admin page.
-    assert "srcdoc=\"&lt;!doctype html&gt;" in content
+    assert 'srcdoc="&lt;!doctype html&gt;' in content
     assert Notice.objects.get(incident=incident).description == ""
     assert not incident.notice_versions.exists()
 
@@ -140,7 +140,10 @@ def test_dismiss_button_needs_a_reason_and_writes_an_event(supervisor_client):
     assert incident.state == IncidentState.DISMISSED
     event = IncidentEvent.objects.filter(incident=incident).latest("pk")
     assert (event.to_state, event.actor, event.reason) == (
-        IncidentState.DISMISSED, supervisor_client.user, "이용자 영향 없음")
+        IncidentState.DISMISSED,
+        supervisor_client.user,
+        "이용자 영향 없음",
+    )
 
 
 @pytest.mark.django_db
@@ -155,7 +158,10 @@ def test_close_intake_and_close_buttons(supervisor_client, after_intake):
     incident.refresh_from_db()
     assert incident.state == IncidentState.CLOSED
     assert list(IncidentEvent.objects.filter(incident=incident).values_list("to_state", flat=True)) == [
-        "notice_posted", "intake_closed", "closed"]
+        "notice_posted",
+        "intake_closed",
+        "closed",
+    ]
 
 
 @pytest.mark.django_db
@@ -200,18 +206,28 @@ def test_agent_sees_no_buttons_and_cannot_publish(client):
 
 @pytest.mark.django_db
 def test_creating_an_incident_in_admin_goes_through_the_service(supervisor_client):
-    response = supervisor_client.post(reverse("admin:incidents_incident_add"), {
-        "title": "입출금 지연",
-        "incident_type": "deposit_withdrawal_delay",
-        "severity": "major",
-        "affected_services": "KRW 출금",
-        "started_at_0": "2025-01-20", "started_at_1": "09:00:00",
-        "detected_at_0": "2025-01-20", "detected_at_1": "09:10:00",
-        "ended_at_0": "", "ended_at_1": "",
-        "root_cause": "", "actions_taken": "", "estimated_affected_users": "",
-        "notice_versions-TOTAL_FORMS": "0", "notice_versions-INITIAL_FORMS": "0",
-        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
-    })
+    response = supervisor_client.post(
+        reverse("admin:incidents_incident_add"),
+        {
+            "title": "입출금 지연",
+            "incident_type": "deposit_withdrawal_delay",
+            "severity": "major",
+            "affected_services": "KRW 출금",
+            "started_at_0": "2025-01-20",
+            "started_at_1": "09:00:00",
+            "detected_at_0": "2025-01-20",
+            "detected_at_1": "09:10:00",
+            "ended_at_0": "",
+            "ended_at_1": "",
+            "root_cause": "",
+            "actions_taken": "",
+            "estimated_affected_users": "",
+            "notice_versions-TOTAL_FORMS": "0",
+            "notice_versions-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     incident = Incident.objects.get(title="입출금 지연")
     assert incident.created_by == supervisor_client.user
@@ -222,14 +238,25 @@ def test_creating_an_incident_in_admin_goes_through_the_service(supervisor_clien
 
 @pytest.mark.django_db
 def test_admin_create_refusal_is_a_form_error(supervisor_client):
-    response = supervisor_client.post(reverse("admin:incidents_incident_add"), {
-        "title": "x", "incident_type": "other", "severity": "minor", "affected_services": "x",
-        "started_at_0": "2025-01-20", "started_at_1": "09:00:00",
-        "detected_at_0": "2025-01-20", "detected_at_1": "08:00:00",
-        "ended_at_0": "", "ended_at_1": "",
-        "notice_versions-TOTAL_FORMS": "0", "notice_versions-INITIAL_FORMS": "0",
-        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
-    })
+    response = supervisor_client.post(
+        reverse("admin:incidents_incident_add"),
+        {
+            "title": "x",
+            "incident_type": "other",
+            "severity": "minor",
+            "affected_services": "x",
+            "started_at_0": "2025-01-20",
+            "started_at_1": "09:00:00",
+            "detected_at_0": "2025-01-20",
+            "detected_at_1": "08:00:00",
+            "ended_at_0": "",
+            "ended_at_1": "",
+            "notice_versions-TOTAL_FORMS": "0",
+            "notice_versions-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()
     assert not Incident.objects.filter(title="x").exists()

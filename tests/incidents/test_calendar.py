@@ -12,8 +12,7 @@ an end on Sat, Sun or a `public` holiday moves to the next day that is none of t
 a `non_business` day (근로자의 날 up to 2025) does not move it.
 """
 
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +20,7 @@ import pytest
 from incidents import calendar
 
 KST = ZoneInfo("Asia/Seoul")
-UTC = dt_timezone.utc
+UTC = UTC
 
 pytestmark = pytest.mark.django_db
 

@@ -39,8 +39,10 @@ def test_non_business_day_is_named():
 def test_explain_text_for_staff():
     with translation.override("en"):
         text = calendar.explain_deadline_text(date(2025, 1, 22), 15)
-    assert text.startswith("15 business days: 1/23 (1), 1/24 (2), 1/25 Saturday skipped, "
-                           "1/26 Sunday skipped, 1/27 임시공휴일 skipped, 1/28 설날 전날 skipped")
+    assert text.startswith(
+        "15 business days: 1/23 (1), 1/24 (2), 1/25 Saturday skipped, "
+        "1/26 Sunday skipped, 1/27 임시공휴일 skipped, 1/28 설날 전날 skipped"
+    )
     assert text.endswith("2/17 (14), 2/18 (15)")
 
 

@@ -1,8 +1,7 @@
 """The calendar is cached per process, costs a bounded number of queries, and reloads after a change."""
 
 import random
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -12,7 +11,7 @@ from incidents.models import CalendarRevision, Holiday
 from incidents.signals import calendar_changed
 
 pytestmark = pytest.mark.django_db
-UTC = dt_timezone.utc
+UTC = UTC
 
 
 def filing_times(count, seed=4):

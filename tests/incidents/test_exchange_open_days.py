@@ -65,8 +65,10 @@ def test_compliance_marks_a_day_worked_and_the_sync_keeps_it(compliance_client, 
     row = Holiday.objects.get(date=date(2025, 5, 1))
     before = CalendarRevision.objects.get().number
     with django_capture_on_commit_callbacks(execute=True):
-        response = compliance_client.post(reverse("admin:incidents_holiday_change", args=[row.pk]), {
-            "date": "2025-05-01", "name": row.name, "kind": row.kind, "exchange_open": "on"})
+        response = compliance_client.post(
+            reverse("admin:incidents_holiday_change", args=[row.pk]),
+            {"date": "2025-05-01", "name": row.name, "kind": row.kind, "exchange_open": "on"},
+        )
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.exchange_open and row.source == "staff"
@@ -86,8 +88,10 @@ def test_compliance_marks_a_day_worked_and_the_sync_keeps_it(compliance_client, 
 
 
 def test_the_form_refuses_a_worked_weekend_and_keeps_what_was_typed(compliance_client):
-    response = compliance_client.post(reverse("admin:incidents_holiday_add"), {
-        "date": "2025-11-29", "name": "토요 특별 영업", "kind": "non_business", "exchange_open": "on"})
+    response = compliance_client.post(
+        reverse("admin:incidents_holiday_add"),
+        {"date": "2025-11-29", "name": "토요 특별 영업", "kind": "non_business", "exchange_open": "on"},
+    )
     assert response.status_code == 200
     assert "exchange_open" in response.context["adminform"].form.errors
     assert "토요 특별 영업" in response.content.decode()
@@ -97,10 +101,18 @@ def test_the_form_refuses_a_worked_weekend_and_keeps_what_was_typed(compliance_c
 def test_deleting_a_package_day_warns_that_the_sync_brings_it_back(compliance_client):
     listed = Holiday.objects.get(date=date(2025, 5, 1))
     own = Holiday.objects.create(date=date(2025, 12, 31), name="연말 휴무", kind="non_business", source="staff")
-    response = compliance_client.post(reverse("admin:incidents_holiday_delete", args=[listed.pk]),
-                                      {"post": "yes"}, follow=True, headers={"accept-language": "en"})
+    response = compliance_client.post(
+        reverse("admin:incidents_holiday_delete", args=[listed.pk]),
+        {"post": "yes"},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
     texts = [str(message) for message in response.context["messages"]]
     assert any("2025-05-01" in text and "the next sync will add it back" in text for text in texts), texts
-    response = compliance_client.post(reverse("admin:incidents_holiday_delete", args=[own.pk]),
-                                      {"post": "yes"}, follow=True, headers={"accept-language": "en"})
+    response = compliance_client.post(
+        reverse("admin:incidents_holiday_delete", args=[own.pk]),
+        {"post": "yes"},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
     assert not any("add it back" in str(message) for message in response.context["messages"])

@@ -47,8 +47,9 @@ def test_compliance_adds_a_temporary_holiday_as_staff(compliance_client, django_
     before = revision()
     assert calendar.is_business_day(date(2025, 10, 10))
     with django_capture_on_commit_callbacks(execute=True):
-        response = compliance_client.post(reverse("admin:incidents_holiday_add"), {
-            "date": "2025-10-10", "name": "임시공휴일", "kind": "public"})
+        response = compliance_client.post(
+            reverse("admin:incidents_holiday_add"), {"date": "2025-10-10", "name": "임시공휴일", "kind": "public"}
+        )
     assert response.status_code == 302
     row = Holiday.objects.get(date=date(2025, 10, 10))
     assert row.source == "staff" and row.updated_by is not None
@@ -59,8 +60,10 @@ def test_compliance_adds_a_temporary_holiday_as_staff(compliance_client, django_
 def test_compliance_edit_of_a_package_row_makes_it_staff(compliance_client):
     row = Holiday.objects.get(date=date(2025, 5, 1))
     assert row.source == "package"
-    response = compliance_client.post(reverse("admin:incidents_holiday_change", args=[row.pk]), {
-        "date": "2025-05-01", "name": "근로자의 날", "kind": "non_business"})
+    response = compliance_client.post(
+        reverse("admin:incidents_holiday_change", args=[row.pk]),
+        {"date": "2025-05-01", "name": "근로자의 날", "kind": "non_business"},
+    )
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.source, row.name) == ("staff", "근로자의 날")
@@ -70,8 +73,7 @@ def test_deleting_a_holiday_bumps_the_revision(compliance_client, django_capture
     row = Holiday.objects.get(date=date(2025, 1, 27))
     before = revision()
     with django_capture_on_commit_callbacks(execute=True):
-        response = compliance_client.post(
-            reverse("admin:incidents_holiday_delete", args=[row.pk]), {"post": "yes"})
+        response = compliance_client.post(reverse("admin:incidents_holiday_delete", args=[row.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert revision() == before + 1
     assert calendar.is_business_day(date(2025, 1, 27))
@@ -82,13 +84,18 @@ def test_agent_may_look_but_not_edit(agent_client):
     assert agent_client.get(reverse(CHANGELIST)).status_code == 200
     assert agent_client.get(reverse("admin:incidents_holiday_year", args=[2025])).status_code == 200
     assert agent_client.get(reverse("admin:incidents_holiday_add")).status_code == 403
-    response = agent_client.post(reverse("admin:incidents_holiday_change", args=[row.pk]), {
-        "date": "2025-01-27", "name": "바뀐 이름", "kind": "public"})
+    response = agent_client.post(
+        reverse("admin:incidents_holiday_change", args=[row.pk]),
+        {"date": "2025-01-27", "name": "바뀐 이름", "kind": "public"},
+    )
     assert response.status_code == 403
-    assert agent_client.post(reverse("admin:incidents_holiday_delete", args=[row.pk]),
-                             {"post": "yes"}).status_code == 403
-    assert agent_client.post(reverse("admin:incidents_holiday_sync"),
-                             {"from_year": 2025, "to_year": 2025}).status_code == 403
+    assert (
+        agent_client.post(reverse("admin:incidents_holiday_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert (
+        agent_client.post(reverse("admin:incidents_holiday_sync"), {"from_year": 2025, "to_year": 2025}).status_code
+        == 403
+    )
     row.refresh_from_db()
     assert row.name == "임시공휴일"
 
@@ -97,13 +104,13 @@ def test_sync_view_asks_years_and_reports_counts(compliance_client, django_captu
     # 2027 has 24 package rows (1/1, Seollal 2/6-9, 3/1, 5/1, 5/3, 5/5, 5/13, 6/6, 7/17, 7/19,
     # 8/15-16, Chuseok 9/14-16, 10/3-4, 10/9, 10/11, 12/25, 12/27).
     Holiday.objects.filter(date__year=2027, source="package").delete()
-    staff_row = Holiday.objects.create(date=date(2027, 12, 31), name="연말 휴무", kind="non_business",
-                                       source="staff")
+    staff_row = Holiday.objects.create(date=date(2027, 12, 31), name="연말 휴무", kind="non_business", source="staff")
     assert compliance_client.get(reverse("admin:incidents_holiday_sync")).status_code == 200
     before = revision()
     with django_capture_on_commit_callbacks(execute=True):
-        response = compliance_client.post(reverse("admin:incidents_holiday_sync"),
-                                          {"from_year": 2027, "to_year": 2027}, follow=True)
+        response = compliance_client.post(
+            reverse("admin:incidents_holiday_sync"), {"from_year": 2027, "to_year": 2027}, follow=True
+        )
     assert response.status_code == 200
     texts = [str(message) for message in response.context["messages"]]
     assert len(texts) == 1 and "24" in texts[0], texts

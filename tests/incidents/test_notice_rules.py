@@ -52,7 +52,9 @@ def test_every_revision_is_a_new_version_and_old_ones_stay_unchanged(compliance)
     incident = IncidentFactory()
     first = services.notice_publish(incident=incident, actor=compliance)
     second = services.notice_revise(
-        incident=incident, actor=compliance, change_summary="보상기준 보완",
+        incident=incident,
+        actor=compliance,
+        change_summary="보상기준 보완",
         compensation_criteria="차액 × 수량, 1건당 최대 1,000만원",
     )
 
@@ -87,8 +89,9 @@ def test_intake_end_cannot_be_shortened(compliance):
     services.notice_publish(incident=incident, actor=compliance)
 
     with pytest.raises(DomainError) as refused:
-        services.notice_revise(incident=incident, actor=compliance, change_summary="단축",
-                               intake_ends_on=date(2025, 3, 10))
+        services.notice_revise(
+            incident=incident, actor=compliance, change_summary="단축", intake_ends_on=date(2025, 3, 10)
+        )
 
     assert "2025-03-31" in str(refused.value)
     incident.refresh_from_db()
@@ -111,8 +114,7 @@ def test_intake_end_before_the_legal_month_is_refused(compliance):
 def test_intake_end_can_be_lengthened(compliance):
     incident = IncidentFactory()
     services.notice_publish(incident=incident, actor=compliance)
-    services.notice_revise(incident=incident, actor=compliance, change_summary="연장",
-                           intake_ends_on=date(2025, 3, 31))
+    services.notice_revise(incident=incident, actor=compliance, change_summary="연장", intake_ends_on=date(2025, 3, 31))
     incident.refresh_from_db()
     assert incident.intake_ends_on == date(2025, 3, 31)
 
@@ -170,8 +172,13 @@ def test_a_notice_later_than_the_target_is_flagged(compliance):
 @pytest.mark.django_db
 def test_create_records_the_first_event_and_an_empty_draft(compliance):
     incident = services.incident_create(
-        actor=compliance, title="로그인 장애", incident_type="login_failure", severity="minor",
-        affected_services="로그인", started_at=kst(2025, 1, 20, 9), detected_at=kst(2025, 1, 20, 9, 3),
+        actor=compliance,
+        title="로그인 장애",
+        incident_type="login_failure",
+        severity="minor",
+        affected_services="로그인",
+        started_at=kst(2025, 1, 20, 9),
+        detected_at=kst(2025, 1, 20, 9, 3),
     )
     event = IncidentEvent.objects.get(incident=incident)
     assert (event.from_state, event.to_state, event.actor) == ("", IncidentState.DETECTED, compliance)
@@ -182,8 +189,13 @@ def test_create_records_the_first_event_and_an_empty_draft(compliance):
 def test_detection_before_start_is_refused(compliance):
     with pytest.raises(DomainError):
         services.incident_create(
-            actor=compliance, title="x", incident_type="other", severity="minor", affected_services="x",
-            started_at=kst(2025, 1, 20, 9), detected_at=kst(2025, 1, 20, 8),
+            actor=compliance,
+            title="x",
+            incident_type="other",
+            severity="minor",
+            affected_services="x",
+            started_at=kst(2025, 1, 20, 9),
+            detected_at=kst(2025, 1, 20, 8),
         )
 
 

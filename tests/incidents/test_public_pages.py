@@ -15,8 +15,12 @@ def published(compliance):
     incident = IncidentFactory(title="KRW 주문 장애")
     with time_machine.travel(kst(2025, 1, 20, 11), tick=False):
         services.notice_publish(incident=incident, actor=compliance)
-        services.notice_revise(incident=incident, actor=compliance, change_summary="보상 한도 상향",
-                               compensation_criteria="차액 × 수량, 1건당 최대 1,000만원")
+        services.notice_revise(
+            incident=incident,
+            actor=compliance,
+            change_summary="보상 한도 상향",
+            compensation_criteria="차액 × 수량, 1건당 최대 1,000만원",
+        )
     incident.refresh_from_db()
     return incident
 

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def sync(*years, **options):
     out = StringIO()
-    call_command("sync_holidays", "--from-year", str(years[0]), "--to-year", str(years[-1]),
-                 stdout=out, **options)
+    call_command("sync_holidays", "--from-year", str(years[0]), "--to-year", str(years[-1]), stdout=out, **options)
     return out.getvalue()
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from incidents import services
 from incidents.errors import DomainError
-from incidents.models import IncidentEvent, IncidentState as S
+from incidents.models import IncidentEvent
+from incidents.models import IncidentState as S
 
 from .conftest import incident_in
 

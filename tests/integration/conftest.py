@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from .notification_support import real_components  # noqa: F401 - a fixture, shared by the worker tests
 from .services import DEFAULT_REDIS_URL, postgres_problem, redis_problem, service_unavailable
 
 
@@ -20,8 +21,10 @@ def _integration_postgresql():
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
-        service_unavailable("The integration suite needs PostgreSQL: set DATABASE_URL "
-                            "(make test-integration sets postgres://postgres@127.0.0.1:5432/test)")
+        service_unavailable(
+            "The integration suite needs PostgreSQL: set DATABASE_URL "
+            "(make test-integration sets postgres://postgres@127.0.0.1:5432/test)"
+        )
     problem = postgres_problem(db)
     if problem:
         service_unavailable(problem)

@@ -112,9 +112,26 @@ class Worker:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -171,15 +188,22 @@ def real_components(transactional_db, tmp_path):
     flush_redis()
     workers = []
     with smtp_server(delay=0.0) as (inbox, port), broker(BROKER_URL):
+
         def start(delay=None):
             if delay is not None:
                 inbox.delay = delay
-            worker = Worker(database_name=connection.settings_dict["NAME"], smtp_port=port,
-                            log_path=tmp_path / f"worker{len(workers)}.log").start()
+            worker = Worker(
+                database_name=connection.settings_dict["NAME"],
+                smtp_port=port,
+                log_path=tmp_path / f"worker{len(workers)}.log",
+            ).start()
             workers.append(worker)
             try:
-                wait_for(lambda: "ready." in worker.log() or worker.process.poll() is not None,
-                         timeout=90, what="the worker to start")
+                wait_for(
+                    lambda: "ready." in worker.log() or worker.process.poll() is not None,
+                    timeout=90,
+                    what="the worker to start",
+                )
             except AssertionError:
                 raise AssertionError(worker.log()) from None
             assert worker.process.poll() is None, worker.log()

@@ -26,8 +26,12 @@ def postgres_problem(db):
 
     try:
         with psycopg.connect(
-            host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432, user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None, dbname="postgres", connect_timeout=CONNECT_TIMEOUT,
+            host=db.get("HOST") or "127.0.0.1",
+            port=db.get("PORT") or 5432,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=CONNECT_TIMEOUT,
         ) as conn:
             conn.execute("SELECT 1")
     except Exception as error:  # any failure to connect means the same thing here

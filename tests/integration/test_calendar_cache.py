@@ -69,8 +69,13 @@ class Child:
             "CALENDAR_TEST_CACHES": json.dumps(caches),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-c", CHILD, DAY.isoformat()], cwd=Path(django_settings.BASE_DIR), env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+            [sys.executable, "-c", CHILD, DAY.isoformat()],
+            cwd=Path(django_settings.BASE_DIR),
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
         )
 
     def read(self):

@@ -37,8 +37,10 @@ def test_two_threads_deciding_the_same_claim_make_one_decision():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=decide, args=(first_agent, 100)),
-               threading.Thread(target=decide, args=(second_agent, 200))]
+    threads = [
+        threading.Thread(target=decide, args=(first_agent, 100)),
+        threading.Thread(target=decide, args=(second_agent, 200)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -78,8 +80,10 @@ def test_a_form_posted_four_times_at_once_files_one_claim():
     key = uuid.uuid4()
 
     def submit():
-        return services.claim_submit(actor=claimant, **submit_kwargs(
-            incident=incident, policy=policy, idempotency_key=key, files=[(None, png_upload())]))
+        return services.claim_submit(
+            actor=claimant,
+            **submit_kwargs(incident=incident, policy=policy, idempotency_key=key, files=[(None, png_upload())]),
+        )
 
     outcomes = race([submit] * 4)
     assert [kind for kind, _ in outcomes] == ["ok"] * 4
@@ -94,8 +98,9 @@ def test_two_different_forms_for_the_same_damage_at_once_file_one_claim():
     incident, policy, claimant = open_incident(), PolicyFactory(), UserFactory()
 
     def submit():
-        return services.claim_submit(actor=claimant, **submit_kwargs(
-            incident=incident, policy=policy, files=[(None, png_upload())]))
+        return services.claim_submit(
+            actor=claimant, **submit_kwargs(incident=incident, policy=policy, files=[(None, png_upload())])
+        )
 
     outcomes = race([submit, submit])
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]

@@ -8,12 +8,13 @@ import time
 import pytest
 from django.db import transaction
 
-from compensation import outbox, services, tasks
+from compensation import services, tasks
 from compensation.models import Notification
+from compensation.notifications import outbox
 from tests.compensation.factories import PolicyFactory, open_incident, submit_kwargs
 from tests.factories import UserFactory
 
-from .notification_support import DEAD_BROKER_URL, broker, real_components, wait_for  # noqa: F401
+from .notification_support import DEAD_BROKER_URL, broker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -52,17 +53,26 @@ def test_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(real_compon
     total = 30
     worker = start(delay=0.15)  # slow server: the kill lands while messages are in flight
     with transaction.atomic():
-        outbox.add([
-            Notification(key=f"it:kill:{i}", kind="deadline_alert", to_email=f"staff{i}@example.com",
-                         context={"deadline": "review_due", "stage": "d1", "due_on": "2025-02-18",
-                                  "claim_number": f"C-IT-{i:03d}"})
-            for i in range(total)
-        ])
+        outbox.add(
+            [
+                Notification(
+                    key=f"it:kill:{i}",
+                    kind="deadline_alert",
+                    to_email=f"staff{i}@example.com",
+                    context={
+                        "deadline": "review_due",
+                        "stage": "d1",
+                        "due_on": "2025-02-18",
+                        "claim_number": f"C-IT-{i:03d}",
+                    },
+                )
+                for i in range(total)
+            ]
+        )
     # Kill while the server holds a message it has not acknowledged: that row was claimed and
     # is mid-send. (A kill after "250" but before our UPDATE is the one window SMTP cannot close;
     # the stable Message-ID lets the receiver drop such a copy.)
-    wait_for(lambda: inbox.count() >= 5 and inbox.in_flight == 1, timeout=40, interval=0.01,
-             what="a message in flight")
+    wait_for(lambda: inbox.count() >= 5 and inbox.in_flight == 1, timeout=40, interval=0.01, what="a message in flight")
     worker.kill()
     delivered_before_restart = inbox.count()
     assert delivered_before_restart < total
@@ -75,8 +85,7 @@ def test_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(real_compon
     while states() != ["sent"] * total and time.monotonic() < deadline:
         tasks.requeue_pending.delay()
         time.sleep(2)
-    wait_for(lambda: states() == ["sent"] * total, timeout=20,
-             what=f"every row sent (states now: {states()})")
+    wait_for(lambda: states() == ["sent"] * total, timeout=20, what=f"every row sent (states now: {states()})")
     keys = inbox.keys()
     assert len(keys) == total and len(set(keys)) == total
 

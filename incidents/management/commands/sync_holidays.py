@@ -35,22 +35,28 @@ class Command(BaseCommand):
                 f"{year}: {len(report.added)} added, {len(report.updated)} updated, "
                 f"{len(report.kept_staff)} staff rows kept, {report.unchanged} unchanged"
             )
-            for label, rows in (("added", report.added), ("updated", report.updated),
-                                ("kept (staff)", report.kept_staff)):
+            for label, rows in (
+                ("added", report.added),
+                ("updated", report.updated),
+                ("kept (staff)", report.kept_staff),
+            ):
                 if rows and (verbose or label != "kept (staff)"):
                     for entry in rows:
                         self.stdout.write(f"  {label:<12} {_row(entry)}")
             for entry in report.stale:
-                self.stdout.write(self.style.WARNING(
-                    f"  not in package {_row(entry)} (kept; delete it in the admin if it is wrong)"))
+                self.stdout.write(
+                    self.style.WARNING(f"  not in package {_row(entry)} (kept; delete it in the admin if it is wrong)")
+                )
 
         try:
             total = sync_from_package(from_year=from_year, to_year=to_year, progress=progress)
         except ValueError as error:
             raise CommandError(str(error)) from error
 
-        summary = (f"{from_year}-{to_year}: {len(total.added)} added, {len(total.updated)} updated, "
-                   f"{len(total.kept_staff)} staff rows kept, {total.unchanged} unchanged")
+        summary = (
+            f"{from_year}-{to_year}: {len(total.added)} added, {len(total.updated)} updated, "
+            f"{len(total.kept_staff)} staff rows kept, {total.unchanged} unchanged"
+        )
         if total.changed_dates:
             self.stdout.write(self.style.SUCCESS(f"{summary}; calendar revision bumped."))
         else:

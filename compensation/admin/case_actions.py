@@ -1,0 +1,251 @@
+"""The buttons on a staff case page: which transitions are allowed now, for whom, and what they call."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from compensation import selectors, services
+from compensation.models import ClaimState, Decision, PaymentMethod
+from compensation.services import deadlines
+from compensation.services.assessment import suggest_amount
+from incidents import roles
+from incidents.kst import today_kst
+
+STAFF = (roles.AGENT, roles.SUPERVISOR)
+SUPERVISOR = (roles.SUPERVISOR,)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RequiredReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmForm(forms.Form):
+    pass
+
+
+class SupplementForm(forms.Form):
+    missing = forms.CharField(
+        label=_("What is missing (the claimant reads this)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    extend_to_business_days = forms.IntegerField(
+        label=_("Extend review to (business days, supervisors only)"), required=False, min_value=16, max_value=30
+    )
+    extension_reason = forms.CharField(label=_("Reason for the extension"), required=False)
+
+
+class ExtendForm(forms.Form):
+    business_days = forms.IntegerField(label=_("Review business days in total"), min_value=16, max_value=30)
+    reason = forms.CharField(label=_("Reason (the claimant is told)"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("Compensation (보상여부)"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Approved")), ("no", _("Rejected"))],
+        widget=forms.RadioSelect,
+    )
+    amount_krw = forms.IntegerField(label=_("Amount (KRW, 보상금액)"), min_value=0)
+    pay_on = forms.DateField(
+        label=_("Planned pay date (지급예정일)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reasons = forms.CharField(label=_("Reasons shown to the claimant"), widget=forms.Textarea(attrs={"rows": 4}))
+    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    cap_override_reason = forms.CharField(label=_("Reason for exceeding the policy cap (supervisors)"), required=False)
+
+
+class AssessmentForm(forms.Form):
+    reference_price_krw = forms.IntegerField(label=_("Executable price (KRW)"), min_value=0, required=False)
+    fee_krw = forms.IntegerField(label=_("Fees charged (KRW)"), min_value=0, required=False)
+    delayed_amount_krw = forms.IntegerField(label=_("Delayed amount (KRW)"), min_value=0, required=False)
+    delay_days = forms.IntegerField(label=_("Days delayed"), min_value=0, required=False)
+    reason = forms.CharField(label=_("Source (order log, price feed…)"), required=False)
+
+
+class CorrectionForm(forms.Form):
+    amount_krw = forms.IntegerField(label=_("Corrected amount (KRW)"), min_value=0)
+    reasons = forms.CharField(label=_("Reasons shown to the claimant"), widget=forms.Textarea(attrs={"rows": 3}))
+    internal_note = forms.CharField(label=_("Internal note"), required=False)
+
+
+class PaymentForm(forms.Form):
+    amount_krw = forms.IntegerField(label=_("Amount (KRW)"), min_value=1)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Transfer reference"), max_length=100)
+    paid_at = forms.DateTimeField(
+        label=_("Paid at (KST)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+def _pending_decision(claim):
+    return claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).order_by("-pk").first()
+
+
+def _objected_decider_ids(claim):
+    if claim.objection_round == 0:
+        return set()
+    objection = claim.objections.select_related("objected_decision").get(round=claim.objection_round)
+    return {objection.objected_decision.decided_by_id, objection.objected_decision.approved_by_id}
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str
+    label: str
+    states: tuple
+    roles: tuple
+    form_class: type
+    run: Callable
+    style: str = "default"
+    extra_check: Callable | None = None
+    initial: Callable | None = None
+
+    def available(self, claim, user):
+        if claim.state not in self.states or not roles.has_role(user, *self.roles):
+            return False
+        return self.extra_check is None or self.extra_check(claim, user)
+
+
+def _decide(claim, user, data):
+    return services.claim_decide(claim=claim, actor=user, **data)
+
+
+def _decide_initial(claim, user):
+    suggestion = suggest_amount(claim)
+    initial = {"pay_on": deadlines.default_pay_date(decided_on=today_kst()), "approved": "yes"}
+    if suggestion.amount_krw is not None:
+        initial["amount_krw"] = suggestion.amount_krw
+    return initial
+
+
+def _assessment_initial(claim, user):
+    return {name: getattr(claim, name) for name in services.review.ASSESSMENT_FIELDS}
+
+
+def _record_assessment(claim, user, data):
+    reason = data.pop("reason", "")
+    return services.claim_record_assessment(claim=claim, actor=user, reason=reason, **data)
+
+
+def _payment_initial(claim, user):
+    decision = selectors.in_force_decision(claim)
+    remaining = (decision.amount_krw if decision else 0) - selectors.paid_total(claim)
+    return {"amount_krw": remaining, "method": "bank_transfer" if claim.payout_method == "bank" else "wallet_credit"}
+
+
+ACTIONS = [
+    CaseAction(
+        "start_review",
+        _("Start review"),
+        (ClaimState.SUBMITTED, ClaimState.OBJECTED),
+        STAFF,
+        ConfirmForm,
+        lambda c, u, d: services.claim_start_review(claim=c, actor=u),
+        extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
+        style="primary",
+    ),
+    CaseAction(
+        "assess",
+        _("Record exchange data"),
+        (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED, ClaimState.OBJECTED),
+        STAFF,
+        AssessmentForm,
+        _record_assessment,
+        initial=_assessment_initial,
+    ),
+    CaseAction(
+        "request_supplement",
+        _("Request documents"),
+        (ClaimState.IN_REVIEW,),
+        STAFF,
+        SupplementForm,
+        lambda c, u, d: services.claim_request_supplement(claim=c, actor=u, **d),
+    ),
+    CaseAction(
+        "extend",
+        _("Extend review deadline"),
+        (ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED),
+        SUPERVISOR,
+        ExtendForm,
+        lambda c, u, d: services.claim_extend_review(claim=c, actor=u, **d),
+        extra_check=lambda c, u: not c.review_extension_reason,
+    ),
+    CaseAction(
+        "decide",
+        _("Decide"),
+        (ClaimState.IN_REVIEW,),
+        STAFF,
+        DecideForm,
+        _decide,
+        extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
+        initial=_decide_initial,
+        style="primary",
+    ),
+    CaseAction(
+        "approve",
+        _("Approve decision (second supervisor)"),
+        (ClaimState.AWAITING_APPROVAL,),
+        SUPERVISOR,
+        ReasonForm,
+        lambda c, u, d: services.decision_approve(decision=_pending_decision(c), actor=u, note=d["reason"]),
+        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+        style="primary",
+    ),
+    CaseAction(
+        "send_back",
+        _("Send back to review"),
+        (ClaimState.AWAITING_APPROVAL,),
+        SUPERVISOR,
+        RequiredReasonForm,
+        lambda c, u, d: services.decision_send_back(decision=_pending_decision(c), actor=u, reason=d["reason"]),
+        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+    ),
+    CaseAction(
+        "record_payment",
+        _("Record payment"),
+        (ClaimState.ACCEPTED,),
+        SUPERVISOR,
+        PaymentForm,
+        lambda c, u, d: services.payment_record(claim=c, actor=u, **d),
+        initial=_payment_initial,
+        style="primary",
+    ),
+    CaseAction(
+        "correct",
+        _("Correct the decided amount"),
+        (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
+        SUPERVISOR,
+        CorrectionForm,
+        lambda c, u, d: services.decision_correct(claim=c, actor=u, **d),
+        extra_check=lambda c, u: _pending_decision(c) is None,
+    ),
+    CaseAction(
+        "approve_correction",
+        _("Approve correction (second supervisor)"),
+        (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
+        SUPERVISOR,
+        ConfirmForm,
+        lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
+        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+        style="primary",
+    ),
+    CaseAction(
+        "close",
+        _("Close claim"),
+        (ClaimState.PAID,),
+        SUPERVISOR,
+        ReasonForm,
+        lambda c, u, d: services.claim_close(claim=c, actor=u, reason=d["reason"]),
+    ),
+]
+ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}
+
+
+def available_actions(claim, user):
+    return [action for action in ACTIONS if action.available(claim, user)]

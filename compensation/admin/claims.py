@@ -1,0 +1,265 @@
+"""The staff workspace for claims: queue, case page and transition buttons that call the services."""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from compensation import selectors, services
+from compensation.admin import case_actions
+from compensation.admin.base import NoRevertHistoryAdmin
+from compensation.admin.filters import (
+    AssigneeFilter,
+    AwaitingApprovalFilter,
+    DeadlineFilter,
+    ObjectionRoundFilter,
+    QueueFilter,
+    default_queue_for,
+)
+from compensation.admin.paginators import CappedCountPaginator
+from compensation.admin.reports import report_urls
+from compensation.models import Claim, Method
+from compensation.models.claim import CLOCKS
+from compensation.services.assessment import suggest_amount
+from incidents import calendar, roles
+from incidents.errors import DomainError
+from incidents.kst import today_kst
+
+STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+CLAIM_NUMBER = re.compile(r"^C-[0-9A-Z]+-\d{6,}$")
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=None, required=False, empty_label=_("— nobody (unassign) —")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=[roles.AGENT, roles.SUPERVISOR])
+            .distinct()
+            .order_by("email")
+        )
+
+
+@admin.register(Claim)
+class ClaimAdmin(NoRevertHistoryAdmin):
+    list_display = (
+        "number",
+        "claimant_email",
+        "incident",
+        "policy",
+        "state",
+        "assignee",
+        "objection_round",
+        "next_deadline",
+        "days_left",
+    )
+    list_filter = (
+        QueueFilter,
+        "state",
+        DeadlineFilter,
+        AwaitingApprovalFilter,
+        "incident",
+        "policy",
+        AssigneeFilter,
+        ObjectionRoundFilter,
+    )
+    search_fields = ("=claimant__email", "description")
+    ordering = (F("next_due_on").asc(nulls_last=True), "pk")
+    sortable_by = ("number", "next_deadline", "state", "objection_round")
+    list_select_related = ("claimant", "incident", "policy", "assignee")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["assign_action"]
+    change_form_template = "admin/compensation/claim/change_form.html"
+    paginator = CappedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        # A claim number is the common lookup: answer it from the unique index, not a scan.
+        term = search_term.strip().upper()
+        if CLAIM_NUMBER.match(term):
+            return queryset.filter(number=term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- list ------------------------------------------------------------------
+    def changelist_view(self, request, extra_context=None):
+        if not request.GET and default_queue_for(request.user) == "mine":
+            return HttpResponseRedirect(f"{request.path}?queue=mine")
+        self._today = today_kst()
+        self._calendar = calendar.get_calendar()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("claimant"), ordering="claimant__email")
+    def claimant_email(self, claim):
+        return claim.claimant.email
+
+    @admin.display(description=_("next deadline (KST)"), ordering="next_due_on")
+    def next_deadline(self, claim):
+        deadline = claim.next_deadline()
+        if deadline is None or deadline[1] is None:
+            return "—"
+        return f"{deadline[0]}: {deadline[1]:%Y-%m-%d} 23:59"
+
+    @admin.display(description=_("business days left"))
+    def days_left(self, claim):
+        deadline = claim.next_deadline()
+        if deadline is None or deadline[1] is None:
+            return "—"
+        today = getattr(self, "_today", None) or today_kst()
+        left = selectors.business_days_left(deadline[1], today, getattr(self, "_calendar", None))
+        if deadline[1] < today:
+            return format_html('<strong style="color:#b42318">{} ({})</strong>', _("overdue"), left)
+        return left
+
+    @admin.action(description=_("Assign the selected claims…"))
+    def assign_action(self, request, queryset):
+        if not roles.has_role(request.user, roles.SUPERVISOR):
+            self.message_user(request, _("Only supervisors assign claims."), messages.ERROR)
+            return None
+        if "apply" in request.POST:
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                try:
+                    count = services.claim_assign(
+                        claims=list(queryset), actor=request.user, assignee=form.cleaned_data["assignee"]
+                    )
+                except DomainError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    self.message_user(request, _("%(n)d claims assigned.") % {"n": count}, messages.SUCCESS)
+                return None
+        else:
+            form = AssignForm()
+        return TemplateResponse(
+            request,
+            "admin/compensation/claim/assign.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Assign claims"),
+                "form": form,
+                "claims": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.opts,
+            },
+        )
+
+    # --- case page ---------------------------------------------------------------
+    def has_view_permission(self, request, obj=None):
+        return roles.has_role(request.user, *STAFF_ROLES)
+
+    def has_module_permission(self, request):
+        return roles.has_role(request.user, *STAFF_ROLES)
+
+    def get_urls(self):
+        custom = report_urls(self.admin_site) + [
+            path(
+                "<int:pk>/act/<str:action>/",
+                self.admin_site.admin_view(self.case_action_view),
+                name="compensation_claim_action",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        if claim is not None:
+            extra_context = {**(extra_context or {}), **case_context(claim, request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def case_action_view(self, request, pk, action):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        claim = get_object_or_404(Claim.objects.select_related("policy", "incident", "claimant"), pk=pk)
+        spec = case_actions.ACTIONS_BY_NAME.get(action)
+        if spec is None or not spec.available(claim, request.user):
+            self.message_user(request, _("That action is not available for this claim now."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:compensation_claim_change", args=[pk]))
+        initial = spec.initial(claim, request.user) if spec.initial else None
+        form = spec.form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k in ("reason",)}
+            try:
+                spec.run(claim, request.user, data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, _("%(action)s: done.") % {"action": spec.label}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:compensation_claim_change", args=[pk]))
+        return TemplateResponse(
+            request,
+            "admin/compensation/claim/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{spec.label} · {claim}",
+                "claim": claim,
+                "form": form,
+                "spec": spec,
+                "opts": self.opts,
+                "suggestion": suggest_amount(claim),
+            },
+        )
+
+
+def deadline_rows(claim):
+    """Each clock the claim has started, with the day-by-day explanation of how it was counted."""
+    rows = []
+    today = today_kst()
+    for clock in CLOCKS:
+        start, days, due = (
+            getattr(claim, clock.started_field),
+            getattr(claim, clock.days_field),
+            getattr(claim, clock.due_field),
+        )
+        if start is None or not days:
+            continue
+        running = claim.state in clock.states
+        rows.append(
+            {
+                "label": clock.label,
+                "due": due,
+                "running": running,
+                "start": start,
+                "days": days,
+                "left": selectors.business_days_left(due, today) if running else None,
+                "overdue": running and due < today,
+                "explanation": calendar.explain_deadline_text(start, days),
+            }
+        )
+    return rows
+
+
+def case_context(claim, user):
+    return {
+        "claim": claim,
+        "deadlines": deadline_rows(claim),
+        "suggestion": suggest_amount(claim),
+        "market_price": (
+            selectors.executable_price(claim.incident, claim.asset)
+            if claim.policy.method == Method.PRICE_DIFFERENCE and claim.reference_price_krw is None
+            else None
+        ),
+        "affected_orders": selectors.affected_orders_of(claim.incident, claim.claimant.email),
+        "case_actions": case_actions.available_actions(claim, user),
+        "events": claim.events.select_related("actor").order_by("created_at", "pk"),
+        "documents": claim.documents.order_by("uploaded_at"),
+        "decisions": claim.decisions.select_related("decided_by", "approved_by").order_by("decided_at"),
+        "objections": claim.objections.select_related("reviewer").order_by("round"),
+        "payments": claim.payments.select_related("recorded_by").order_by("paid_at"),
+        "paid_total": selectors.paid_total(claim),
+        "in_force": selectors.in_force_decision(claim),
+        "notifications": claim.notifications.order_by("-created_at")[:50],
+        "can_assign": roles.has_role(user, roles.SUPERVISOR),
+        "doc_url_name": "compensation:document_download",
+    }

@@ -1,0 +1,26 @@
+"""What compensation adds to incident pages: the policies behind 보상기준, the way to claim, staff links."""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from compensation.selectors.portal import claim_policies
+from incidents import roles
+
+
+def notice_panels(*, incident, version, request, preview=False):
+    policies = claim_policies(incident)
+    context = {"incident": incident, "policies": policies, "preview": preview}
+    yield "criteria", render_to_string("compensation/includes/notice_policies.html", context, request=request)
+    yield "claim_action", render_to_string("compensation/includes/file_claim_link.html", context, request=request)
+
+
+def incident_admin_links(*, incident, user):
+    """Staff go from an incident to its compensation work: dashboard, order log, prices."""
+    if not roles.has_role(user, roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE):
+        return []
+    return [
+        (_("Compensation dashboard"), reverse("admin:compensation_incident_dashboard", args=[incident.pk])),
+        (_("Affected orders"), reverse("admin:compensation_affected_orders", args=[incident.pk])),
+        (_("Market prices"), reverse("admin:compensation_market_prices", args=[incident.pk])),
+    ]

@@ -1,0 +1,35 @@
+"""Account mails (email verification, password reset) go through the notification outbox too.
+
+allauth renders them; we store the rendered message as an outbox row in a transaction, so a
+broker or mail-server outage delays the link instead of losing it, and staff see it in the admin.
+"""
+
+import uuid
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+from django.utils.translation import get_language
+
+from compensation.models import Notification
+from compensation.notifications import outbox
+
+
+class OutboxAccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        message = self.render_mail(template_prefix, email, context)
+        html = next((content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+        user = context.get("user")
+        with transaction.atomic():
+            outbox.add_new(
+                Notification(
+                    key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+                    kind="account_mail",
+                    recipient=user if getattr(user, "pk", None) else None,
+                    to_email=email,
+                    language=(get_language() or "ko")[:8],
+                    subject=message.subject[:300],
+                    body_text=message.body,
+                    body_html=html,
+                    context={"template": template_prefix},
+                )
+            )

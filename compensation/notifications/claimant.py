@@ -1,0 +1,141 @@
+"""Claimant messages, written as outbox rows inside the service's transaction.
+
+Each function is called by a service right before it returns (the row and the state change commit
+together or not at all) and builds a unique key from the claim and what happened, so a retried
+service or a double click queues one message.
+"""
+
+from django.utils import translation
+
+from compensation.models import ClaimEvent, ClaimState, Decision, Notification
+from compensation.notifications import outbox
+from compensation.selectors import in_force_decision
+
+SUPPORTED_LANGUAGES = ("ko", "en")
+
+
+def _active_language():
+    """The language of the current request (LocaleMiddleware), "ko" outside a request."""
+    code = (translation.get_language() or "ko").split("-")[0].lower()
+    return code if code in SUPPORTED_LANGUAGES else "ko"
+
+
+def _claimant_language(claim, *, claimant_is_acting):
+    # There is no language field on the user: the claimant's own request tells it; for staff
+    # actions we reuse what the claimant was last written in.
+    if claimant_is_acting:
+        return _active_language()
+    last = (
+        Notification.objects.filter(claim=claim, recipient_id=claim.claimant_id)
+        .order_by("-created_at")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return last or "ko"
+
+
+def _claim_context(claim):
+    return {
+        "claim_id": claim.pk,
+        "claim_number": claim.number or str(claim.pk),
+        "incident_title": claim.incident.title,
+        "review_due_on": claim.review_due_on.isoformat() if claim.review_due_on else None,
+    }
+
+
+def _to_claimant(claim, *, kind, key, language, first_of_claim=False, **context):
+    claimant = claim.claimant
+    if not claimant.email:
+        return []
+    row = Notification(
+        key=key,
+        kind=kind,
+        claim=claim,
+        recipient=claimant,
+        to_email=claimant.email,
+        language=language,
+        context={**_claim_context(claim), **context},
+    )
+    # The first message of a claim created in this very transaction cannot collide with an old key.
+    return outbox.add_new(row) if first_of_claim else outbox.add([row])
+
+
+def claim_received(*, claim):
+    return _to_claimant(
+        claim,
+        kind="claim_received",
+        key=f"claim:{claim.pk}:received",
+        language=_claimant_language(claim, claimant_is_acting=True),
+        first_of_claim=True,
+    )
+
+
+def supplement_requested(*, claim, missing):
+    # A claim may be asked for documents more than once: the request's event row tells them apart.
+    event_pk = (
+        ClaimEvent.objects.filter(claim=claim, to_state=ClaimState.SUPPLEMENT_REQUESTED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return _to_claimant(
+        claim,
+        kind="supplement_requested",
+        key=f"claim:{claim.pk}:supplement:{event_pk}",
+        language=_claimant_language(claim, claimant_is_acting=False),
+        missing=missing,
+        extension_reason=claim.review_extension_reason,
+    )
+
+
+def decision_made(*, claim, decision):
+    """The decision (or an objection's decision) once it is in force; a pending one waits for approval."""
+    if decision.status != Decision.Status.IN_FORCE:
+        return []
+    kind = "objection_decided" if decision.objection_id else "decision"
+    return _to_claimant(
+        claim,
+        kind=kind,
+        key=f"claim:{claim.pk}:decision:{decision.pk}",
+        language=_claimant_language(claim, claimant_is_acting=False),
+        approved=decision.approved,
+        amount_krw=decision.amount_krw,
+        amount_display=f"{decision.amount_krw:,}",
+        pay_on=decision.pay_on.isoformat() if decision.pay_on else None,
+        reasons=decision.reasons,
+        objection_round=decision.objection.round if decision.objection_id else 0,
+        objection_window_ends_on=(
+            claim.objection_window_ends_on.isoformat() if claim.objection_window_ends_on else None
+        ),
+        rounds_left=claim.objection_rounds_left,
+        max_rounds=claim.max_objection_rounds,
+    )
+
+
+def objection_received(*, claim, objection):
+    return _to_claimant(
+        claim,
+        kind="objection_received",
+        key=f"claim:{claim.pk}:objection:{objection.round}:received",
+        language=_claimant_language(claim, claimant_is_acting=True),
+        objection_round=objection.round,
+        max_rounds=claim.max_objection_rounds,
+    )
+
+
+def payment_made(*, claim, payment):
+    """Only once the claim is fully paid; a partial instalment is not yet "paid"."""
+    if claim.state != ClaimState.PAID:
+        return []
+    return _to_claimant(
+        # Keyed by the decision paid: a corrected decision paid later is news again.
+        claim,
+        kind="payment_made",
+        key=f"claim:{claim.pk}:paid:{in_force_decision(claim).pk}",
+        language=_claimant_language(claim, claimant_is_acting=False),
+        amount_display=f"{payment.amount_krw:,}",
+        total_display=f"{sum(claim.payments.values_list('amount_krw', flat=True)):,}",
+        method=payment.method,
+        reference=payment.reference,
+        paid_at=payment.paid_at.isoformat(),
+    )

@@ -1,0 +1,187 @@
+"""Reads for the claimant portal. Every query is scoped to the signed-in user (or to staff roles).
+
+Kept apart from `selectors.py` (staff queues and reports) so the "only your own claims" rule lives
+in one small place that the portal views cannot bypass.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from compensation.models import (
+    AffectedOrder,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimState,
+    CompensationPolicy,
+    Decision,
+    RequiredDocument,
+)
+from compensation.models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
+from compensation.selectors import policies as policy_cache
+from compensation.selectors.claims import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
+from incidents import roles
+from incidents.kst import today_kst
+from incidents.models import PUBLIC_STATES, Incident, IncidentState
+from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
+
+# Roles that may open any claimant's documents through the download view.
+DOCUMENT_STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+SHOWN_DECISION_STATUSES = (Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED)
+
+
+def my_claims(user):
+    return (
+        Claim.objects.filter(claimant=user)
+        .select_related("incident", "policy")
+        .only(
+            "pk",
+            "number",
+            "state",
+            "filed_at",
+            "review_due_on",
+            "objection_window_ends_on",
+            "payment_due_on",
+            "amount_claimed_krw",
+            "incident__title",
+            "policy__name",
+            "policy__damage_type",
+        )
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def incidents_to_claim_for(user):
+    """Incidents taking claims where the exchange's order log shows this user's orders failing and
+    the user has not filed yet: the portal points them out instead of waiting to be asked."""
+    if not user.email:
+        return []
+    today = today_kst()
+    filed = Claim.objects.filter(incident=OuterRef("pk"), claimant=user).exclude(state=ClaimState.WITHDRAWN)
+    orders = AffectedOrder.objects.filter(incident=OuterRef("pk"), email=user.email.lower())
+    return list(
+        Incident.objects.filter(state=IncidentState.NOTICE_POSTED, intake_ends_on__gte=today)
+        .filter(Exists(orders), ~Exists(filed))
+        .annotate(failed_orders=Count("affected_orders", filter=Q(affected_orders__email=user.email.lower())))
+        .only("pk", "title", "intake_ends_on")
+        .order_by("intake_ends_on", "pk")
+    )
+
+
+def my_claim(user, pk):
+    """The user's own claim or 404: someone else's claim looks exactly like a missing one."""
+    return get_object_or_404(Claim.objects.select_related("incident", "policy"), pk=pk, claimant=user)
+
+
+def public_incident(pk):
+    return get_object_or_404(Incident, pk=pk, state__in=PUBLIC_STATES)
+
+
+def _policies(incident):
+    return CompensationPolicy.objects.filter(incident_type=incident.incident_type, is_active=True).prefetch_related(
+        Prefetch("required_documents", queryset=RequiredDocument.objects.order_by("position", "pk"))
+    )
+
+
+def claim_policies(incident):
+    """The active policies (with their required documents) for the incident's type."""
+    return list(_policies(incident).order_by("damage_type"))
+
+
+def submit_policy(incident_pk, policy_pk):
+    """The active policy a claim is filed under (from the per-process cache), else 404.
+
+    Whether it applies to the incident, and whether that incident takes claims, the service
+    checks against a fresh read of the incident.
+    """
+    policy = policy_cache.active_policy(policy_pk)
+    if policy is None:
+        raise Http404
+    return policy
+
+
+def claim_page(claim):
+    """Everything the claimant may see about their claim, nothing staff-only."""
+    events = claim.events.filter(visible_to_claimant=True).order_by("created_at", "pk")
+    decisions = (
+        claim.decisions.filter(status__in=SHOWN_DECISION_STATUSES)
+        .only("pk", "claim_id", "approved", "amount_krw", "reasons", "pay_on", "decided_at", "status", "objection_id")
+        .order_by("-decided_at", "-pk")
+    )
+    decisions = list(decisions)
+    in_force = next((d for d in decisions if d.status == Decision.Status.IN_FORCE), None)
+    objections = list(
+        claim.objections.only(
+            "pk", "claim_id", "round", "reason", "filed_at", "outcome", "decided_at", "review_due_on"
+        ).order_by("round")
+    )
+    documents = list(
+        claim.documents.only(
+            "pk",
+            "claim_id",
+            "original_name",
+            "content_type",
+            "size",
+            "purpose",
+            "uploaded_at",
+            "requirement_id",
+            "objection_id",
+        )
+        .select_related("requirement")
+        .order_by("uploaded_at", "pk")
+    )
+    return {
+        "events": [_label_event(event) for event in events],
+        "in_force": in_force,
+        "earlier_decisions": [d for d in decisions if d is not in_force],
+        "objections": objections,
+        "documents": documents,
+    }
+
+
+STATE_LABELS = dict(ClaimState.choices)
+
+
+def _label_event(event):
+    """A one-line title for the timeline, in the reader's language."""
+    if event.kind == ClaimEvent.Kind.TRANSITION:
+        event.label = STATE_LABELS.get(event.to_state, event.to_state)
+    else:
+        event.label = event.get_kind_display()
+    if event.kind == ClaimEvent.Kind.DEADLINE:
+        event.change = (event.data.get("from"), event.data.get("to"))
+    return event
+
+
+def can_see_all_documents(user):
+    return user.is_authenticated and user.is_staff and roles.has_role(user, *DOCUMENT_STAFF_ROLES)
+
+
+def downloadable_document(user, claim_pk, doc_pk):
+    """The document if this user may download it, else 404 (never 403: do not confirm it exists)."""
+    documents = ClaimDocument.objects.select_related("claim").filter(pk=doc_pk, claim_id=claim_pk)
+    if not can_see_all_documents(user):
+        documents = documents.filter(claim__claimant=user)
+    return get_object_or_404(documents)
+
+
+SUPPLEMENT_STATES = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED)
+
+
+def claimant_actions(claim):
+    """What the claimant may do now; the page offers exactly these (the services still decide)."""
+    decided = claim.state == ClaimState.DECIDED
+    object_blocked = None
+    if decided and not claim.has_objection_rounds_left():
+        object_blocked = "no_rounds_left"
+    elif decided and not claim.objection_window_open():
+        object_blocked = "objection_late"
+    return {
+        "supplement": claim.state in SUPPLEMENT_STATES,
+        "withdraw": claim.state in WITHDRAWABLE_STATES,
+        "accept": decided,
+        "object": decided and object_blocked is None,
+        "object_blocked": object_blocked,
+        "review_clock": claim.state in REVIEW_CLOCK_STATES,
+    }

@@ -1,0 +1,69 @@
+"""The claim's clocks, from the business-day calendar and the settings (legal floors enforced)."""
+
+from django.conf import settings
+
+from compensation.models.claim import CLOCK
+from incidents import calendar
+from incidents.models import NoticeVersion
+
+
+def review_business_days():
+    return min(15, settings.COMPENSATION_REVIEW_BUSINESS_DAYS)
+
+
+def max_extended_review_business_days():
+    return max(review_business_days(), min(30, settings.COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS))
+
+
+def objection_window_business_days(incident_id=None):
+    """The default window, or the longer one the incident's current notice promises."""
+    default = max(1, settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS)
+    if incident_id is None:
+        return default
+    promised = (
+        NoticeVersion.objects.filter(incident_id=incident_id)
+        .order_by("-number")
+        .values_list("objection_window_business_days", flat=True)
+        .first()
+    )
+    return max(default, promised or 0)
+
+
+def payment_business_days():
+    return max(1, settings.COMPENSATION_PAYMENT_BUSINESS_DAYS)
+
+
+def _start_clock(claim, clock, *, start, business_days):
+    """Set a clock's start, length and due day (the N-th business day after `start`, 초일불산입)."""
+    cal = calendar.get_calendar()
+    setattr(claim, clock.started_field, start)
+    setattr(claim, clock.days_field, business_days)
+    setattr(claim, clock.due_field, cal.add_business_days(start, business_days))
+    claim.calendar_revision = cal.revision
+
+
+def start_review_clock(claim, *, started_at, business_days=None):
+    _start_clock(
+        claim,
+        CLOCK["review"],
+        start=calendar.to_kst_date(started_at),
+        business_days=business_days or review_business_days(),
+    )
+
+
+def start_objection_window(claim, *, decided_on):
+    _start_clock(
+        claim,
+        CLOCK["objection_window"],
+        start=decided_on,
+        business_days=objection_window_business_days(claim.incident_id),
+    )
+
+
+def start_payment_clock(claim, *, accepted_on):
+    _start_clock(claim, CLOCK["payment"], start=accepted_on, business_days=payment_business_days())
+
+
+def default_pay_date(*, decided_on):
+    """Planned pay date for a decision: the payment window counted from the decision day."""
+    return calendar.add_business_days(decided_on, payment_business_days())

@@ -1,0 +1,55 @@
+"""The layering rules import-linter cannot express: where imports may sit inside functions."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_MODULES = sorted(
+    p for app in ("compensation", "incidents", "config") for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts
+)
+
+
+def _function_local_imports(path):
+    """(line, function name) of every import inside a function body whose line has no comment saying why."""
+    source = path.read_text()
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import | ast.ImportFrom):
+                    found.append((inner.lineno, node.name, lines[inner.lineno - 2].strip()))
+    return found
+
+
+@pytest.mark.parametrize("path", APP_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_function_local_import_outside_ready_tasks_or_an_explained_cycle(path):
+    relative = path.relative_to(ROOT)
+    allowed = []
+    for line, function, line_before in _function_local_imports(path):
+        if function == "ready" or str(relative) == "compensation/tasks.py" or line_before.startswith("#"):
+            continue
+        allowed.append(f"{relative}:{line} in {function}()")
+    assert not allowed, "function-local imports without a reason: " + ", ".join(allowed)
+
+
+def test_tasks_import_their_work_inside_the_body_only():
+    """Code that enqueues imports the task module at its top; the tasks never import it back at module level."""
+    tree = ast.parse((ROOT / "compensation" / "tasks.py").read_text())
+    top_level = [
+        node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert all(not name.startswith(("compensation", "incidents")) for name in top_level), top_level
+
+
+def test_every_task_has_an_explicit_stable_name():
+    from compensation import tasks
+
+    for name in dir(tasks):
+        task = getattr(tasks, name)
+        if hasattr(task, "delay"):
+            assert task.name == f"compensation.tasks.{name}"
