@@ -7,7 +7,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_MODULES = sorted(
-    p for app in ("compensation", "incidents", "config") for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts
+    path
+    for app in ("compensation", "incidents", "config")
+    for path in (ROOT / app).rglob("*.py")
+    if "migrations" not in path.parts
 )
 
 
