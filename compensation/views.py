@@ -18,7 +18,7 @@ from compensation import services
 from compensation.formatting import plain_decimal
 from compensation.forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
 from compensation.selectors import portal as selectors
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.models import Incident
 
 PAGE_SIZE = 20
@@ -107,10 +107,10 @@ def _claim_submit(request, incident_pk, policy_pk):
                 **form.service_kwargs(),
             )
         except DomainError as error:
-            if error.code == "policy":
+            if error.code == ErrorCode.POLICY:
                 raise Http404 from None  # a policy of another incident type: as if it did not exist
             form.add_error(None, error.message)
-            if error.code == "duplicate":
+            if error.code == ErrorCode.DUPLICATE:
                 duplicate = selectors.live_claim(request.user, incident, policy)
         else:
             messages.success(

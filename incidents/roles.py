@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 
 AGENT = "agent"
 SUPERVISOR = "supervisor"
@@ -40,7 +40,7 @@ def has_role(user, *roles):
 
 def require_role(user, *roles, action):
     if not has_role(user, *roles):
-        raise DomainError(_("You are not allowed to %(action)s.") % {"action": action}, code="forbidden")
+        raise DomainError(_("You are not allowed to %(action)s.") % {"action": action}, code=ErrorCode.FORBIDDEN)
 
 
 def grant_group_permissions(group_permissions):

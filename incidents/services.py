@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from incidents import calendar, roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
 
 NOTICE_EDITORS = (roles.SUPERVISOR, roles.COMPLIANCE)
@@ -22,7 +22,7 @@ def _transition(incident, *, method_name, actor, reason=""):
         raise DomainError(
             _("This incident cannot do “%(action)s” while it is %(state)s.")
             % {"action": method_name.replace("_", " "), "state": incident.get_state_display()},
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
     from_state = incident.state
     method()
@@ -111,7 +111,7 @@ def incident_update(*, incident, actor, **fields):
                         "The start and detection times cannot change after the notice is published: "
                         "they fix the intake period and the notice delay."
                     ),
-                    code="frozen",
+                    code=ErrorCode.FROZEN,
                 )
         for name, value in fields.items():
             setattr(incident, name, value)
@@ -175,7 +175,7 @@ def _check_objection_window(incident, days):
         raise DomainError(
             _("The objection window can be lengthened, never shortened: at least %(days)d business days.")
             % {"days": max(default, previous)},
-            code="objection_window",
+            code=ErrorCode.OBJECTION_WINDOW,
         )
 
 
@@ -185,7 +185,7 @@ def _publish_version(*, incident, notice, actor, change_summary):
         raise DomainError(
             _("The notice cannot be published without: %(sections)s.")
             % {"sections": ", ".join(str(label) for label in missing)},
-            code="notice_incomplete",
+            code=ErrorCode.NOTICE_INCOMPLETE,
         )
     intake_end = effective_intake_end(incident, notice.intake_ends_on)
     _check_objection_window(incident, notice.objection_window_business_days)
@@ -212,7 +212,7 @@ def notice_publish(*, incident, actor, change_summary=""):
         if incident.state != IncidentState.DETECTED:
             raise DomainError(
                 _("The notice of this incident is already published; publish a revision instead."),
-                code="invalid_transition",
+                code=ErrorCode.INVALID_TRANSITION,
             )
         notice = Notice.objects.select_for_update().get(incident=incident)
         version = _publish_version(
@@ -236,7 +236,7 @@ def notice_revise(*, incident, actor, change_summary, **sections):
         if incident.state not in (IncidentState.NOTICE_POSTED, IncidentState.INTAKE_CLOSED):
             raise DomainError(
                 _("Only a published notice of an open incident can be revised."),
-                code="invalid_transition",
+                code=ErrorCode.INVALID_TRANSITION,
             )
         notice = Notice.objects.select_for_update().get(incident=incident)
         previous_end = incident.intake_ends_on
@@ -269,7 +269,7 @@ def incident_close_intake(*, incident, actor, reason=""):
         if incident.state == IncidentState.NOTICE_POSTED and not incident.intake_period_has_ended():
             raise DomainError(
                 _("Intake stays open until the end of %(date)s (KST).") % {"date": incident.intake_ends_on.isoformat()},
-                code="intake_open",
+                code=ErrorCode.INTAKE_OPEN,
             )
         return _transition(incident, method_name="close_intake", actor=actor, reason=reason)
 

@@ -8,7 +8,7 @@ from django_fsm import can_proceed
 
 from compensation.models import Claim, ClaimEvent
 from incidents import roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR)
 
@@ -41,7 +41,7 @@ def require_state(claim, *states, action):
         raise DomainError(
             _("This claim cannot be %(action)s: it is now “%(state)s”.")
             % {"action": action, "state": claim.get_state_display()},
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
 
 
@@ -55,7 +55,7 @@ def apply_transition(claim, method_name, *, actor, reason="", data=None, visible
         raise DomainError(
             _("This claim cannot be %(action)s: it is now “%(state)s”.")
             % {"action": action or method_name.replace("_", " "), "state": claim.get_state_display()},
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
     from_state = claim.state
     method()
@@ -77,7 +77,7 @@ def apply_transition(claim, method_name, *, actor, reason="", data=None, visible
 def require_claimant(claim, actor):
     if actor is None or actor.pk != claim.claimant_id:
         # Same answer as "no such claim": never confirm that someone else's claim exists.
-        raise DomainError(_("Claim not found."), code="not_found")
+        raise DomainError(_("Claim not found."), code=ErrorCode.NOT_FOUND)
 
 
 def require_staff(actor, *allowed_roles, action):

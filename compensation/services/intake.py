@@ -25,7 +25,7 @@ from compensation.services._common import (
     require_state,
 )
 from compensation.services.uploads import validate_upload
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 from incidents.models import Incident
 
@@ -88,7 +88,7 @@ def claim_submit(
 ):
     """File a claim. Submitting the same form twice (same idempotency key) returns the first claim."""
     if actor is None or not actor.is_authenticated:
-        raise DomainError(_("Sign in to file a claim."), code="forbidden")
+        raise DomainError(_("Sign in to file a claim."), code=ErrorCode.FORBIDDEN)
     # During an outage the claim form is the hot path and each round trip counts: the happy path
     # reads the incident once (with the claim's id reserved in the same trip). "This very form
     # already went through" (retry, double click) and "a live claim for this damage exists" are
@@ -98,7 +98,7 @@ def claim_submit(
         fresh = fresh.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
     incident = fresh.first()
     if incident is None:
-        raise DomainError(_("This incident is not taking claims."), code="intake_closed")
+        raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
     now = timezone.now()
     if not incident.intake_is_open(at=now):
         earlier = _same_form_claim(actor, idempotency_key)
@@ -108,17 +108,17 @@ def claim_submit(
             raise DomainError(
                 _("Claims for this incident closed at the end of %(date)s (KST).")
                 % {"date": incident.intake_ends_on.isoformat()},
-                code="intake_closed",
+                code=ErrorCode.INTAKE_CLOSED,
             )
-        raise DomainError(_("This incident is not taking claims."), code="intake_closed")
+        raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
     if policy.incident_type != incident.incident_type or not policy.is_active:
-        raise DomainError(_("This damage type does not apply to this incident."), code="policy")
+        raise DomainError(_("This damage type does not apply to this incident."), code=ErrorCode.POLICY)
     files = list(files)
     missing = missing_required_documents(policy, files)
     if missing:
         raise DomainError(
             _("Attach the required documents: %(names)s.") % {"names": ", ".join(doc.name for doc in missing)},
-            code="documents_missing",
+            code=ErrorCode.DOCUMENTS_MISSING,
         )
     if amount_claimed_krw is None or amount_claimed_krw < 0:
         raise DomainError(_("Enter the amount you claim in KRW (0 or more)."))
@@ -196,7 +196,7 @@ def _duplicate_error(duplicate):
     return DomainError(
         _("You already filed claim %(number)s for this incident and damage type: %(url)s")
         % {"number": duplicate.number, "url": reverse("compensation:claim_detail", args=[duplicate.pk])},
-        code="duplicate",
+        code=ErrorCode.DUPLICATE,
     )
 
 
@@ -204,7 +204,7 @@ def claim_add_supplement(*, claim, actor, files, note=""):
     """The claimant adds the documents asked for; the claim goes back to review."""
     files = list(files)
     if not files:
-        raise DomainError(_("Attach at least one document."), code="documents_missing")
+        raise DomainError(_("Attach at least one document."), code=ErrorCode.DOCUMENTS_MISSING)
     with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)

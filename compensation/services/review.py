@@ -11,7 +11,7 @@ from compensation.notifications import claimant as notify
 from compensation.services import deadlines
 from compensation.services._common import apply_transition, lock_claim, require_staff, require_state
 from incidents import calendar, roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
 
@@ -29,7 +29,7 @@ def _require_other_reviewer(objection, actor):
     if actor.pk in {earlier.decided_by_id, earlier.approved_by_id}:
         raise DomainError(
             _("You made the decision this objection is against; another staff member must review it."),
-            code="same_reviewer",
+            code=ErrorCode.SAME_REVIEWER,
         )
 
 
@@ -51,7 +51,7 @@ def claim_start_review(*, claim, actor):
 def _extend(claim, *, actor, business_days, reason):
     limit = deadlines.max_extended_review_business_days()
     if claim.review_extension_reason:
-        raise DomainError(_("The review deadline of this claim was already extended once."), code="extended")
+        raise DomainError(_("The review deadline of this claim was already extended once."), code=ErrorCode.EXTENDED)
     if not reason.strip():
         raise DomainError(_("Give the reason for the extension; the claimant is told."))
     if not claim.review_business_days < business_days <= limit:
@@ -117,10 +117,10 @@ def _validate_amount(*, claim, actor, approved, amount_krw, cap_override_reason)
             raise DomainError(
                 _("%(amount)s KRW is above the policy cap of %(cap)s KRW; only a supervisor can exceed it.")
                 % {"amount": f"{amount_krw:,}", "cap": f"{claim.policy.cap_krw:,}"},
-                code="cap",
+                code=ErrorCode.CAP,
             )
         if not cap_override_reason.strip():
-            raise DomainError(_("Give the reason for exceeding the policy cap."), code="cap")
+            raise DomainError(_("Give the reason for exceeding the policy cap."), code=ErrorCode.CAP)
 
 
 def _bring_into_force(claim, decision, *, actor):
@@ -218,7 +218,7 @@ def _lock_pending(decision):
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     require_state(claim, ClaimState.AWAITING_APPROVAL, action=_("approved"))
     if decision.status != Decision.Status.PENDING_APPROVAL:
-        raise DomainError(_("This decision is not waiting for approval."), code="invalid_transition")
+        raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
     return claim, decision
 
 
@@ -228,7 +228,10 @@ def decision_approve(*, decision, actor, note=""):
     with transaction.atomic():
         claim, decision = _lock_pending(decision)
         if decision.decided_by_id == actor.pk:
-            raise DomainError(_("You cannot approve your own decision; another supervisor must."), code="four_eyes")
+            raise DomainError(
+                _("You cannot approve your own decision; another supervisor must."),
+                code=ErrorCode.FOUR_EYES,
+            )
         decision.approved_by = actor
         decision.approved_at = timezone.now()
         _bring_into_force(claim, decision, actor=actor)

@@ -18,7 +18,7 @@ from compensation.services._common import (
 )
 from compensation.services.intake import _store_documents
 from incidents import roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
 
@@ -35,13 +35,13 @@ def claim_object(*, claim, actor, reason, files=()):
             raise DomainError(
                 _("You have already used all %(n)d objection rounds for this claim.")
                 % {"n": claim.max_objection_rounds},
-                code="no_rounds_left",
+                code=ErrorCode.NO_ROUNDS_LEFT,
             )
         if not claim.objection_window_open():
             raise DomainError(
                 _("The objection period ended at the end of %(date)s (KST).")
                 % {"date": claim.objection_window_ends_on.isoformat()},
-                code="objection_late",
+                code=ErrorCode.OBJECTION_LATE,
             )
         now = timezone.now()
         objected_decision = in_force_decision(claim)
@@ -99,7 +99,7 @@ def claim_lapse_objection_window(*, claim, actor=None):
         claim = lock_claim(claim)
         require_state(claim, ClaimState.DECIDED, action=_("accepted"))
         if not claim.objection_window_lapsed():
-            raise DomainError(_("The objection window is still open."), code="window_open")
+            raise DomainError(_("The objection window is still open."), code=ErrorCode.WINDOW_OPEN)
         apply_transition(
             claim, "lapse_objection_window", actor=actor, reason=_("Objection period ended without an objection")
         )
@@ -124,10 +124,10 @@ def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None)
             raise DomainError(
                 _("%(amount)s KRW does not fit: %(due)s KRW decided, %(paid)s KRW paid so far.")
                 % {"amount": f"{amount_krw:,}", "due": f"{due:,}", "paid": f"{already:,}"},
-                code="overpayment",
+                code=ErrorCode.OVERPAYMENT,
             )
         if Payment.objects.filter(method=method, reference=reference).exists():
-            raise DomainError(_("A payment with this reference is already recorded."), code="duplicate")
+            raise DomainError(_("A payment with this reference is already recorded."), code=ErrorCode.DUPLICATE)
         payment = Payment.objects.create(
             claim=claim,
             amount_krw=amount_krw,
@@ -174,7 +174,7 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))
         if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
-            raise DomainError(_("A correction of this claim is already waiting for approval."), code="pending")
+            raise DomainError(_("A correction of this claim is already waiting for approval."), code=ErrorCode.PENDING)
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
             claim=claim,
@@ -208,9 +208,12 @@ def correction_approve(*, decision, actor):
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
         require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
         if decision.status != Decision.Status.PENDING_APPROVAL:
-            raise DomainError(_("This decision is not waiting for approval."), code="invalid_transition")
+            raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
         if decision.decided_by_id == actor.pk:
-            raise DomainError(_("You cannot approve your own decision; another supervisor must."), code="four_eyes")
+            raise DomainError(
+                _("You cannot approve your own decision; another supervisor must."),
+                code=ErrorCode.FOUR_EYES,
+            )
         decision.approved_by, decision.approved_at = actor, timezone.now()
         _apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
     return decision

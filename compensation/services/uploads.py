@@ -5,7 +5,7 @@ import hashlib
 import puremagic
 from django.utils.translation import gettext as _
 
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 
 MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = {
@@ -48,12 +48,12 @@ def validate_upload(uploaded):
     name = getattr(uploaded, "name", "") or _("(unnamed file)")
     size = uploaded.size or 0
     if size == 0:
-        raise DomainError(_("“%(name)s” is empty.") % {"name": name}, code="empty_file")
+        raise DomainError(_("“%(name)s” is empty.") % {"name": name}, code=ErrorCode.EMPTY_FILE)
     if size > MAX_BYTES:
         raise DomainError(
             _("“%(name)s” is %(size).1f MB; the limit is 10 MB per file.")
             % {"name": name, "size": size / (1024 * 1024)},
-            code="file_too_large",
+            code=ErrorCode.FILE_TOO_LARGE,
         )
     uploaded.seek(0)
     head = uploaded.read(4096)
@@ -63,7 +63,7 @@ def validate_upload(uploaded):
         message = _("“%(name)s” is not a PDF, PNG or JPEG file (judged by its content, not its name).") % {"name": name}
         if looks_like:
             message += " " + _("It looks like: %(kind)s.") % {"kind": looks_like}
-        raise DomainError(message, code="file_type")
+        raise DomainError(message, code=ErrorCode.FILE_TYPE)
     digest = hashlib.sha256(head)
     for chunk in iter(lambda: uploaded.read(1024 * 1024), b""):
         digest.update(chunk)

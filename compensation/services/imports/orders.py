@@ -27,7 +27,7 @@ from compensation.services.imports._csv import (
     parsed_lines,
 )
 from incidents import roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 from incidents.models import IncidentState
 
 COLUMNS = ("order_id", "email", "asset", "side", "quantity", "price_krw", "attempted_at")
@@ -119,7 +119,7 @@ def affected_users_invite(*, incident, actor):
     """
     roles.require_role(actor, *ORDER_IMPORTERS, action=_("invite affected users"))
     if incident.state != IncidentState.NOTICE_POSTED or not incident.intake_is_open():
-        raise DomainError(_("Invitations go out only while the incident takes claims."), code="intake_closed")
+        raise DomainError(_("Invitations go out only while the incident takes claims."), code=ErrorCode.INTAKE_CLOSED)
     unclaimed = (
         AffectedOrder.objects.filter(incident=incident)
         .filter(~Exists(live_claims_by_address(incident.pk)))

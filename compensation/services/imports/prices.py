@@ -24,7 +24,7 @@ from compensation.services.imports._csv import (
     parsed_lines,
 )
 from incidents import roles
-from incidents.errors import DomainError
+from incidents.errors import DomainError, ErrorCode
 
 COLUMNS = ("asset", "traded_at", "price_krw")
 PRICE_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
@@ -105,7 +105,7 @@ def claims_fill_executable_prices(*, incident, actor):
     if incident.ended_at is None:
         raise DomainError(
             _("Record when the incident ended first: the executable price is the first price at or after recovery."),
-            code="incident_ongoing",
+            code=ErrorCode.INCIDENT_ONGOING,
         )
     result = PriceFillResult()
     now = timezone.now()
