@@ -1,5 +1,11 @@
-"""Reads, set-based. `compensation.selectors.<name>` is the public entry point for each of them."""
+"""Reads, set-based. `compensation.selectors.<name>` is the public entry point for each of them.
+
+claims: one claim and the claims an import or a job works on; queues: deadlines and staff queues;
+reports: dashboards, register, SLA; portal: the claimant's pages; notifications: the outbox as read.
+"""
 
 from compensation.selectors.claims import *  # noqa: F403
 from compensation.selectors.notifications import *  # noqa: F403
 from compensation.selectors.portal import *  # noqa: F403
+from compensation.selectors.queues import *  # noqa: F403
+from compensation.selectors.reports import *  # noqa: F403

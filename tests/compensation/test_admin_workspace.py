@@ -159,7 +159,7 @@ def test_incident_dashboard_counts_on_time_decisions(world, login, at):
 
 
 def test_business_days_left_counts_only_business_days(world):
-    from compensation.selectors.claims import business_days_left
+    from compensation.selectors.queues import business_days_left
 
     assert business_days_left(date(2025, 1, 31), date(2025, 1, 24)) == 1
     assert business_days_left(date(2025, 1, 24), date(2025, 1, 31)) == -1
