@@ -86,3 +86,8 @@ class RequiredDocument(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def terms_of(claim):
+    """The terms a claim is assessed under (method, cap, fixed amount, rate)."""
+    return claim.policy
