@@ -6,15 +6,12 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from compensation import selectors, services
-from compensation.models import ClaimState, Decision, PaymentMethod
+from compensation import permissions, selectors, services
+from compensation.models import Decision, PaymentMethod
+from compensation.permissions import Action
 from compensation.services import deadlines
 from compensation.services.assessment import suggest_amount
-from incidents import roles
 from incidents.kst import today_kst
-
-STAFF = (roles.AGENT, roles.SUPERVISOR)
-SUPERVISOR = (roles.SUPERVISOR,)
 
 
 class ReasonForm(forms.Form):
@@ -29,7 +26,7 @@ class ConfirmForm(forms.Form):
     pass
 
 
-class SupplementForm(forms.Form):
+class SupplementRequestForm(forms.Form):
     missing = forms.CharField(
         label=_("What is missing (the claimant reads this)"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -96,10 +93,10 @@ def _objected_decider_ids(claim):
 
 @dataclass(frozen=True)
 class CaseAction:
-    name: str
+    """A button on the case page: shown when `compensation.permissions` allows it to this user now."""
+
+    name: Action
     label: str
-    states: tuple
-    roles: tuple
     form_class: type
     run: Callable
     style: str = "default"
@@ -107,7 +104,7 @@ class CaseAction:
     initial: Callable | None = None
 
     def available(self, claim, user):
-        if claim.state not in self.states or not roles.has_role(user, *self.roles):
+        if not permissions.user_allowed(user, self.name, claim.state):
             return False
         return self.extra_check is None or self.extra_check(claim, user)
 
@@ -141,46 +138,36 @@ def _payment_initial(claim, user):
 
 ACTIONS = [
     CaseAction(
-        "start_review",
+        Action.START_REVIEW,
         _("Start review"),
-        (ClaimState.SUBMITTED, ClaimState.OBJECTED),
-        STAFF,
         ConfirmForm,
         lambda c, u, d: services.claim_start_review(claim=c, actor=u),
         extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
         style="primary",
     ),
     CaseAction(
-        "assess",
+        Action.ASSESS,
         _("Record exchange data"),
-        (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED, ClaimState.OBJECTED),
-        STAFF,
         AssessmentForm,
         _record_assessment,
         initial=_assessment_initial,
     ),
     CaseAction(
-        "request_supplement",
+        Action.REQUEST_SUPPLEMENT,
         _("Request documents"),
-        (ClaimState.IN_REVIEW,),
-        STAFF,
-        SupplementForm,
+        SupplementRequestForm,
         lambda c, u, d: services.claim_request_supplement(claim=c, actor=u, **d),
     ),
     CaseAction(
-        "extend",
+        Action.EXTEND,
         _("Extend review deadline"),
-        (ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED),
-        SUPERVISOR,
         ExtendForm,
         lambda c, u, d: services.claim_extend_review(claim=c, actor=u, **d),
         extra_check=lambda c, u: not c.review_extension_reason,
     ),
     CaseAction(
-        "decide",
+        Action.DECIDE,
         _("Decide"),
-        (ClaimState.IN_REVIEW,),
-        STAFF,
         DecideForm,
         _decide,
         extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
@@ -188,58 +175,46 @@ ACTIONS = [
         style="primary",
     ),
     CaseAction(
-        "approve",
+        Action.APPROVE,
         _("Approve decision (second supervisor)"),
-        (ClaimState.AWAITING_APPROVAL,),
-        SUPERVISOR,
         ReasonForm,
         lambda c, u, d: services.decision_approve(decision=_pending_decision(c), actor=u, note=d["reason"]),
         extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
         style="primary",
     ),
     CaseAction(
-        "send_back",
+        Action.SEND_BACK,
         _("Send back to review"),
-        (ClaimState.AWAITING_APPROVAL,),
-        SUPERVISOR,
         RequiredReasonForm,
         lambda c, u, d: services.decision_send_back(decision=_pending_decision(c), actor=u, reason=d["reason"]),
         extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
     ),
     CaseAction(
-        "record_payment",
+        Action.RECORD_PAYMENT,
         _("Record payment"),
-        (ClaimState.ACCEPTED,),
-        SUPERVISOR,
         PaymentForm,
         lambda c, u, d: services.payment_record(claim=c, actor=u, **d),
         initial=_payment_initial,
         style="primary",
     ),
     CaseAction(
-        "correct",
+        Action.CORRECT,
         _("Correct the decided amount"),
-        (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
-        SUPERVISOR,
         CorrectionForm,
         lambda c, u, d: services.decision_correct(claim=c, actor=u, **d),
         extra_check=lambda c, u: _pending_decision(c) is None,
     ),
     CaseAction(
-        "approve_correction",
+        Action.APPROVE_CORRECTION,
         _("Approve correction (second supervisor)"),
-        (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED),
-        SUPERVISOR,
         ConfirmForm,
         lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
         extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
         style="primary",
     ),
     CaseAction(
-        "close",
+        Action.CLOSE,
         _("Close claim"),
-        (ClaimState.PAID,),
-        SUPERVISOR,
         ReasonForm,
         lambda c, u, d: services.claim_close(claim=c, actor=u, reason=d["reason"]),
     ),

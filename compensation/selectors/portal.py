@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from compensation import permissions
 from compensation.models import (
     AffectedOrder,
     Claim,
@@ -18,7 +19,8 @@ from compensation.models import (
     Decision,
     RequiredDocument,
 )
-from compensation.models.claim import REVIEW_CLOCK_STATES, WITHDRAWABLE_STATES
+from compensation.models.claim import REVIEW_CLOCK_STATES
+from compensation.permissions import Action, Actor
 from compensation.selectors import policies as policy_cache
 from compensation.selectors.claims import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
 from incidents import roles
@@ -166,22 +168,23 @@ def downloadable_document(user, claim_pk, doc_pk):
     return get_object_or_404(documents)
 
 
-SUPPLEMENT_STATES = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED)
-
-
 def claimant_actions(claim):
-    """What the claimant may do now; the page offers exactly these (the services still decide)."""
-    decided = claim.state == ClaimState.DECIDED
+    """What the claimant may do now (`compensation.permissions`); the page offers exactly these."""
+
+    def allowed(action):
+        return permissions.allows(Actor.CLAIMANT, action, claim.state)
+
+    may_object = allowed(Action.OBJECT)
     object_blocked = None
-    if decided and not claim.has_objection_rounds_left():
+    if may_object and not claim.has_objection_rounds_left():
         object_blocked = "no_rounds_left"
-    elif decided and not claim.objection_window_open():
+    elif may_object and not claim.objection_window_open():
         object_blocked = "objection_late"
     return {
-        "supplement": claim.state in SUPPLEMENT_STATES,
-        "withdraw": claim.state in WITHDRAWABLE_STATES,
-        "accept": decided,
-        "object": decided and object_blocked is None,
+        "supplement": allowed(Action.ADD_SUPPLEMENT),
+        "withdraw": allowed(Action.WITHDRAW),
+        "accept": allowed(Action.ACCEPT),
+        "object": may_object and object_blocked is None,
         "object_blocked": object_blocked,
         "review_clock": claim.state in REVIEW_CLOCK_STATES,
     }

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from compensation import permissions
 from compensation.models import Claim, ClaimEvent
+from compensation.permissions import Actor
 from incidents import roles
 from incidents.errors import DomainError, ErrorCode
-
-STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR)
 
 
 @contextmanager
@@ -36,8 +36,13 @@ def lock_claim(claim):
     return Claim.objects.select_for_update().get(pk=claim.pk)
 
 
-def require_state(claim, *states, action):
-    if claim.state not in states:
+def require_allowed(claim, permission, *, by, action):
+    """`by` (an `Actor`, or a staff user through their roles) may take `permission` in the claim's state.
+
+    The rule is `compensation.permissions.CLAIM_ACTIONS`; `action` words the refusal.
+    """
+    actors = (by,) if isinstance(by, Actor) else permissions.staff_actors(by)
+    if not any(permissions.allows(actor, permission, claim.state) for actor in actors):
         raise DomainError(
             _("This claim cannot be %(action)s: it is now “%(state)s”.")
             % {"action": action, "state": claim.get_state_display()},
@@ -80,5 +85,6 @@ def require_claimant(claim, actor):
         raise DomainError(_("Claim not found."), code=ErrorCode.NOT_FOUND)
 
 
-def require_staff(actor, *allowed_roles, action):
-    roles.require_role(actor, *(allowed_roles or STAFF_ROLES), action=action)
+def require_staff(actor, permission, *, action):
+    """The actor holds a staff role that may take `permission` in some state (else FORBIDDEN)."""
+    roles.require_role(actor, *permissions.staff_roles_for(permission), action=action)

@@ -13,16 +13,16 @@ from compensation.models import (
     ClaimState,
     DocumentPurpose,
 )
-from compensation.models.claim import WITHDRAWABLE_STATES
 from compensation.notifications import claimant as notify
+from compensation.permissions import Action, Actor
 from compensation.selectors import live_claim
 from compensation.services import deadlines
 from compensation.services._common import (
     apply_transition,
     atomic_with_files,
     lock_claim,
+    require_allowed,
     require_claimant,
-    require_state,
 )
 from compensation.services.uploads import validate_upload
 from incidents.errors import DomainError, ErrorCode
@@ -208,13 +208,7 @@ def claim_add_supplement(*, claim, actor, files, note=""):
     with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)
-        require_state(
-            claim,
-            ClaimState.SUPPLEMENT_REQUESTED,
-            ClaimState.SUBMITTED,
-            ClaimState.IN_REVIEW,
-            action=_("given more documents"),
-        )
+        require_allowed(claim, Action.ADD_SUPPLEMENT, by=Actor.CLAIMANT, action=_("given more documents"))
         documents = _store_documents(
             claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT, written=written
         )
@@ -234,7 +228,7 @@ def claim_withdraw(*, claim, actor, reason=""):
     with transaction.atomic():
         claim = lock_claim(claim)
         require_claimant(claim, actor)
-        require_state(claim, *WITHDRAWABLE_STATES, action=_("withdrawn"))
+        require_allowed(claim, Action.WITHDRAW, by=Actor.CLAIMANT, action=_("withdrawn"))
         apply_transition(claim, "withdraw", actor=actor, reason=reason or _("Withdrawn by the claimant"))
     return claim
 

@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compensation.models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
-from compensation.models.claim import ASSESSABLE_STATES
 from compensation.notifications import claimant as notify
+from compensation.permissions import Action
 from compensation.services import deadlines
-from compensation.services._common import apply_transition, lock_claim, require_staff, require_state
+from compensation.services._common import apply_transition, lock_claim, require_allowed, require_staff
 from incidents import calendar, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -34,7 +34,7 @@ def _require_other_reviewer(objection, actor):
 
 
 def claim_start_review(*, claim, actor):
-    require_staff(actor, action=_("review claims"))
+    require_staff(actor, Action.START_REVIEW, action=_("review claims"))
     with transaction.atomic():
         claim = lock_claim(claim)
         objection = _open_objection(claim) if claim.state == ClaimState.OBJECTED else None
@@ -81,21 +81,21 @@ def _extend(claim, *, actor, business_days, reason):
 
 
 def claim_extend_review(*, claim, actor, business_days, reason):
-    roles.require_role(actor, roles.SUPERVISOR, action=_("extend a review deadline"))
+    require_staff(actor, Action.EXTEND, action=_("extend a review deadline"))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.IN_REVIEW, ClaimState.SUPPLEMENT_REQUESTED, action=_("extended"))
+        require_allowed(claim, Action.EXTEND, by=actor, action=_("extended"))
         _extend(claim, actor=actor, business_days=business_days, reason=reason)
     return claim
 
 
 def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=None, extension_reason=""):
     """Ask the claimant for what is missing; a supervisor may extend the deadline once at the same time."""
-    require_staff(actor, action=_("request documents"))
+    require_staff(actor, Action.REQUEST_SUPPLEMENT, action=_("request documents"))
     if not missing.strip():
         raise DomainError(_("Say what is missing so the claimant can supply it."))
     if extend_to_business_days:
-        roles.require_role(actor, roles.SUPERVISOR, action=_("extend a review deadline"))
+        require_staff(actor, Action.EXTEND, action=_("extend a review deadline"))
     with transaction.atomic():
         claim = lock_claim(claim)
         apply_transition(
@@ -147,12 +147,12 @@ def _bring_into_force(claim, decision, *, actor):
 
 def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""):
     """Decide 보상여부·금액·지급예정일. Above the four-eyes limit it waits for a second supervisor."""
-    require_staff(actor, action=_("decide claims"))
+    require_staff(actor, Action.DECIDE, action=_("decide claims"))
     if not reasons.strip():
         raise DomainError(_("Write the reasons the claimant will read."))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.IN_REVIEW, action=_("decided"))
+        require_allowed(claim, Action.DECIDE, by=actor, action=_("decided"))
         objection = _open_objection(claim)
         _require_other_reviewer(objection, actor)
         _validate_amount(
@@ -213,10 +213,10 @@ def objection_decide(
     )
 
 
-def _lock_pending(decision):
+def _lock_pending(decision, permission, actor):
     claim = lock_claim(decision.claim)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
-    require_state(claim, ClaimState.AWAITING_APPROVAL, action=_("approved"))
+    require_allowed(claim, permission, by=actor, action=_("approved"))
     if decision.status != Decision.Status.PENDING_APPROVAL:
         raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
     return claim, decision
@@ -224,9 +224,9 @@ def _lock_pending(decision):
 
 def decision_approve(*, decision, actor, note=""):
     """Four eyes: a second supervisor, never the decider, puts the decision in force."""
-    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    require_staff(actor, Action.APPROVE, action=_("approve decisions"))
     with transaction.atomic():
-        claim, decision = _lock_pending(decision)
+        claim, decision = _lock_pending(decision, Action.APPROVE, actor)
         if decision.decided_by_id == actor.pk:
             raise DomainError(
                 _("You cannot approve your own decision; another supervisor must."),
@@ -252,11 +252,11 @@ def decision_approve(*, decision, actor, note=""):
 
 
 def decision_send_back(*, decision, actor, reason):
-    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    require_staff(actor, Action.SEND_BACK, action=_("approve decisions"))
     if not reason.strip():
         raise DomainError(_("Say why the decision goes back to review."))
     with transaction.atomic():
-        claim, decision = _lock_pending(decision)
+        claim, decision = _lock_pending(decision, Action.SEND_BACK, actor)
         decision.status = Decision.Status.SENT_BACK
         decision.save(update_fields=["status"])
         apply_transition(claim, "return_to_review", actor=actor, reason=reason, visible=False)
@@ -291,13 +291,13 @@ ASSESSMENT_FIELDS = ("reference_price_krw", "fee_krw", "delayed_amount_krw", "de
 
 def claim_record_assessment(*, claim, actor, reason="", **values):
     """Staff record what the exchange's own data shows (executable price, fees, delay) to size the damage."""
-    require_staff(actor, action=_("assess claims"))
+    require_staff(actor, Action.ASSESS, action=_("assess claims"))
     unknown = set(values) - set(ASSESSMENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown assessment fields: {sorted(unknown)}")
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, *ASSESSABLE_STATES, action=_("assessed"))
+        require_allowed(claim, Action.ASSESS, by=actor, action=_("assessed"))
         before = {name: getattr(claim, name) for name in values}
         for name, value in values.items():
             setattr(claim, name, value)

@@ -7,17 +7,18 @@ from django.utils.translation import gettext as _
 
 from compensation.models import ClaimEvent, ClaimState, Decision, DocumentPurpose, Objection, Payment
 from compensation.notifications import claimant as notify
+from compensation.permissions import Action, Actor
 from compensation.selectors import in_force_decision, paid_total
 from compensation.services import deadlines
 from compensation.services._common import (
     apply_transition,
     atomic_with_files,
     lock_claim,
+    require_allowed,
     require_claimant,
-    require_state,
+    require_staff,
 )
 from compensation.services.intake import _store_documents
-from incidents import roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
@@ -30,7 +31,7 @@ def claim_object(*, claim, actor, reason, files=()):
     with atomic_with_files() as written:
         claim = lock_claim(claim)
         require_claimant(claim, actor)
-        require_state(claim, ClaimState.DECIDED, action=_("objected to"))
+        require_allowed(claim, Action.OBJECT, by=Actor.CLAIMANT, action=_("objected to"))
         if not claim.has_objection_rounds_left():
             raise DomainError(
                 _("You have already used all %(n)d objection rounds for this claim.")
@@ -77,6 +78,7 @@ def claim_object(*, claim, actor, reason, files=()):
 def _settle_acceptance(claim, *, actor):
     decision = in_force_decision(claim)
     if decision is None or decision.amount_krw == 0:
+        require_allowed(claim, Action.CLOSE, by=Actor.SYSTEM, action=_("closed"))
         apply_transition(claim, "close", actor=actor, reason=_("Nothing to pay"))
         return
     deadlines.start_payment_clock(claim, accepted_on=today_kst())
@@ -87,7 +89,7 @@ def claim_accept(*, claim, actor):
     with transaction.atomic():
         claim = lock_claim(claim)
         require_claimant(claim, actor)
-        require_state(claim, ClaimState.DECIDED, action=_("accepted"))
+        require_allowed(claim, Action.ACCEPT, by=Actor.CLAIMANT, action=_("accepted"))
         apply_transition(claim, "accept", actor=actor, reason=_("Accepted by the claimant"))
         _settle_acceptance(claim, actor=actor)
     return claim
@@ -97,7 +99,7 @@ def claim_lapse_objection_window(*, claim, actor=None):
     """The scheduled sweep: no objection within the window means the decision is accepted."""
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.DECIDED, action=_("accepted"))
+        require_allowed(claim, Action.LAPSE_OBJECTION_WINDOW, by=Actor.SYSTEM, action=_("accepted"))
         if not claim.objection_window_lapsed():
             raise DomainError(_("The objection window is still open."), code=ErrorCode.WINDOW_OPEN)
         apply_transition(
@@ -108,12 +110,12 @@ def claim_lapse_objection_window(*, claim, actor=None):
 
 
 def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None):
-    roles.require_role(actor, roles.SUPERVISOR, action=_("record payments"))
+    require_staff(actor, Action.RECORD_PAYMENT, action=_("record payments"))
     if not reference.strip():
         raise DomainError(_("Enter the transfer reference."))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.ACCEPTED, action=_("paid"))
+        require_allowed(claim, Action.RECORD_PAYMENT, by=actor, action=_("paid"))
         due = in_force_decision(claim).amount_krw
         already = paid_total(claim)
         remaining = due - already
@@ -143,15 +145,12 @@ def payment_record(*, claim, actor, amount_krw, method, reference, paid_at=None)
 
 
 def claim_close(*, claim, actor, reason=""):
-    roles.require_role(actor, roles.SUPERVISOR, action=_("close claims"))
+    require_staff(actor, Action.CLOSE, action=_("close claims"))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, ClaimState.PAID, action=_("closed"))
+        require_allowed(claim, Action.CLOSE, by=actor, action=_("closed"))
         apply_transition(claim, "close", actor=actor, reason=reason)
     return claim
-
-
-CORRECTABLE_STATES = (ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
 
 
 def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
@@ -159,12 +158,12 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
 
     Above the four-eyes limit the correction waits for a second supervisor (`correction_approve`).
     """
-    roles.require_role(actor, roles.SUPERVISOR, action=_("correct decisions"))
+    require_staff(actor, Action.CORRECT, action=_("correct decisions"))
     if not (reasons or "").strip():
         raise DomainError(_("Write the reasons the claimant will read."))
     with transaction.atomic():
         claim = lock_claim(claim)
-        require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
+        require_allowed(claim, Action.CORRECT, by=actor, action=_("corrected"))
         previous = in_force_decision(claim)
         if amount_krw < 0 or amount_krw > claim.policy.cap_krw:
             raise DomainError(
@@ -202,11 +201,11 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
 
 def correction_approve(*, decision, actor):
     """Four eyes on a correction above the limit: another supervisor puts it in force."""
-    roles.require_role(actor, roles.SUPERVISOR, action=_("approve decisions"))
+    require_staff(actor, Action.APPROVE_CORRECTION, action=_("approve decisions"))
     with transaction.atomic():
         claim = lock_claim(decision.claim)
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
-        require_state(claim, *CORRECTABLE_STATES, action=_("corrected"))
+        require_allowed(claim, Action.APPROVE_CORRECTION, by=actor, action=_("corrected"))
         if decision.status != Decision.Status.PENDING_APPROVAL:
             raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
         if decision.decided_by_id == actor.pk:

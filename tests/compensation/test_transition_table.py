@@ -2,8 +2,9 @@
 
 import pytest
 
-from compensation import services
+from compensation import permissions, services
 from compensation.models import ClaimState
+from compensation.permissions import Action, Actor
 from incidents.errors import DomainError
 from tests.compensation.factories import png_upload
 
@@ -69,6 +70,19 @@ ACTIONS = [
     "close",
     "withdraw",
 ]
+# Who calls each service above, and the action of compensation.permissions it takes.
+TAKES = {
+    "start_review": (Actor.AGENT, Action.START_REVIEW),
+    "request_supplement": (Actor.AGENT, Action.REQUEST_SUPPLEMENT),
+    "add_supplement": (Actor.CLAIMANT, Action.ADD_SUPPLEMENT),
+    "decide": (Actor.AGENT, Action.DECIDE),
+    "approve": (Actor.SUPERVISOR, Action.APPROVE),
+    "object": (Actor.CLAIMANT, Action.OBJECT),
+    "accept": (Actor.CLAIMANT, Action.ACCEPT),
+    "pay": (Actor.SUPERVISOR, Action.RECORD_PAYMENT),
+    "close": (Actor.SUPERVISOR, Action.CLOSE),
+    "withdraw": (Actor.CLAIMANT, Action.WITHDRAW),
+}
 CASES = [(action, state) for action in ACTIONS for state in S.values]
 
 
@@ -76,6 +90,8 @@ CASES = [(action, state) for action in ACTIONS for state in S.values]
 def test_claim_transition_table(world, action, state):
     claim = world.claim_in(state)
     expected = ALLOWED.get((action, state))
+    # This test's table of outcomes and the permission table say the same thing.
+    assert (expected is not None) == permissions.allows(*TAKES[action], state)
     if expected is None:
         with pytest.raises(DomainError):
             _call(world, action, claim)
