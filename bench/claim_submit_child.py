@@ -103,7 +103,6 @@ def setup_world(users_needed):
         intake_period_note="1개월",
         compensation_criteria="차액",
     )
-    incident_services.notice_publish(incident=incident, actor=compliance)
     policy = CompensationPolicy.objects.create(
         incident_type=IncidentType.ORDER_FAILURE,
         damage_type="missed_trade",
@@ -113,6 +112,7 @@ def setup_world(users_needed):
         cap_krw=5_000_000,
         exclusions=["mental_damage"],
     )
+    incident_services.notice_publish(incident=incident, actor=compliance)
     requirement = RequiredDocument.objects.create(policy=policy, name="주문 화면 캡처")
     users = User.objects.bulk_create(
         [User(username=f"bench{i}@example.com", email=f"bench{i}@example.com") for i in range(users_needed)]

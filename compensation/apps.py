@@ -9,7 +9,7 @@ class CompensationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from compensation.incident_hooks import incident_admin_links, notice_panels
+        from compensation.incident_hooks import incident_admin_links, notice_panels, publish_check
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
         from incidents import panels
@@ -19,6 +19,7 @@ class CompensationConfig(AppConfig):
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
         panels.register(notice_panels)
         panels.register_admin_links(incident_admin_links)
+        panels.register_publish_check(publish_check)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
             post_delete.connect(

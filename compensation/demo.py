@@ -48,7 +48,7 @@ POLICIES = [
 ]
 
 
-def _policies():
+def policies():
     result = {}
     for spec in POLICIES:
         spec = dict(spec)
@@ -88,12 +88,12 @@ def _submit(user, incident, policy, **extra):
 
 
 def load(*, stdout, incident, users):
-    policies = _policies()
-    stdout.write(f"Policies: {', '.join(p.name for p in policies.values())}")
+    by_damage = policies()
+    stdout.write(f"Policies: {', '.join(p.name for p in by_damage.values())}")
     if Claim.objects.filter(incident=incident).exists():
         stdout.write("Demo claims already present.")
         return
-    missed, fees = policies[DamageType.MISSED_TRADE], policies[DamageType.EXCESS_FEE]
+    missed, fees = by_damage[DamageType.MISSED_TRADE], by_damage[DamageType.EXCESS_FEE]
     agent, supervisor = users["agent"], users["supervisor"]
 
     waiting = _submit(

@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from compensation.models import CompensationPolicy
 from compensation.selectors.portal import claim_policies
 from incidents import roles
 
@@ -23,4 +24,17 @@ def incident_admin_links(*, incident, user):
         (_("Compensation dashboard"), reverse("admin:compensation_incident_dashboard", args=[incident.pk])),
         (_("Affected orders"), reverse("admin:compensation_affected_orders", args=[incident.pk])),
         (_("Market prices"), reverse("admin:compensation_market_prices", args=[incident.pk])),
+    ]
+
+
+def publish_check(*, incident):
+    """A notice needs 보상기준: refused while no active policy applies to the incident's type."""
+    if CompensationPolicy.objects.filter(incident_type=incident.incident_type, is_active=True).exists():
+        return []
+    return [
+        _(
+            "No active compensation policy applies to incidents of type “%(type)s”: add one "
+            "(compensation criteria per damage type) before publishing the notice."
+        )
+        % {"type": incident.get_incident_type_display()}
     ]

@@ -7,6 +7,13 @@ AppConfig.ready(). A provider is `provider(*, incident, version, request, previe
 
 An admin link provider is `provider(*, incident, user)` returning `(label, url)` pairs, shown
 with the incident's own buttons (the compensation dashboard, its order log and prices).
+
+Publishing: a publish check is `check(*, incident)` returning messages of what forbids
+publishing (e.g. no active policy for the incident type); a publish listener is
+`listener(*, incident, version, actor)`, called inside the publishing transaction once the
+version row exists (compensation links the policy terms in force to it). An incident
+closing check is `check(*, incident)` returning messages of what forbids closing it (claims
+still open).
 """
 
 from collections import defaultdict
@@ -15,6 +22,9 @@ from django.utils.safestring import mark_safe
 
 _providers = []
 _admin_link_providers = []
+_publish_checks = []
+_publish_listeners = []
+_close_checks = []
 
 
 def register(provider):
@@ -39,3 +49,34 @@ def register_admin_links(provider):
 
 def admin_links(*, incident, user):
     return [link for provider in _admin_link_providers for link in provider(incident=incident, user=user)]
+
+
+def _add(registry, hook):
+    if hook not in registry:
+        registry.append(hook)
+    return hook
+
+
+def register_publish_check(check):
+    return _add(_publish_checks, check)
+
+
+def register_publish_listener(listener):
+    return _add(_publish_listeners, listener)
+
+
+def register_close_check(check):
+    return _add(_close_checks, check)
+
+
+def publish_problems(*, incident):
+    return [message for check in _publish_checks for message in check(incident=incident)]
+
+
+def version_published(*, incident, version, actor):
+    for listener in _publish_listeners:
+        listener(incident=incident, version=version, actor=actor)
+
+
+def close_problems(*, incident):
+    return [message for check in _close_checks for message in check(incident=incident)]

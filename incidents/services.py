@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from incidents import calendar, roles
+from incidents import calendar, panels, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
 
@@ -187,6 +187,9 @@ def _publish_version(*, incident, notice, actor, change_summary):
             % {"sections": ", ".join(str(label) for label in missing)},
             code=ErrorCode.NOTICE_INCOMPLETE,
         )
+    problems = panels.publish_problems(incident=incident)
+    if problems:
+        raise DomainError(" ".join(str(problem) for problem in problems), code=ErrorCode.POLICY)
     intake_end = effective_intake_end(incident, notice.intake_ends_on)
     _check_objection_window(incident, notice.objection_window_business_days)
     last = incident.notice_versions.order_by("-number").values_list("number", flat=True).first()
@@ -201,6 +204,7 @@ def _publish_version(*, incident, notice, actor, change_summary):
     )
     version.save()
     incident.intake_ends_on = intake_end
+    panels.version_published(incident=incident, version=version, actor=actor)
     return version
 
 

@@ -37,8 +37,8 @@ class World:
     """One incident (started 2025-01-20 09:00 KST, intake to 2025-02-20), a policy and the cast."""
 
     def __init__(self):
-        self.incident = open_incident(started_at=kst(2025, 1, 20, 9))
         self.policy = PolicyFactory()
+        self.incident = open_incident(started_at=kst(2025, 1, 20, 9))
         self.requirement = RequiredDocumentFactory(policy=self.policy)
         self.claimant = UserFactory()
         self.other_user = UserFactory()

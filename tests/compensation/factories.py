@@ -42,12 +42,19 @@ class RequiredDocumentFactory(factory.django.DjangoModelFactory):
     description = "주문하려던 화면 또는 오류 메시지 캡처"
 
 
+def ensure_policy(incident_type=IncidentType.ORDER_FAILURE):
+    """An active policy for the incident type (a notice cannot be published without one)."""
+    existing = CompensationPolicy.objects.filter(incident_type=incident_type, is_active=True).first()
+    return existing or PolicyFactory(incident_type=incident_type)
+
+
 def open_incident(**kwargs):
-    """An incident whose notice is published (intake open now)."""
+    """An incident whose notice is published (intake open now); a policy is created if none applies."""
     from django.utils import timezone
 
     kwargs.setdefault("started_at", timezone.now() - timezone.timedelta(days=2))
     incident = IncidentFactory(**kwargs)
+    ensure_policy(incident.incident_type)
     incident_services.notice_publish(incident=incident, actor=ComplianceFactory())
     incident.refresh_from_db()
     return incident

@@ -8,8 +8,8 @@ from tests.factories import AgentFactory, SupervisorFactory, UserFactory
 
 @pytest.mark.django_db
 def test_claim_goes_from_submission_to_payment():
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     RequiredDocumentFactory(policy=policy)
     user = UserFactory()
     claim = services.claim_submit(actor=user, **submit_kwargs(incident=incident, policy=policy))

@@ -17,8 +17,8 @@ PASSWORD = "Outage-Claim-2025!"
 
 
 def test_staff_invite_from_the_order_log_and_the_user_files_a_prefilled_claim(server, page, login, sign_up, screenshot):
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     requirement = RequiredDocumentFactory(policy=policy, name="주문 화면 캡처")
     attempted = incident.started_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%dT%H:%M")
     log = (

@@ -16,8 +16,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def test_claimant_signs_up_files_a_claim_and_objects_twice(server, page, sign_up, screenshot):
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     requirement = RequiredDocumentFactory(policy=policy, name="주문 화면 캡처")
     page.set_viewport_size(PHONE)
 

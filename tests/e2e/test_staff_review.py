@@ -13,8 +13,8 @@ PASSWORD = "pw-Secret-123"
 
 
 def test_agent_decides_supervisor_approves_claimant_sees_decision(server, browser, login, screenshot):
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     RequiredDocumentFactory(policy=policy)
     claimant = UserFactory(username="claimant@demo.test", email="claimant@demo.test")
     EmailAddress.objects.create(user=claimant, email=claimant.email, verified=True, primary=True)

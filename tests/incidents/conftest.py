@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from incidents import services
-from incidents.models import IncidentState
+from incidents.models import IncidentState, IncidentType
 from tests.factories import ComplianceFactory, IncidentFactory
 
 KST = ZoneInfo("Asia/Seoul")
@@ -13,6 +13,19 @@ KST = ZoneInfo("Asia/Seoul")
 
 def kst(*args):
     return datetime(*args, tzinfo=KST)
+
+
+@pytest.fixture(autouse=True)
+def _a_policy_for_every_incident_type(request):
+    """A notice is published only when a compensation policy applies to the incident's type; these
+    tests are about the notice, so every type has one (tests of the guard delete them)."""
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("db")
+    from tests.compensation.factories import ensure_policy
+
+    for incident_type in IncidentType.values:
+        ensure_policy(incident_type)
 
 
 @pytest.fixture

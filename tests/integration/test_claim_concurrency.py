@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def test_two_threads_deciding_the_same_claim_make_one_decision():
     assert connection.vendor == "postgresql", "the integration suite runs on PostgreSQL (make test-integration)"
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     claim = services.claim_submit(actor=UserFactory(), **submit_kwargs(incident=incident, policy=policy, files=[]))
     first_agent, second_agent = AgentFactory(), AgentFactory()
     services.claim_start_review(claim=claim, actor=first_agent)
@@ -76,7 +76,8 @@ def race(calls):
 
 
 def test_a_form_posted_four_times_at_once_files_one_claim():
-    incident, policy, claimant = open_incident(), PolicyFactory(), UserFactory()
+    policy = PolicyFactory()
+    incident, claimant = open_incident(), UserFactory()
     key = uuid.uuid4()
 
     def submit():
@@ -95,7 +96,8 @@ def test_a_form_posted_four_times_at_once_files_one_claim():
 
 
 def test_two_different_forms_for_the_same_damage_at_once_file_one_claim():
-    incident, policy, claimant = open_incident(), PolicyFactory(), UserFactory()
+    policy = PolicyFactory()
+    incident, claimant = open_incident(), UserFactory()
 
     def submit():
         return services.claim_submit(

@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def submit_claim():
-    incident = open_incident()
     policy = PolicyFactory()
+    incident = open_incident()
     return services.claim_submit(actor=UserFactory(), **submit_kwargs(incident=incident, policy=policy, files=[]))
 
 

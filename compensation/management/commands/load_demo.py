@@ -46,6 +46,7 @@ class Command(BaseCommand):
     def _load(self):
         with transaction.atomic():
             users = self._users()
+        demo.policies()  # a notice is published only when a policy applies to the incident
         incident = self._open_incident(users["compliance"])
         self._draft_incident(users["compliance"])
         self._compensation_demo(incident, users)
