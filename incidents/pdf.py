@@ -24,6 +24,7 @@ KOREAN_FONTS = ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "UnDotum")
 @functools.cache
 def _weasyprint_error():
     try:
+        # Lazy on purpose: the app must start on a machine without WeasyPrint or Pango.
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as error:  # OSError: the package is there but Pango is not
         return f"{type(error).__name__}: {error}"
@@ -66,6 +67,7 @@ def render_pdf(template_name, context, *, request=None):
     reason = pdf_unavailable_reason()
     if reason:
         raise DomainError(reason, code=ErrorCode.NOT_ALLOWED)
+    # Lazy on purpose (see _weasyprint_error): only a PDF request loads WeasyPrint.
     from weasyprint import HTML
 
     html = render_to_string(template_name, {**context, "pdf_font": korean_font()}, request=request)
