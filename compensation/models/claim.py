@@ -79,6 +79,17 @@ CLOCKS = (
     ),
 )
 CLOCK = {clock.name: clock for clock in CLOCKS}
+
+
+def running_due_on():
+    """The deadline of the clock running in the claim's state (NULL when none runs), as one SQL expression."""
+    return models.Case(
+        *(models.When(state__in=[str(s) for s in clock.states], then=models.F(clock.due_field)) for clock in CLOCKS),
+        default=None,
+        output_field=models.DateField(),
+    )
+
+
 OPEN_STATES = REVIEW_CLOCK_STATES + (ClaimState.DECIDED, ClaimState.ACCEPTED)
 
 
@@ -144,9 +155,14 @@ class Claim(FSMModelMixin, models.Model):
     payment_due_on = models.DateField(_("payment due on"), null=True, blank=True)
     calendar_revision = models.PositiveIntegerField(_("calendar revision used"), default=0)
 
-    # The deadline running in the current state (kept by save()): one indexed column for the
-    # staff queue's "overdue" and "due soon" filters and its default order.
-    next_due_on = models.DateField(_("next deadline"), null=True, blank=True, editable=False)
+    # The deadline running in the current state, computed by the database from CLOCKS: one indexed
+    # column for the staff queue's "overdue" and "due soon" filters and its default order.
+    next_due_on = models.GeneratedField(
+        expression=running_due_on(),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("next deadline"),
+    )
 
     objection_round = models.PositiveSmallIntegerField(_("objection round"), default=0)
     assignee = models.ForeignKey(
@@ -160,7 +176,7 @@ class Claim(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["state"])
+    history = HistoricalRecords(excluded_fields=["state", "next_due_on"])
 
     class Meta:
         verbose_name = _("claim")
@@ -207,15 +223,11 @@ class Claim(FSMModelMixin, models.Model):
         return max(0, self.max_objection_rounds - self.objection_round)
 
     def save(self, *args, **kwargs):
-        self.next_due_on = self.live_due_on()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "next_due_on" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "next_due_on"]
+        updating = not self._state.adding
         super().save(*args, **kwargs)
-
-    def live_due_on(self):
-        deadline = self.next_deadline()
-        return deadline[1] if deadline else None
+        if updating:
+            # An UPDATE does not return the generated `next_due_on`: read it again when next asked for.
+            self.__dict__.pop("next_due_on", None)
 
     def running_clock(self):
         return next((clock for clock in CLOCKS if self.state in clock.states), None)

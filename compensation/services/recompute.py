@@ -60,9 +60,7 @@ def claims_recompute_deadlines(*, changed_dates=None, actor=None, batch_size=200
                         },
                     )
                 )
-        for claim in changed:
-            claim.next_due_on = claim.live_due_on()
-        due_fields = [clock.due_field for clock in CLOCKS] + ["calendar_revision", "next_due_on"]
+        due_fields = [clock.due_field for clock in CLOCKS] + ["calendar_revision"]
         Claim.objects.bulk_update(changed, due_fields, batch_size=batch_size)
         ClaimEvent.objects.bulk_create(events, batch_size=batch_size)
     return len(changed)

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from compensation import selectors, services
-from compensation.models import ClaimEvent, ClaimState, Decision, ObjectionOutcome
+from compensation.models import Claim, ClaimEvent, ClaimState, Decision, ObjectionOutcome
 from incidents.errors import DomainError
 from incidents.models import Holiday
 from tests.compensation.factories import png_upload
@@ -254,3 +254,19 @@ def test_a_correction_above_the_limit_waits_for_a_second_supervisor(world):
     claim = world.reload(claim)
     assert claim.state == ClaimState.ACCEPTED
     assert selectors.in_force_decision(claim).amount_krw == 1_200_000
+
+
+def test_next_due_on_is_computed_by_the_database_whatever_writes_the_row(world):
+    """A queryset UPDATE (no save(), no recompute) still moves the running deadline: one definition."""
+    claim = world.submit()
+    Claim.objects.filter(pk=claim.pk).update(review_due_on=date(2025, 3, 31))
+    assert world.reload(claim).next_due_on == date(2025, 3, 31)
+    assert Claim.objects.filter(pk=claim.pk, next_due_on=date(2025, 3, 31)).exists()
+
+
+def test_next_due_on_read_after_a_save_is_the_new_one(world):
+    claim = world.claim_in(ClaimState.DECIDED)
+    services.claim_accept(claim=claim, actor=world.claimant)
+    claim.refresh_from_db(fields=["state", "payment_due_on"])
+    claim.save()
+    assert claim.next_due_on == claim.payment_due_on
