@@ -67,6 +67,7 @@ def load_claims(n, *, due_on, state="in_review", batch=5000, progress=print, tag
                 payout_account="bench",
                 filed_at=now,
                 review_due_on=due,
+                statutory_due_on=due,
                 review_clock_started_on=due - timedelta(days=21),
                 review_business_days=15,
                 calendar_revision=1,

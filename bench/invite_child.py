@@ -77,6 +77,7 @@ def setup():
                 payout_account="bench",
                 filed_at=now,
                 review_due_on=today,
+                statutory_due_on=today,
                 review_clock_started_on=today,
                 review_business_days=15,
                 calendar_revision=1,

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from incidents import legal
+
 
 @register()
 def legal_minimums(app_configs, **kwargs):
@@ -27,6 +29,39 @@ def legal_minimums(app_configs, **kwargs):
             Error(
                 "COMPENSATION_REVIEW_BUSINESS_DAYS must be between 1 and 15 (15영업일 이내 심사).",
                 id="incidents.E003",
+            )
+        )
+    extended = settings.COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS
+    if not settings.COMPENSATION_REVIEW_BUSINESS_DAYS <= extended <= legal.MAX_EXTENDED_REVIEW_BUSINESS_DAYS:
+        errors.append(
+            Error(
+                "COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS must be between COMPENSATION_REVIEW_BUSINESS_DAYS "
+                f"and {legal.MAX_EXTENDED_REVIEW_BUSINESS_DAYS} (one extension, at most 30 영업일).",
+                id="incidents.E004",
+            )
+        )
+    if settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS < legal.MIN_OBJECTION_WINDOW_BUSINESS_DAYS:
+        errors.append(
+            Error(
+                "COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS must be at least "
+                f"{legal.MIN_OBJECTION_WINDOW_BUSINESS_DAYS} (이의제기 기간; a notice may only lengthen it).",
+                id="incidents.E005",
+            )
+        )
+    if not 1 <= settings.COMPENSATION_PAYMENT_BUSINESS_DAYS <= legal.MAX_PAYMENT_BUSINESS_DAYS:
+        errors.append(
+            Error(
+                f"COMPENSATION_PAYMENT_BUSINESS_DAYS must be between 1 and {legal.MAX_PAYMENT_BUSINESS_DAYS} "
+                "(지급예정일 after the decision).",
+                id="incidents.E006",
+            )
+        )
+    if not 1 <= settings.NOTICE_TARGET_HOURS <= legal.MAX_NOTICE_TARGET_HOURS:
+        errors.append(
+            Error(
+                f"NOTICE_TARGET_HOURS must be between 1 and {legal.MAX_NOTICE_TARGET_HOURS} "
+                "(the notice goes up at once; a longer target hides late notices).",
+                id="incidents.E007",
             )
         )
     return errors

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from incidents import legal
 from incidents.kst import end_of_day
 
 
@@ -117,7 +118,7 @@ class Incident(FSMModelMixin, models.Model):
             delay = timezone.now() - self.detected_at if self.state == IncidentState.DETECTED else None
         if delay is None:
             return False
-        return delay > timedelta(hours=settings.NOTICE_TARGET_HOURS)
+        return delay > timedelta(hours=legal.notice_target_hours())
 
     @property
     def intake_closes_at(self):
@@ -238,8 +239,7 @@ class NoticeSections(models.Model):
 
     @property
     def effective_objection_window_business_days(self):
-        default = settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS
-        return max(default, self.objection_window_business_days or 0)
+        return max(legal.objection_window_business_days(), self.objection_window_business_days or 0)
 
 
 class Notice(NoticeSections):

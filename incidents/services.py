@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from incidents import calendar, panels, roles
+from incidents import calendar, legal, panels, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
 
@@ -167,7 +167,7 @@ def _check_objection_window(incident, days):
     """The notice may give users longer to object than the default, never shorter, nor shorter than before."""
     if days is None:
         return
-    default = settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS
+    default = legal.objection_window_business_days()
     previous = (
         incident.notice_versions.order_by("-number").values_list("objection_window_business_days", flat=True).first()
     ) or 0

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from compensation import permissions, selectors, services
-from compensation.models import Decision, PaymentMethod
+from compensation.models import Decision, ExtensionGround, PaymentMethod
 from compensation.permissions import Action
 from compensation.services import deadlines
 from compensation.services.assessment import suggest_amount
@@ -37,6 +37,7 @@ class SupplementRequestForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
+    ground = forms.ChoiceField(label=_("Ground (listed)"), choices=ExtensionGround.choices)
     business_days = forms.IntegerField(label=_("Review business days in total"), min_value=16, max_value=30)
     reason = forms.CharField(label=_("Reason (the claimant is told)"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -1,5 +1,5 @@
 from compensation.models.affected_order import AffectedOrder
-from compensation.models.claim import Claim, ClaimEvent, ClaimState, PayoutMethod, TradeSide
+from compensation.models.claim import Claim, ClaimEvent, ClaimState, ExtensionGround, PayoutMethod, TradeSide
 from compensation.models.decision import Decision, Objection, ObjectionOutcome
 from compensation.models.document import ClaimDocument, DocumentPurpose
 from compensation.models.intent import ClaimIntent
@@ -20,6 +20,7 @@ __all__ = [
     "Decision",
     "DocumentPurpose",
     "Exclusion",
+    "ExtensionGround",
     "MarketPrice",
     "Method",
     "Notification",

@@ -93,6 +93,13 @@ def running_due_on():
 OPEN_STATES = REVIEW_CLOCK_STATES + (ClaimState.DECIDED, ClaimState.ACCEPTED)
 
 
+class ExtensionGround(models.TextChoices):
+    """The listed grounds on which a review deadline may be extended (once, before the statutory date)."""
+
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Documents requested from the claimant")
+    CLAIMANT_CONSENT = "claimant_consent", _("The claimant agreed to a longer review")
+
+
 class TradeSide(models.TextChoices):
     BUY = "buy", _("Buy")
     SELL = "sell", _("Sell")
@@ -143,10 +150,19 @@ class Claim(FSMModelMixin, models.Model):
 
     # The clock (all stored; recomputed with a logged event when the calendar changes).
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    # 15영업일 after the KST filing date, set at filing and never changed afterwards: not by an
+    # extension, a holiday edit or a recompute. The SLA is measured against it.
+    statutory_due_on = models.DateField(_("statutory review due (KST date)"), editable=False)
     review_due_on = models.DateField(_("review due (KST date)"))
     review_business_days = models.PositiveSmallIntegerField(_("review business days"), default=15)
     review_clock_started_on = models.DateField(_("review clock started on"))
     review_extension_reason = models.TextField(_("reason for extension"), blank=True)
+    review_extension_ground = models.CharField(
+        _("ground for extension"), max_length=32, choices=ExtensionGround.choices, blank=True
+    )
+    review_extension_round = models.PositiveSmallIntegerField(
+        _("extended in objection round"), null=True, blank=True, help_text=_("0 = the first review")
+    )
     objection_window_started_on = models.DateField(_("objection window started on"), null=True, blank=True)
     objection_window_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
     objection_window_ends_on = models.DateField(_("objection window ends on"), null=True, blank=True)
@@ -209,6 +225,10 @@ class Claim(FSMModelMixin, models.Model):
     @property
     def review_due_at(self):
         return end_of_day(self.review_due_on)
+
+    @property
+    def statutory_due_at(self):
+        return end_of_day(self.statutory_due_on)
 
     @property
     def objection_window_ends_at(self):

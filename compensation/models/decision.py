@@ -65,6 +65,18 @@ class Decision(models.Model):
         blank=True,
         help_text=_("The review deadline in force when this decision was made (for SLA reports)."),
     )
+    statutory_due_on = models.DateField(
+        _("statutory review due"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "15 business days after the application (or the objection) it answers; never moved. "
+            "On time means notified by the end of this day (KST)."
+        ),
+    )
+    is_correction = models.BooleanField(
+        _("correction"), default=False, help_text=_("A correction after acceptance or payment (정정 결정).")
+    )
     cap_override_reason = models.TextField(_("reason for exceeding the cap"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

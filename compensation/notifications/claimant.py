@@ -88,6 +88,20 @@ def supplement_requested(*, claim, missing):
     )
 
 
+def review_extended(*, claim):
+    """The claimant is told the new review date and why (a claim is extended at most once)."""
+    return _to_claimant(
+        claim,
+        kind="review_extended",
+        key=f"claim:{claim.pk}:review_extended",
+        language=_claimant_language(claim, claimant_is_acting=False),
+        extension_reason=claim.review_extension_reason,
+        extension_ground=claim.review_extension_ground,
+        statutory_due_on=claim.statutory_due_on.isoformat() if claim.statutory_due_on else None,
+        business_days=claim.review_business_days,
+    )
+
+
 def decision_made(*, claim, decision):
     """The decision (or an objection's decision) once it is in force; a pending one waits for approval."""
     if decision.status != Decision.Status.IN_FORCE:

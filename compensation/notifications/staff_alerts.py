@@ -17,7 +17,7 @@ from django.utils import timezone
 from compensation.models import Claim, ClaimState, Notification
 from compensation.models.claim import OPEN_STATES, REVIEW_CLOCK_STATES
 from compensation.notifications import outbox
-from incidents import calendar, roles
+from incidents import calendar, legal, roles
 from incidents.models import Incident, IncidentState
 
 D3, D1, OVERDUE = "d3", "d1", "overdue"
@@ -117,7 +117,7 @@ def _claim_alerts(window, supervisors):
 
 
 def _incident_alerts(window, editors):
-    target = timedelta(hours=settings.NOTICE_TARGET_HOURS)
+    target = timedelta(hours=legal.notice_target_hours())
     rows = Incident.objects.filter(
         Q(state=IncidentState.NOTICE_POSTED, intake_ends_on__gte=window.floor, intake_ends_on__lte=window.d3)
         | Q(
@@ -130,7 +130,7 @@ def _incident_alerts(window, editors):
             due = calendar.to_kst_date(due_at)
             # An hours target: overdue the moment it passes, not at the end of the day.
             stage = OVERDUE if window.now > due_at else window.stage(max(due, window.today))
-            extra = {"due_at": due_at.isoformat(), "target_hours": settings.NOTICE_TARGET_HOURS}
+            extra = {"due_at": due_at.isoformat(), "target_hours": legal.notice_target_hours()}
         else:
             deadline, due = INTAKE_END, intake_ends_on
             stage = window.stage(due)
@@ -239,7 +239,7 @@ def digest(*, now=None):
             "due_on": (intake_ends_on or calendar.to_kst_date(detected_at)).isoformat(),
         }
         for pk, title, state, intake_ends_on, detected_at in Incident.objects.filter(
-            Q(state=IncidentState.DETECTED, detected_at__lt=now - timedelta(hours=settings.NOTICE_TARGET_HOURS))
+            Q(state=IncidentState.DETECTED, detected_at__lt=now - timedelta(hours=legal.notice_target_hours()))
             | Q(state=IncidentState.NOTICE_POSTED, intake_ends_on__lt=today)
         ).values_list("pk", "title", "state", "intake_ends_on", "detected_at")[:50]
     ]

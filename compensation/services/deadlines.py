@@ -1,23 +1,22 @@
 """The claim's clocks, from the business-day calendar and the settings (legal floors enforced)."""
 
-from django.conf import settings
-
 from compensation.models.claim import CLOCK
-from incidents import calendar
+from incidents import calendar, legal
 from incidents.models import NoticeVersion
 
+review_business_days = legal.review_business_days
+max_extended_review_business_days = legal.max_extended_review_business_days
+payment_business_days = legal.payment_business_days
 
-def review_business_days():
-    return min(15, settings.COMPENSATION_REVIEW_BUSINESS_DAYS)
 
-
-def max_extended_review_business_days():
-    return max(review_business_days(), min(30, settings.COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS))
+def statutory_review_due(started_at):
+    """The 15th 영업일 after the KST date of `started_at` (초일불산입): the date the law measures."""
+    return calendar.add_business_days(calendar.to_kst_date(started_at), legal.STATUTORY_REVIEW_BUSINESS_DAYS)
 
 
 def objection_window_business_days(incident_id=None):
     """The default window, or the longer one the incident's current notice promises."""
-    default = max(1, settings.COMPENSATION_OBJECTION_WINDOW_BUSINESS_DAYS)
+    default = legal.objection_window_business_days()
     if incident_id is None:
         return default
     promised = (
@@ -27,10 +26,6 @@ def objection_window_business_days(incident_id=None):
         .first()
     )
     return max(default, promised or 0)
-
-
-def payment_business_days():
-    return max(1, settings.COMPENSATION_PAYMENT_BUSINESS_DAYS)
 
 
 def _start_clock(claim, clock, *, start, business_days):

@@ -140,6 +140,7 @@ def claim_submit(
         filed_at=now,
     )
     deadlines.start_review_clock(claim, started_at=now)
+    claim.statutory_due_on = deadlines.statutory_review_due(now)
     try:
         with atomic_with_files() as written:
             # The "Claim received" event below records the creation; history starts with the first
@@ -166,7 +167,11 @@ def claim_submit(
                 actor=actor,
                 reason=_("Claim received"),
                 created_at=now,
-                data={"review_due_on": claim.review_due_on.isoformat(), "calendar_revision": claim.calendar_revision},
+                data={
+                    "review_due_on": claim.review_due_on.isoformat(),
+                    "statutory_due_on": claim.statutory_due_on.isoformat(),
+                    "calendar_revision": claim.calendar_revision,
+                },
             )
             notify.claim_received(claim=claim)
     except IntegrityError:

@@ -5,7 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compensation.models import Claim, ClaimEvent, ClaimState, Decision, Objection, ObjectionOutcome
+from compensation.models import (
+    Claim,
+    ClaimEvent,
+    ClaimState,
+    Decision,
+    ExtensionGround,
+    Objection,
+    ObjectionOutcome,
+)
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action
 from compensation.services import deadlines
@@ -48,13 +56,36 @@ def claim_start_review(*, claim, actor):
     return claim
 
 
-def _extend(claim, *, actor, business_days, reason):
+def round_statutory_due_on(claim):
+    """The statutory date of the review running now: the claim's, or the open objection round's."""
+    if claim.objection_round == 0:
+        return claim.statutory_due_on
+    return Objection.objects.filter(claim=claim, round=claim.objection_round).values_list("review_due_on", flat=True).get()
+
+
+def _extend(claim, *, actor, business_days, reason, ground):
+    """Once per claim, on a listed ground, with a reason, and only before the statutory date has passed."""
     limit = deadlines.max_extended_review_business_days()
     if claim.review_extension_reason:
         raise DomainError(_("The review deadline of this claim was already extended once."), code=ErrorCode.EXTENDED)
-    if not reason.strip():
+    statutory = round_statutory_due_on(claim)
+    if today_kst() > statutory:
+        raise DomainError(
+            _(
+                "The statutory review deadline passed at the end of %(date)s (KST); "
+                "a deadline that has passed cannot be extended."
+            )
+            % {"date": statutory.isoformat()},
+            code=ErrorCode.DEADLINE_PASSED,
+        )
+    if ground not in ExtensionGround.values:
+        raise DomainError(
+            _("Choose the ground for the extension: %(grounds)s.")
+            % {"grounds": ", ".join(str(label) for label in ExtensionGround.labels)}
+        )
+    if not (reason or "").strip():
         raise DomainError(_("Give the reason for the extension; the claimant is told."))
-    if not claim.review_business_days < business_days <= limit:
+    if business_days is None or not claim.review_business_days < business_days <= limit:
         raise DomainError(
             _("An extension must be more than %(now)d and at most %(max)d business days.")
             % {"now": claim.review_business_days, "max": limit}
@@ -65,6 +96,8 @@ def _extend(claim, *, actor, business_days, reason):
     claim.review_due_on = cal.add_business_days(claim.review_clock_started_on, business_days)
     claim.calendar_revision = cal.revision
     claim.review_extension_reason = reason
+    claim.review_extension_ground = ground
+    claim.review_extension_round = claim.objection_round
     claim.save()
     ClaimEvent.objects.create(
         claim=claim,
@@ -76,21 +109,29 @@ def _extend(claim, *, actor, business_days, reason):
             "from": old_due.isoformat(),
             "to": claim.review_due_on.isoformat(),
             "business_days": business_days,
+            "ground": ground,
+            "statutory_due_on": statutory.isoformat(),
         },
     )
+    notify.review_extended(claim=claim)
 
 
-def claim_extend_review(*, claim, actor, business_days, reason):
+def claim_extend_review(*, claim, actor, business_days, reason, ground):
+    """Extend the working review deadline once (supervisor): the statutory date stays where it is."""
     require_staff(actor, Action.EXTEND, action=_("extend a review deadline"))
     with transaction.atomic():
         claim = lock_claim(claim)
         require_allowed(claim, Action.EXTEND, by=actor, action=_("extended"))
-        _extend(claim, actor=actor, business_days=business_days, reason=reason)
+        _extend(claim, actor=actor, business_days=business_days, reason=reason, ground=ground)
     return claim
 
 
 def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=None, extension_reason=""):
-    """Ask the claimant for what is missing; a supervisor may extend the deadline once at the same time."""
+    """Ask the claimant for what is missing; a supervisor may extend the deadline once at the same time.
+
+    The extension's ground is the supplement request itself; it follows the same rules as
+    `claim_extend_review` (before the statutory date, once, mailed).
+    """
     require_staff(actor, Action.REQUEST_SUPPLEMENT, action=_("request documents"))
     if not missing.strip():
         raise DomainError(_("Say what is missing so the claimant can supply it."))
@@ -102,7 +143,13 @@ def claim_request_supplement(*, claim, actor, missing, extend_to_business_days=N
             claim, "request_supplement", actor=actor, reason=missing, action=_("sent a supplement request")
         )
         if extend_to_business_days:
-            _extend(claim, actor=actor, business_days=extend_to_business_days, reason=extension_reason or missing)
+            _extend(
+                claim,
+                actor=actor,
+                business_days=extend_to_business_days,
+                reason=extension_reason or missing,
+                ground=ExtensionGround.SUPPLEMENT_REQUESTED,
+            )
         notify.supplement_requested(claim=claim, missing=missing)
     return claim
 
@@ -174,6 +221,7 @@ def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="
             pay_on=pay_on,
             cap_override_reason=cap_override_reason,
             due_on=claim.review_due_on,
+            statutory_due_on=objection.review_due_on if objection is not None else claim.statutory_due_on,
             status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
             decided_by=actor,
         )

@@ -182,6 +182,7 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
             reasons=reasons,
             internal_note=internal_note,
             decided_by=actor,
+            is_correction=True,
             status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
             pay_on=deadlines.default_pay_date(decided_on=today_kst()),
         )

@@ -16,7 +16,9 @@ def test_only_supervisors_assign_extend_approve_and_pay(world, role):
     with pytest.raises(DomainError):
         services.claim_assign(claims=[in_review], actor=actor, assignee=world.agent2)
     with pytest.raises(DomainError):
-        services.claim_extend_review(claim=in_review, actor=actor, business_days=20, reason="x")
+        services.claim_extend_review(
+            claim=in_review, actor=actor, business_days=20, reason="x", ground="claimant_consent"
+        )
     waiting = world.claim_in(ClaimState.AWAITING_APPROVAL, claimant=world.other_user)
     with pytest.raises(DomainError):
         services.decision_approve(decision=waiting.decisions.get(), actor=actor)

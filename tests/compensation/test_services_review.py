@@ -27,17 +27,25 @@ def test_supplement_request_must_say_what_is_missing(world):
 def test_supervisor_extends_review_once_up_to_30_business_days(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
     with pytest.raises(DomainError):
-        services.claim_extend_review(claim=claim, actor=world.agent, business_days=20, reason="자료 확인")
+        services.claim_extend_review(
+            claim=claim, actor=world.agent, business_days=20, reason="자료 확인", ground="claimant_consent"
+        )
     with pytest.raises(DomainError):
-        services.claim_extend_review(claim=claim, actor=world.supervisor, business_days=31, reason="자료 확인")
-    services.claim_extend_review(claim=claim, actor=world.supervisor, business_days=30, reason="거래소 로그 분석")
+        services.claim_extend_review(
+            claim=claim, actor=world.supervisor, business_days=31, reason="자료 확인", ground="claimant_consent"
+        )
+    services.claim_extend_review(
+        claim=claim, actor=world.supervisor, business_days=30, reason="거래소 로그 분석", ground="claimant_consent"
+    )
     claim = world.reload(claim)
     # 30 business days after Wed 2025-01-22 (설 연휴 and 3/3 대체공휴일 skipped).
     assert claim.review_due_on == date(2025, 3, 12)
     event = claim.events.get(kind=ClaimEvent.Kind.DEADLINE)
     assert event.data["from"] == "2025-02-18" and event.reason == "거래소 로그 분석"
     with pytest.raises(DomainError) as refused:
-        services.claim_extend_review(claim=claim, actor=world.supervisor, business_days=25, reason="again")
+        services.claim_extend_review(
+            claim=claim, actor=world.supervisor, business_days=25, reason="again", ground="claimant_consent"
+        )
     assert refused.value.code == "extended"
 
 
