@@ -60,7 +60,8 @@ def round_statutory_due_on(claim):
     """The statutory date of the review running now: the claim's, or the open objection round's."""
     if claim.objection_round == 0:
         return claim.statutory_due_on
-    return Objection.objects.filter(claim=claim, round=claim.objection_round).values_list("review_due_on", flat=True).get()
+    rounds = Objection.objects.filter(claim=claim, round=claim.objection_round)
+    return rounds.values_list("review_due_on", flat=True).get()
 
 
 def _extend(claim, *, actor, business_days, reason, ground):

@@ -12,7 +12,6 @@ from compensation import services
 from compensation.models import ClaimEvent, ClaimState, Notification
 from incidents.errors import DomainError, ErrorCode
 
-
 CONSENT = "claimant_consent"  # the listed grounds are compensation.models.ExtensionGround
 
 
