@@ -12,7 +12,7 @@ class CompensationConfig(AppConfig):
         from compensation.incident_hooks import incident_admin_links, notice_panels, publish_check
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
-        from incidents import panels
+        from incidents import panels, public_cache
         from incidents.signals import calendar_changed
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
@@ -25,6 +25,9 @@ class CompensationConfig(AppConfig):
             post_delete.connect(
                 policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.delete.{model}"
             )
+            # The public notice shows the policies (보상기준 by damage type, documents to attach).
+            post_save.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.save.{model}")
+            post_delete.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.delete.{model}")
 
 
 def _recompute_on_calendar_change(sender, dates=(), **kwargs):

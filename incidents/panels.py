@@ -5,6 +5,11 @@
 AppConfig.ready(). A provider is `provider(*, incident, version, request, preview)` returning
 `(slot, html)` pairs; the template has the slots `criteria` and `claim_action`.
 
+The public page caches the rendered notice and shares it between all readers
+(`incidents/public_cache.py`): providers get `request=None` there and must show nothing
+specific to a user. A provider whose output depends on data of its own calls
+`incidents.public_cache.changed()` when that data changes (e.g. from post_save).
+
 An admin link provider is `provider(*, incident, user)` returning `(label, url)` pairs, shown
 with the incident's own buttons (the compensation dashboard, its order log and prices).
 

@@ -15,8 +15,9 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from incidents import public_cache
 from incidents.calendar import publish_revision
-from incidents.models import CalendarRevision, Holiday
+from incidents.models import CalendarRevision, Holiday, Incident, NoticeVersion
 
 # Sent after commit with `dates=[...]`; see the module docstring.
 calendar_changed = Signal()
@@ -60,3 +61,13 @@ def holiday_saved(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Holiday, dispatch_uid="holiday_deleted")
 def holiday_deleted(sender, instance, **kwargs):
     bump_revision({instance.date})
+
+
+# The public notice page shares its rendered article from the cache (incidents/public_cache.py):
+# a saved incident or a newly published version makes every cached article stale after commit.
+@receiver(post_save, sender=Incident, dispatch_uid="public_notice_incident_saved")
+@receiver(post_delete, sender=Incident, dispatch_uid="public_notice_incident_deleted")
+@receiver(post_save, sender=NoticeVersion, dispatch_uid="public_notice_version_saved")
+@receiver(post_delete, sender=NoticeVersion, dispatch_uid="public_notice_version_deleted")
+def public_notice_changed(sender, **kwargs):
+    public_cache.changed()
