@@ -80,6 +80,7 @@ def report_urls(admin_site):
         path("reports/incident/<int:incident_pk>/prices/", guard(market_prices), name="compensation_market_prices"),
         path("reports/incident/<int:incident_pk>/orders/", guard(affected_orders), name="compensation_affected_orders"),
         path("reports/sla/", guard(sla_report), name="compensation_sla"),
+        path("reports/sla.csv", guard(sla_csv), name="compensation_sla_csv"),
         path("reports/incidents/", guard(incident_register), name="compensation_incident_register"),
         path("reports/incidents.csv", guard(incident_register_csv), name="compensation_incident_register_csv"),
         path("reports/register.csv", guard(claim_register_csv), name="compensation_register_csv"),
@@ -126,7 +127,10 @@ def incident_register(admin_site, request):
     filters, incidents = _register_rows(request)
     page = Paginator(incidents, 50).get_page(request.GET.get("page"))
     for incident in page:
-        incident.on_time_pct = round(100 * incident.decided_on_time / incident.decided, 1) if incident.decided else None
+        incident.sla_pct = selectors.sla_rate({key: getattr(incident, key) for key in selectors.SLA_KEYS})
+        incident.objection_sla_pct = selectors.sla_rate(
+            {key: getattr(incident, "objection_" + key) for key in selectors.SLA_KEYS}
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return _page(
@@ -138,6 +142,10 @@ def incident_register(admin_site, request):
         filters=filters,
         query=query.urlencode(),
     )
+
+
+# The review SLA columns of the register and the SLA CSV: first decisions, then objection rounds.
+SLA_COLUMNS = (*selectors.SLA_KEYS, *(f"objection_{key}" for key in selectors.SLA_KEYS))
 
 
 def incident_register_csv(admin_site, request):
@@ -161,8 +169,7 @@ def incident_register_csv(admin_site, request):
         "estimated_affected_users",
         "claims",
         "claims_open",
-        "first_decisions",
-        "decided_on_time",
+        *SLA_COLUMNS,
         "objections",
         "approved_krw",
         "paid_krw",
@@ -189,8 +196,7 @@ def incident_register_csv(admin_site, request):
                 "" if incident.estimated_affected_users is None else incident.estimated_affected_users,
                 incident.claims_total,
                 incident.claims_open,
-                incident.decided,
-                incident.decided_on_time,
+                *(getattr(incident, name) for name in SLA_COLUMNS),
                 incident.objections,
                 incident.approved_krw,
                 incident.paid_krw,
@@ -201,11 +207,44 @@ def incident_register_csv(admin_site, request):
 
 def sla_report(admin_site, request):
     rows = selectors.sla_by_incident()
-    for row in rows:
-        row["pct"] = round(100 * row["on_time"] / row["decided"], 1) if row["decided"] else None
+    review, objection = selectors.review_sla(), selectors.objection_review_sla()
     return _page(
-        admin_site, request, "admin/compensation/reports/sla.html", _("Review SLA (15 business days)"), rows=rows
+        admin_site,
+        request,
+        "admin/compensation/reports/sla.html",
+        _("Review SLA (15 business days)"),
+        rows=rows,
+        review=review,
+        review_pct=selectors.sla_rate(review),
+        objection=objection,
+        objection_pct=selectors.sla_rate(objection),
     )
+
+
+def sla_csv(admin_site, request):
+    """The SLA page as CSV: one row per incident with claims, then the totals (`review_sla()`)."""
+    header = ["incident_id", "title", *SLA_COLUMNS, "on_time_pct", "objection_on_time_pct"]
+
+    def line(pk, title, review, objection):
+        return [
+            pk,
+            title,
+            *(review[key] for key in selectors.SLA_KEYS),
+            *(objection[key] for key in selectors.SLA_KEYS),
+            _blank(selectors.sla_rate(review)),
+            _blank(selectors.sla_rate(objection)),
+        ]
+
+    def rows():
+        for row in selectors.sla_by_incident():
+            yield line(row["incident"].pk, row["incident"].title, row["review"], row["objection"])
+        yield line("", "total", selectors.review_sla(), selectors.objection_review_sla())
+
+    return stream_csv("review-sla.csv", header, rows())
+
+
+def _blank(value):
+    return "" if value is None else value
 
 
 def claim_register_csv(admin_site, request):

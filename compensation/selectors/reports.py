@@ -1,7 +1,7 @@
 """Dashboards, the incident register and the SLA, price and payment reports. Set-based queries only."""
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower, Trim, Upper
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower, Trim, TruncDate, Upper
 
 from compensation.models import (
     AffectedOrder,
@@ -15,26 +15,102 @@ from compensation.models import (
 )
 from compensation.selectors.claims import claims_waiting_for_price, executable_price
 from compensation.selectors.queues import overdue_q
+from incidents.kst import KST, today_kst
 from incidents.models import Incident
 
 
 def first_decisions():
-    """The first decision on each claim (not an objection's), whether still in force or corrected since."""
-    return Decision.objects.filter(
-        objection__isnull=True, status__in=[Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED]
+    """The first decision on each claim (not an objection's, not a correction), once it was notified."""
+    return Decision.objects.filter(objection__isnull=True, is_correction=False, notified_at__isnull=False)
+
+
+def objection_decisions():
+    """The decision of each objection round, once it was notified."""
+    return Decision.objects.filter(objection__isnull=False, notified_at__isnull=False)
+
+
+# --- the review SLA: one definition for the dashboard, the SLA page, the register and the CSVs --------
+# A decision is on time when its notice went out (`notified_at`: in force and its mail row written)
+# by the end of the statutory date (KST) of the round it answers: 15 영업일 after the application or
+# the objection, never moved. "extended" = after that date but within the one allowed extension
+# granted in that round; "late" = after both; "open_overdue" = no notified decision yet and the
+# statutory date has passed. The rate counts open_overdue as not on time.
+SLA_KEYS = ("decided", "on_time", "extended", "late", "open_overdue")
+NOTIFIED_ON = TruncDate("notified_at", tzinfo=KST)
+_IN_TIME = Q(notified_on__lte=F("statutory_due_on"))
+_FIRST_ROUND_EXTENDED = Q(claim__review_extension_round=0)
+_OBJECTION_ROUND_EXTENDED = Q(claim__review_extension_round=F("objection__round"))
+
+
+def _sla_aggregates(extended_in_round):
+    extended = ~_IN_TIME & extended_in_round & Q(notified_on__lte=F("due_on"))
+    return {
+        "decided": Count("pk"),
+        "on_time": Count("pk", filter=_IN_TIME),
+        "extended": Count("pk", filter=extended),
+        "late": Count("pk", filter=~_IN_TIME & ~extended),
+    }
+
+
+FIRST_ROUND_SLA = _sla_aggregates(_FIRST_ROUND_EXTENDED)
+OBJECTION_ROUND_SLA = _sla_aggregates(_OBJECTION_ROUND_EXTENDED)
+
+
+def _notified(decisions):
+    return decisions.annotate(notified_on=NOTIFIED_ON)
+
+
+def claims_open_overdue(today=None):
+    """Claims owed a first decision whose statutory date has passed (withdrawn ones owe none)."""
+    return (
+        Claim.objects.filter(statutory_due_on__lt=today or today_kst())
+        .exclude(state=ClaimState.WITHDRAWN)
+        .exclude(Exists(first_decisions().filter(claim=OuterRef("pk"))))
     )
 
 
-# The review SLA: claims whose first decision came on or before the review deadline in force then.
-DECIDED = Count("claim", distinct=True)
-DECIDED_ON_TIME = Count("claim", distinct=True, filter=Q(decided_at__date__lte=F("due_on")))
+def objections_open_overdue(today=None):
+    """Objection rounds with no notified decision whose statutory date (filing + 15 영업일) has passed."""
+    return Objection.objects.filter(review_due_on__lt=today or today_kst()).exclude(
+        Exists(objection_decisions().filter(objection=OuterRef("pk")))
+    )
+
+
+def _sla(decisions, aggregates, open_overdue, incident):
+    if incident is not None:
+        decisions = decisions.filter(claim__incident=incident)
+        open_overdue = open_overdue.filter(**{_incident_path(open_overdue): incident})
+    counts = _notified(decisions).aggregate(**aggregates)
+    counts["open_overdue"] = open_overdue.count()
+    return {key: counts[key] for key in SLA_KEYS}
+
+
+def _incident_path(rows):
+    return "claim__incident" if rows.model is Objection else "incident"
+
+
+def review_sla(incident=None):
+    """First decisions against the statutory review date: {"decided", "on_time", "extended", "late", "open_overdue"}."""
+    return _sla(first_decisions(), FIRST_ROUND_SLA, claims_open_overdue(), incident)
+
+
+def objection_review_sla(incident=None):
+    """The same five counts for objection rounds, each against its own statutory date."""
+    return _sla(objection_decisions(), OBJECTION_ROUND_SLA, objections_open_overdue(), incident)
+
+
+def sla_rate(counts):
+    """Percent on time of what was owed: decided plus still open past the statutory date; None if nothing."""
+    owed = counts["decided"] + counts["open_overdue"]
+    return round(100 * counts["on_time"] / owed, 1) if owed else None
 
 
 def incident_dashboard(incident):
     """Counts and totals for one incident, in a handful of aggregate queries."""
     claims = Claim.objects.filter(incident=incident)
     by_state = dict(claims.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    sla = first_decisions().filter(claim__incident=incident).aggregate(decided=DECIDED, on_time=DECIDED_ON_TIME)
+    sla = review_sla(incident)
+    objection_sla = objection_review_sla(incident)
     in_force = Decision.objects.filter(claim__incident=incident, status=Decision.Status.IN_FORCE)
     totals = in_force.aggregate(approved_krw=Sum("amount_krw"), approved_claims=Count("pk", filter=Q(approved=True)))
     paid = Payment.objects.filter(claim__incident=incident).aggregate(paid_krw=Sum("amount_krw"))
@@ -47,9 +123,10 @@ def incident_dashboard(incident):
     return {
         "total": sum(by_state.values()),
         "by_state": [(label, by_state.get(value, 0)) for value, label in ClaimState.choices],
-        "decided": sla["decided"],
-        "decided_on_time": sla["on_time"],
-        "on_time_pct": round(100 * sla["on_time"] / sla["decided"], 1) if sla["decided"] else None,
+        "sla": sla,
+        "sla_pct": sla_rate(sla),
+        "objection_sla": objection_sla,
+        "objection_sla_pct": sla_rate(objection_sla),
         "overdue_now": claims.filter(overdue_q()).count(),
         "approved_krw": totals["approved_krw"] or 0,
         "approved_claims": totals["approved_claims"],
@@ -129,8 +206,7 @@ def incident_register(*, year=None, incident_type=None):
     incidents = Incident.objects.annotate(
         claims_total=_per_incident(Claim.objects.all(), "incident", Count("pk")),
         claims_open=_per_incident(Claim.objects.exclude(state__in=CLAIM_FINAL_STATES), "incident", Count("pk")),
-        decided=_per_incident(first_decisions(), "claim__incident", DECIDED),
-        decided_on_time=_per_incident(first_decisions(), "claim__incident", DECIDED_ON_TIME),
+        **_sla_per_incident(),
         approved_krw=_per_incident(
             Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True),
             "claim__incident",
@@ -146,15 +222,39 @@ def incident_register(*, year=None, incident_type=None):
     return incidents
 
 
+def _sla_per_incident():
+    """The SLA counts of both kinds of round as correlated subqueries on the outer incident."""
+    columns = {}
+    for prefix, decisions, aggregates, open_overdue in (
+        ("", first_decisions(), FIRST_ROUND_SLA, claims_open_overdue()),
+        ("objection_", objection_decisions(), OBJECTION_ROUND_SLA, objections_open_overdue()),
+    ):
+        for key, aggregate in aggregates.items():
+            columns[prefix + key] = _per_incident(_notified(decisions), "claim__incident", aggregate)
+        columns[prefix + "open_overdue"] = _per_incident(open_overdue, _incident_path(open_overdue), Count("pk"))
+    return columns
+
+
 def sla_by_incident():
-    """Per incident: first decisions made, and how many within the review deadline in force."""
-    rows = (
-        first_decisions()
-        .values("claim__incident", "claim__incident__title")
-        .annotate(decided=DECIDED, on_time=DECIDED_ON_TIME)
-        .order_by("-claim__incident")
-    )
-    return list(rows)
+    """Per incident with any claim: the review SLA and the objection-round SLA, in one query."""
+    rows = []
+    for incident in (
+        Incident.objects.filter(Exists(Claim.objects.filter(incident=OuterRef("pk"))))
+        .annotate(**_sla_per_incident())
+        .order_by("-started_at", "-pk")
+    ):
+        review = {key: getattr(incident, key) for key in SLA_KEYS}
+        objection = {key: getattr(incident, "objection_" + key) for key in SLA_KEYS}
+        rows.append(
+            {
+                "incident": incident,
+                "review": review,
+                "review_pct": sla_rate(review),
+                "objection": objection,
+                "objection_pct": sla_rate(objection),
+            }
+        )
+    return rows
 
 
 def unpaid_accepted_claims():

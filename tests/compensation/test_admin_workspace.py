@@ -151,7 +151,7 @@ def test_incident_dashboard_counts_on_time_decisions(world, login, at):
     world.claim_in(ClaimState.DECIDED)
     client = login(world.supervisor)
     page = client.get(reverse("admin:compensation_incident_dashboard", args=[world.incident.pk])).content.decode()
-    assert "1 / 1" in page and "100.0%" in page
+    assert "100.0%" in page
     sla = client.get(reverse("admin:compensation_sla")).content.decode()
     assert world.incident.title in sla
     register = b"".join(client.get(reverse("admin:compensation_register_csv")).streaming_content).decode()

@@ -29,7 +29,7 @@ def test_each_incident_carries_its_claims_and_money(world):
     rows = {incident.pk: incident for incident in incident_register()}
     busy = rows[world.incident.pk]
     assert (busy.claims_total, busy.claims_open) == (2, 1)
-    assert (busy.decided, busy.decided_on_time, busy.objections) == (2, 2, 1)
+    assert (busy.decided, busy.on_time, busy.objections) == (2, 2, 1)
     assert (busy.approved_krw, busy.paid_krw) == (400_000, 200_000)
     idle = rows[quiet.pk]
     assert (idle.claims_total, idle.approved_krw, idle.paid_krw, idle.objections) == (0, 0, 0, 0)
