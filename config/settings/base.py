@@ -142,14 +142,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[보상센터] "
 ACCOUNT_PREVENT_ENUMERATION = True
-# Failed logins are throttled per IP and per account (key = the email typed).
+# Rate limits key on the client address. Behind load balancers/proxies REMOTE_ADDR is the proxy's,
+# so the whole site would share one limit: TRUSTED_PROXY_COUNT says how many proxies of ours append
+# to X-Forwarded-For (the client is the entry that many places from the end; anything before it may
+# be forged by the client and is ignored). Or name a header the edge sets to the client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+# Sized for an outage morning: one address may be a carrier NAT or an office with many claimants, so
+# the per-address limits are generous; the per-account limits (key = the email typed, or the user)
+# stay strict — they are what stops password guessing.
+RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env.int("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", default=120)
+_per_address = RATE_LIMIT_PER_ADDRESS_PER_MINUTE
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    "login": f"{_per_address}/m/ip",
+    "login_failed": f"{max(1, _per_address // 2)}/m/ip,5/5m/key",
+    "signup": f"{max(1, _per_address // 2)}/m/ip",
     "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
+    "reset_password": f"{max(1, _per_address // 2)}/m/ip,5/m/key",
+    "reset_password_from_key": f"{max(1, _per_address // 2)}/m/ip",
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
