@@ -30,6 +30,16 @@ TEMPLATE_DIR = "emails/compensation"
 # Ids per enqueued batch task: the sweep may create thousands of rows; one broker message each
 # would cost more than the sweep itself.
 ENQUEUE_CHUNK = 100
+# Mail goes to its own Celery queues (config/celery.py), apart from sweeps and imports. Staff
+# deadline alerts, the digest and account mail (a user waiting for a sign-up or reset link) go to
+# the urgent one, so a batch of 200,000 invitations or reminders in the bulk queue never delays them.
+MAIL_QUEUE = "mail"
+URGENT_MAIL_QUEUE = "mail_urgent"
+URGENT_KINDS = frozenset({"deadline_alert", "daily_digest", "account_mail"})
+
+
+def queue_for(kind):
+    return URGENT_MAIL_QUEUE if kind in URGENT_KINDS else MAIL_QUEUE
 
 
 def _setting(name, default):
@@ -61,7 +71,7 @@ def add_new(row):
     row.created_at = row.next_attempt_at = stamp
     row.state = State.PENDING
     row.save(force_insert=True)
-    transaction.on_commit(partial(enqueue, [row.pk]), robust=True)
+    transaction.on_commit(partial(enqueue, [row.pk], queue=queue_for(row.kind)), robust=True)
     return [row.pk]
 
 
@@ -87,13 +97,13 @@ def add(rows):
         row.next_attempt_at = stamp
         row.state = State.PENDING
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_insert_batch_size())
-    ids = list(
-        Notification.objects.filter(state=State.PENDING, next_attempt_at=stamp, attempts=0).values_list("pk", flat=True)
+    created = list(
+        Notification.objects.filter(state=State.PENDING, next_attempt_at=stamp, attempts=0).values_list("pk", "kind")
     )
-    if ids:
+    if created:
         # robust: a broker failure after commit must not turn the user's action into an error.
-        transaction.on_commit(partial(enqueue, ids), robust=True)
-    return ids
+        transaction.on_commit(partial(enqueue_rows, created), robust=True)
+    return [pk for pk, _kind in created]
 
 
 _last_stamp = None
@@ -115,16 +125,31 @@ def _insert_batch_size():
     return None if connection.vendor == "postgresql" else 500
 
 
-def enqueue(ids):
+def enqueue_rows(rows):
+    """Enqueue `(id, kind)` pairs, each on its kind's queue (urgent ones first)."""
+    by_queue = {}
+    for pk, kind in rows:
+        by_queue.setdefault(queue_for(kind), []).append(pk)
+    for queue in sorted(by_queue, key=lambda name: name != URGENT_MAIL_QUEUE):
+        enqueue(by_queue[queue], queue=queue)
+
+
+def enqueue(ids, *, queue=MAIL_QUEUE):
     """Hand ids to the broker. If it is down the rows stay pending and `requeue_pending` retries."""
     ids = list(ids)
+    if not ids:
+        return
     try:
         if len(ids) == 1:
-            tasks.send_notification.apply_async(kwargs={"notification_id": ids[0]}, retry_policy=_PUBLISH_RETRY)
+            tasks.send_notification.apply_async(
+                kwargs={"notification_id": ids[0]}, queue=queue, retry_policy=_PUBLISH_RETRY
+            )
             return
         for start in range(0, len(ids), ENQUEUE_CHUNK):
             tasks.send_notifications.apply_async(
-                kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]}, retry_policy=_PUBLISH_RETRY
+                kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]},
+                queue=queue,
+                retry_policy=_PUBLISH_RETRY,
             )
     except Exception:  # noqa: BLE001 - any broker error: the outbox row is the source of truth
         logger.warning("broker unavailable; %d notification(s) stay pending for requeue", len(ids), exc_info=True)
@@ -137,26 +162,25 @@ _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "
 def requeue_pending(*, limit=1000):
     """Enqueue rows that are due and still pending (broker was down, worker died, retry time came)."""
     grace = timedelta(seconds=_setting("NOTIFICATION_REQUEUE_GRACE_SECONDS", 30))
-    ids = list(
+    rows = list(
         Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now() - grace)
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind")[:limit]
     )
-    if ids:
-        enqueue(ids)
-    return len(ids)
+    enqueue_rows(rows)
+    return len(rows)
 
 
 def resend(ids):
     """Admin: give failed rows a fresh start (attempts reset) and enqueue them after commit."""
     with transaction.atomic():
-        ids = list(Notification.objects.filter(pk__in=list(ids), state=State.FAILED).values_list("pk", flat=True))
-        Notification.objects.filter(pk__in=ids, state=State.FAILED).update(
+        rows = list(Notification.objects.filter(pk__in=list(ids), state=State.FAILED).values_list("pk", "kind"))
+        Notification.objects.filter(pk__in=[pk for pk, _kind in rows], state=State.FAILED).update(
             state=State.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
         )
-        if ids:
-            transaction.on_commit(partial(enqueue, ids), robust=True)
-    return len(ids)
+        if rows:
+            transaction.on_commit(partial(enqueue_rows, rows), robust=True)
+    return len(rows)
 
 
 # --- sending ------------------------------------------------------------------

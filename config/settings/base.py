@@ -173,6 +173,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues split by job (README "Deployment"): `celery` for sweeps, reminders and imports, `mail` for
+# bulk and claimant mail, `mail_urgent` for staff deadline alerts, the digest and account mail
+# (compensation.notifications.outbox.queue_for). A worker without -Q consumes all three (`make run`);
+# in production each queue has its own workers, so a 200,000-mail batch cannot hold up an alert.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "mail": {}, "mail_urgent": {}}
+CELERY_TASK_ROUTES = {
+    "compensation.tasks.send_notification": {"queue": "mail"},
+    "compensation.tasks.send_notifications": {"queue": "mail"},
+}
 
 # --- Domain rules -------------------------------------------------------------
 # The DAXA 모범규준 sets floors; settings may lengthen these, never shorten them

@@ -129,3 +129,16 @@ def test_broker_down_at_commit_leaves_the_row_pending(row, monkeypatch):
     outbox.enqueue([row.pk])  # logged, not raised: the user's action already committed
     row.refresh_from_db()
     assert row.state == "pending"
+
+
+def test_mail_is_routed_by_kind_apart_from_sweeps():
+    from config.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "compensation.tasks.send_notifications")["queue"].name == "mail"
+    assert router.route({}, "compensation.tasks.send_notification")["queue"].name == "mail"
+    for sweep in ("sweep_deadline_alerts", "remind_intake_closing", "requeue_pending", "lapse_objection_windows"):
+        assert router.route({}, f"compensation.tasks.{sweep}")["queue"].name == "celery"
+    assert {q for q in app.amqp.queues} == {"celery", "mail", "mail_urgent"}  # a worker without -Q takes all
+    assert outbox.queue_for("deadline_alert") == outbox.queue_for("account_mail") == "mail_urgent"
+    assert outbox.queue_for("claim_invitation") == outbox.queue_for("intake_closing") == "mail"

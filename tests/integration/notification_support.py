@@ -94,9 +94,10 @@ def smtp_server(delay=0.0):
 class Worker:
     """`celery worker` in a subprocess, pointed at the test database, Redis db 5 and our SMTP port."""
 
-    def __init__(self, *, database_name, smtp_port, log_path):
+    def __init__(self, *, database_name, smtp_port, log_path, queues=None):
         from django.conf import settings
 
+        self.queues = queues
         db = settings.DATABASES["default"]
         self.env = {
             **os.environ,
@@ -126,6 +127,7 @@ class Worker:
                 "--without-heartbeat",
                 "-l",
                 "INFO",
+                *(["-Q", self.queues] if self.queues else []),
             ],
             cwd=ROOT,
             env=self.env,
@@ -189,13 +191,14 @@ def real_components(transactional_db, tmp_path):
     workers = []
     with smtp_server(delay=0.0) as (inbox, port), broker(BROKER_URL):
 
-        def start(delay=None):
+        def start(delay=None, queues=None):
             if delay is not None:
                 inbox.delay = delay
             worker = Worker(
                 database_name=connection.settings_dict["NAME"],
                 smtp_port=port,
                 log_path=tmp_path / f"worker{len(workers)}.log",
+                queues=queues,
             ).start()
             workers.append(worker)
             try:
