@@ -9,15 +9,16 @@ class CompensationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from compensation.incident_hooks import incident_admin_links, notice_panels, publish_check
+        from compensation.incident_hooks import ended_clocks_over, incident_admin_links, notice_panels, publish_check
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
-        from incidents import panels, public_cache
+        from incidents import holiday_guards, panels, public_cache
         from incidents.signals import calendar_changed
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
         panels.register(notice_panels)
+        holiday_guards.register(ended_clocks_over)
         panels.register_admin_links(incident_admin_links)
         panels.register_publish_check(publish_check)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):

@@ -1,12 +1,17 @@
 """What compensation adds to incident pages: the policies behind 보상기준, the way to claim, staff links."""
 
+from datetime import datetime, time
+
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from compensation.models import CompensationPolicy
+from compensation.models import Claim, CompensationPolicy
+from compensation.models.claim import CLOCKS
 from compensation.selectors.portal import claim_policies
 from incidents import roles
+from incidents.kst import KST
 
 
 def notice_panels(*, incident, version, request, preview=False):
@@ -37,4 +42,25 @@ def publish_check(*, incident):
             "(compensation criteria per damage type) before publishing the notice."
         )
         % {"type": incident.get_incident_type_display()}
+    ]
+
+
+def ended_clocks_over(*, day, today):
+    """Holiday guard: claims whose clock counted over `day` and has ended (stopped, or its date passed).
+
+    Their dates are history; a change to such a day waits for a second compliance user. The
+    statutory review date counts too: it ends on its date whatever the claim's state.
+    """
+    filed_before_day = datetime.combine(day, time.min, tzinfo=KST)
+    ended = Q(filed_at__lt=filed_before_day, statutory_due_on__gte=day, statutory_due_on__lt=today)
+    for clock in CLOCKS:
+        spans = Q(**{f"{clock.started_field}__lt": day, f"{clock.due_field}__gte": day})
+        stopped = ~Q(state__in=clock.states) | Q(**{f"{clock.due_field}__lt": today})
+        ended |= spans & stopped
+    count = Claim.objects.filter(ended).count()
+    if not count:
+        return []
+    return [
+        _("%(count)d claims have a deadline counted over %(date)s that has already ended.")
+        % {"count": count, "date": day.isoformat()}
     ]

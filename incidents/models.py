@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -365,3 +365,62 @@ class CalendarRevision(models.Model):
 
     def __str__(self):
         return f"r{self.number}"
+
+
+class HolidayChange(models.Model):
+    """A proposed or applied edit of the holiday table, with who, when and why.
+
+    A change to a day before today, or to a day inside a claim's clock that has already ended,
+    waits for a second compliance user (`incidents.services.holiday_change_approve`).
+    """
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Add")
+        CHANGE = "change", _("Change")
+        REMOVE = "remove", _("Remove")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second compliance user")
+        APPLIED = "applied", _("Applied")
+
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, db_index=True)
+    holiday = models.ForeignKey(
+        Holiday, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes", verbose_name=_("holiday")
+    )
+    day = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=HolidayKind.choices, blank=True)
+    exchange_open = models.BooleanField(_("exchange works this day"), default=False)
+    before = models.JSONField(_("row before"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    approval_needed_because = models.TextField(_("second approval needed because"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday change")
+        verbose_name_plural = _("holiday changes")
+        ordering = ["-proposed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.day:%Y-%m-%d} ({self.get_status_display()})"
+
+    @property
+    def days(self):
+        """Every date whose business-day status this change can alter (old and new date of a move)."""
+        days = {self.day}
+        if self.before.get("date"):
+            days.add(date.fromisoformat(self.before["date"]))
+        return sorted(days)

@@ -2,12 +2,24 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from incidents import calendar, legal, panels, roles
+from incidents import calendar, holiday_guards, legal, panels, roles
 from incidents.errors import DomainError, ErrorCode
-from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
+from incidents.kst import today_kst
+from incidents.models import (
+    Holiday,
+    HolidayChange,
+    HolidayKind,
+    HolidaySource,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Notice,
+    NoticeVersion,
+)
 
 NOTICE_EDITORS = (roles.SUPERVISOR, roles.COMPLIANCE)
 
@@ -293,3 +305,173 @@ def incident_dismiss(*, incident, actor, reason):
     with transaction.atomic():
         incident = _locked(incident)
         return _transition(incident, method_name="dismiss", actor=actor, reason=reason)
+
+
+# --- the holiday table: every edit is a HolidayChange row; history needs a second pair of eyes ---------
+HOLIDAY_EDITORS = (roles.COMPLIANCE,)
+
+
+def _holiday_values(holiday):
+    return {
+        "date": holiday.date.isoformat(),
+        "name": holiday.name,
+        "kind": holiday.kind,
+        "exchange_open": holiday.exchange_open,
+    }
+
+
+def _check_holiday_fields(*, day, name, kind, exchange_open, reason):
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the holiday change; it is kept with the change."))
+    if day is None:
+        raise DomainError(_("Enter the date."))
+    if not (name or "").strip():
+        raise DomainError(_("Name the holiday."))
+    if kind not in HolidayKind.values:
+        raise DomainError(_("Choose the kind of day: public holiday or non-business day."))
+    if exchange_open and day.weekday() >= 5:
+        raise DomainError(_("Saturdays and Sundays are never business days; leave this unticked."))
+
+
+def _approval_needed_because(days):
+    """Why a change to these days must wait for a second compliance user (empty: it need not)."""
+    today = today_kst()
+    reasons = []
+    for day in days:
+        if day < today:
+            reasons.append(
+                _("%(date)s is in the past: deadlines already counted over it must not change silently.")
+                % {"date": day.isoformat()}
+            )
+        reasons.extend(holiday_guards.ended_clocks_over(day=day, today=today))
+    return "\n".join(str(reason) for reason in reasons)
+
+
+def _apply_holiday_change(change, *, actor):
+    """Write the holiday row; the signal bumps the calendar revision and, after commit, recomputes
+    the running deadlines (statutory dates are never touched)."""
+    if change.action == HolidayChange.Action.ADD:
+        if Holiday.objects.filter(date=change.day).exists():
+            raise DomainError(
+                _("%(date)s is already in the holiday table; change that row instead.")
+                % {"date": change.day.isoformat()},
+                code=ErrorCode.DUPLICATE,
+            )
+        change.holiday = Holiday.objects.create(
+            date=change.day,
+            name=change.name,
+            kind=change.kind,
+            exchange_open=change.exchange_open,
+            source=HolidaySource.STAFF,
+            updated_by=actor,
+        )
+    elif change.holiday is None:
+        raise DomainError(_("The holiday row of this change no longer exists."), code=ErrorCode.NOT_FOUND)
+    elif change.action == HolidayChange.Action.CHANGE:
+        holiday = Holiday.objects.select_for_update().get(pk=change.holiday_id)
+        if Holiday.objects.filter(date=change.day).exclude(pk=holiday.pk).exists():
+            raise DomainError(
+                _("%(date)s is already in the holiday table.") % {"date": change.day.isoformat()},
+                code=ErrorCode.DUPLICATE,
+            )
+        holiday.date, holiday.name, holiday.kind = change.day, change.name, change.kind
+        holiday.exchange_open = change.exchange_open
+        holiday.source, holiday.updated_by = HolidaySource.STAFF, actor
+        holiday.save()
+    else:
+        Holiday.objects.filter(pk=change.holiday_id).delete()
+        change.holiday = None
+    change.status = HolidayChange.Status.APPLIED
+    change.applied_at = timezone.now()
+    change.save()
+    return change
+
+
+def _propose(change, *, actor):
+    change.proposed_by = actor
+    change.approval_needed_because = _approval_needed_because(change.days)
+    if change.approval_needed_because:
+        change.status = HolidayChange.Status.PENDING
+        change.save()
+        return change
+    return _apply_holiday_change(change, actor=actor)
+
+
+def holiday_add(*, actor, day, name, kind, reason, exchange_open=False):
+    """Add a day that is not a business day (e.g. a temporary holiday announced weeks ahead).
+
+    Returns the `HolidayChange`: applied at once, or pending a second compliance user when the
+    day is in the past or inside a claim's clock that has already ended.
+    """
+    roles.require_role(actor, *HOLIDAY_EDITORS, action=_("edit holidays"))
+    _check_holiday_fields(day=day, name=name, kind=kind, exchange_open=exchange_open, reason=reason)
+    with transaction.atomic():
+        if Holiday.objects.filter(date=day).exists():
+            raise DomainError(
+                _("%(date)s is already in the holiday table; change that row instead.") % {"date": day.isoformat()},
+                code=ErrorCode.DUPLICATE,
+            )
+        change = HolidayChange(
+            action=HolidayChange.Action.ADD, day=day, name=name, kind=kind, exchange_open=exchange_open, reason=reason
+        )
+        return _propose(change, actor=actor)
+
+
+def holiday_change(*, actor, holiday, reason, day=None, name=None, kind=None, exchange_open=None):
+    """Change a row (its name, kind, "exchange works this day", or its date); same rules as adding."""
+    roles.require_role(actor, *HOLIDAY_EDITORS, action=_("edit holidays"))
+    with transaction.atomic():
+        holiday = Holiday.objects.select_for_update().get(pk=holiday.pk)
+        change = HolidayChange(
+            action=HolidayChange.Action.CHANGE,
+            holiday=holiday,
+            day=holiday.date if day is None else day,
+            name=holiday.name if name is None else name,
+            kind=holiday.kind if kind is None else kind,
+            exchange_open=holiday.exchange_open if exchange_open is None else exchange_open,
+            before=_holiday_values(holiday),
+            reason=reason,
+        )
+        _check_holiday_fields(
+            day=change.day, name=change.name, kind=change.kind, exchange_open=change.exchange_open, reason=reason
+        )
+        after = Holiday(date=change.day, name=change.name, kind=change.kind, exchange_open=change.exchange_open)
+        if _holiday_values(after) == change.before:
+            raise DomainError(_("Nothing changed."))
+        return _propose(change, actor=actor)
+
+
+def holiday_remove(*, actor, holiday, reason):
+    """Remove a row: the day becomes a business day again (if it is a weekday)."""
+    roles.require_role(actor, *HOLIDAY_EDITORS, action=_("edit holidays"))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the holiday change; it is kept with the change."))
+    with transaction.atomic():
+        holiday = Holiday.objects.select_for_update().get(pk=holiday.pk)
+        change = HolidayChange(
+            action=HolidayChange.Action.REMOVE,
+            holiday=holiday,
+            day=holiday.date,
+            name=holiday.name,
+            kind=holiday.kind,
+            exchange_open=holiday.exchange_open,
+            before=_holiday_values(holiday),
+            reason=reason,
+        )
+        return _propose(change, actor=actor)
+
+
+def holiday_change_approve(*, actor, change):
+    """A second compliance user, never the proposer, applies a pending change."""
+    roles.require_role(actor, *HOLIDAY_EDITORS, action=_("approve holiday changes"))
+    with transaction.atomic():
+        change = HolidayChange.objects.select_for_update().get(pk=change.pk)
+        if change.status != HolidayChange.Status.PENDING:
+            raise DomainError(_("This holiday change is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
+        if change.proposed_by_id == actor.pk:
+            raise DomainError(
+                _("You proposed this holiday change; another compliance user must approve it."),
+                code=ErrorCode.FOUR_EYES,
+            )
+        change.approved_by = actor
+        return _apply_holiday_change(change, actor=actor)

@@ -7,12 +7,19 @@ from django.utils.translation import gettext as _
 from compensation.models import Claim, ClaimEvent
 from compensation.models.claim import CLOCKS
 from incidents import calendar
+from incidents.kst import today_kst
 
 
-def _affected(changed_dates):
+def _affected(changed_dates, today):
+    # Only clocks still running whose date has not passed: a deadline that has passed stays passed
+    # (an overdue claim never leaves the overdue list through a holiday edit), and the statutory
+    # review date is not a clock here at all — nothing ever moves it.
     condition = Q()
     for clock in CLOCKS:
-        clause = Q(state__in=clock.states, **{f"{clock.started_field}__isnull": False})
+        clause = Q(
+            state__in=clock.states,
+            **{f"{clock.started_field}__isnull": False, f"{clock.due_field}__gte": today},
+        )
         if changed_dates:
             clause &= Q(
                 **{f"{clock.started_field}__lt": max(changed_dates), f"{clock.due_field}__gte": min(changed_dates)}
@@ -30,7 +37,7 @@ def claims_recompute_deadlines(*, changed_dates=None, actor=None, batch_size=200
     ]
     changed, events = [], []
     with transaction.atomic():
-        rows = _affected(changed_dates).select_for_update().only(*fields).order_by("pk")
+        rows = _affected(changed_dates, today_kst()).select_for_update().only(*fields).order_by("pk")
         for claim in rows.iterator(chunk_size=batch_size):
             clock = claim.running_clock()
             start, days, old_due = (

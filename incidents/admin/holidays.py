@@ -1,9 +1,12 @@
 """Holiday admin: the table every deadline is counted from.
 
-Only the compliance role (or a superuser) may add, change or delete rows; every staff
-edit marks the row `source=staff` so `sync_holidays` never overwrites it. Each change
-bumps the calendar revision through `incidents.signals`, which reloads the calendar in
-every process and recomputes open deadlines after commit.
+Only the compliance role (or a superuser) may add, change or remove rows, and only through
+`incidents.services.holiday_add / holiday_change / holiday_remove`, with a reason: every edit
+is a `HolidayChange` row, and one touching a past day or a claim's ended clock waits for a
+second compliance user (`holiday_change_approve`, from the holiday changes list). Staff rows
+are `source=staff` so `sync_holidays` never overwrites them. Each applied change bumps the
+calendar revision through `incidents.signals`, which reloads the calendar in every process
+and recomputes running deadlines after commit (never a statutory date, never one that passed).
 """
 
 import calendar as stdcal
@@ -21,10 +24,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents import roles
+from incidents import roles, services
 from incidents.calendar import current_revision
+from incidents.errors import DomainError
 from incidents.holiday_sync import MAX_YEARS, package_holidays, sync_from_package
-from incidents.models import Holiday, HolidayKind, HolidaySource
+from incidents.models import Holiday, HolidayChange, HolidayKind, HolidaySource
 
 # The holidays package knows Korean holidays from 1948; beyond 2100 nobody plans claims.
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -93,14 +97,34 @@ def month_grid(year, month, rows_by_date):
     return weeks
 
 
+class HolidayForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Reason for this change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept with the change. A past day or a day inside an ended deadline needs a second compliance user."
+        ),
+    )
+
+    class Meta:
+        model = Holiday
+        fields = ("date", "name", "kind", "exchange_open")
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for removing this day"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
+    form = HolidayForm
+    change_form_template = "admin/incidents/holiday/change_form.html"
     list_display = ("date", "weekday", "name", "kind", "exchange_open", "source", "updated_by", "updated_at")
     list_filter = (YearFilter, "kind", "exchange_open", "source")
     search_fields = ("name",)
     date_hierarchy = "date"
     list_per_page = 100
-    fields = ("date", "name", "kind", "exchange_open", "source", "updated_by", "created_at", "updated_at")
+    fields = ("date", "name", "kind", "exchange_open", "reason", "source", "updated_by", "created_at", "updated_at")
     readonly_fields = ("source", "updated_by", "created_at", "updated_at")
     list_select_related = ("updated_by",)
 
@@ -119,22 +143,92 @@ class HolidayAdmin(admin.ModelAdmin):
         return self._is_compliance(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self._is_compliance(request)
+        # Rows are removed through the "Remove" page (a reason, maybe a second user), never deleted here.
+        return False
 
     def save_model(self, request, obj, form, change):
-        # A staff row is the truth from now on: the package sync will not overwrite it.
-        obj.source = HolidaySource.STAFF
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        """Call the service; the row is written by it (now, or once a second user approves)."""
+        fields = {name: form.cleaned_data[name] for name in ("name", "kind", "exchange_open")}
+        try:
+            if change:
+                result = services.holiday_change(
+                    actor=request.user,
+                    holiday=obj,
+                    reason=form.cleaned_data["reason"],
+                    day=form.cleaned_data["date"],
+                    **fields,
+                )
+            else:
+                result = services.holiday_add(
+                    actor=request.user, day=form.cleaned_data["date"], reason=form.cleaned_data["reason"], **fields
+                )
+        except DomainError as refused:
+            request._holiday_outcome = ("refused", refused.message)
+            return
+        if result.status == HolidayChange.Status.PENDING:
+            request._holiday_outcome = ("pending", result)
+            return
+        request._holiday_outcome = ("applied", result)
+        obj.pk = result.holiday_id
+        obj.refresh_from_db()
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        self._warn_if_the_package_lists([obj], request)
+    def _held_back(self, request):
+        """After save_model: a redirect to the list with what happened, unless the change was applied."""
+        outcome, detail = getattr(request, "_holiday_outcome", ("applied", None))
+        if outcome == "applied":
+            return None
+        if outcome == "refused":
+            self.message_user(request, detail, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("The change waits for a second compliance user: %(why)s")
+                % {"why": detail.approval_needed_because},
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(reverse("admin:incidents_holidaychange_changelist"))
 
-    def delete_queryset(self, request, queryset):
-        rows = list(queryset)
-        super().delete_queryset(request, queryset)
-        self._warn_if_the_package_lists(rows, request)
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._held_back(request) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._held_back(request) or super().response_change(request, obj)
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:
+            return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_holiday_outcome", ("applied",))[0] == "applied":
+            return super().log_change(request, obj, message)
+
+    def remove_view(self, request, pk):
+        if not self._is_compliance(request):
+            raise PermissionDenied
+        holiday = Holiday.objects.filter(pk=pk).first()
+        if holiday is None:
+            return HttpResponseRedirect(reverse("admin:incidents_holiday_changelist"))
+        form = RemoveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = services.holiday_remove(
+                    actor=request.user, holiday=holiday, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                if result.status == HolidayChange.Status.PENDING:
+                    request._holiday_outcome = ("pending", result)
+                    return self._held_back(request)
+                self.message_user(request, gettext("%(row)s removed.") % {"row": holiday}, messages.SUCCESS)
+                self._warn_if_the_package_lists([holiday], request)
+                return HttpResponseRedirect(reverse("admin:incidents_holiday_changelist"))
+        context = {
+            **self._context(request, gettext("Remove %(row)s") % {"row": holiday}),
+            "form": form,
+            "holiday": holiday,
+        }
+        return TemplateResponse(request, "admin/incidents/holiday/remove.html", context)
 
     def _warn_if_the_package_lists(self, rows, request):
         """A deleted day the package lists comes back with the next sync: say how to make it last."""
@@ -166,6 +260,7 @@ class HolidayAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("sync/", view(self.sync_view), name="incidents_holiday_sync"),
+            path("<int:pk>/remove/", view(self.remove_view), name="incidents_holiday_remove"),
             path("year/<int:year>/", view(self.year_view), name="incidents_holiday_year"),
             *super().get_urls(),
         ]
@@ -238,3 +333,41 @@ class HolidayAdmin(admin.ModelAdmin):
             "first_of_year": date(year, 1, 1),
         }
         return TemplateResponse(request, "admin/incidents/holiday/year.html", context)
+
+
+@admin.register(HolidayChange)
+class HolidayChangeAdmin(admin.ModelAdmin):
+    """Every edit of the holiday table; pending ones are approved here by a second compliance user."""
+
+    list_display = ("proposed_at", "action", "day", "name", "kind", "status", "proposed_by", "approved_by", "reason")
+    list_filter = ("status", "action")
+    readonly_fields = [field.name for field in HolidayChange._meta.fields]
+    actions = ["approve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR, roles.AGENT)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not roles.has_role(request.user, roles.COMPLIANCE):
+            actions.pop("approve", None)
+        return actions
+
+    @admin.action(description=_("Approve the selected changes (second compliance user)"))
+    def approve(self, request, queryset):
+        for change in queryset:
+            try:
+                services.holiday_change_approve(actor=request.user, change=change)
+            except DomainError as refused:
+                self.message_user(request, f"{change}: {refused.message}", messages.ERROR)
+            else:
+                self.message_user(request, gettext("%(change)s applied.") % {"change": change}, messages.SUCCESS)

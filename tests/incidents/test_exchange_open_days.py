@@ -1,8 +1,10 @@
 """A holiday the exchange works: a business day for every count, still a 공휴일 for month periods."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
@@ -12,6 +14,13 @@ from incidents.models import CalendarRevision, Holiday
 from tests.factories import ComplianceFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def before_the_days_edited():
+    """Edits of days ahead apply at once (a past day waits for a second compliance user)."""
+    with time_machine.travel(datetime(2024, 12, 2, 10, tzinfo=ZoneInfo("Asia/Seoul")), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -67,7 +76,7 @@ def test_compliance_marks_a_day_worked_and_the_sync_keeps_it(compliance_client, 
     with django_capture_on_commit_callbacks(execute=True):
         response = compliance_client.post(
             reverse("admin:incidents_holiday_change", args=[row.pk]),
-            {"date": "2025-05-01", "name": row.name, "kind": row.kind, "exchange_open": "on"},
+            {"date": "2025-05-01", "name": row.name, "kind": row.kind, "exchange_open": "on", "reason": "정상 영업"},
         )
     assert response.status_code == 302
     row.refresh_from_db()
@@ -90,7 +99,13 @@ def test_compliance_marks_a_day_worked_and_the_sync_keeps_it(compliance_client, 
 def test_the_form_refuses_a_worked_weekend_and_keeps_what_was_typed(compliance_client):
     response = compliance_client.post(
         reverse("admin:incidents_holiday_add"),
-        {"date": "2025-11-29", "name": "토요 특별 영업", "kind": "non_business", "exchange_open": "on"},
+        {
+            "date": "2025-11-29",
+            "name": "토요 특별 영업",
+            "kind": "non_business",
+            "exchange_open": "on",
+            "reason": "특별 영업",
+        },
     )
     assert response.status_code == 200
     assert "exchange_open" in response.context["adminform"].form.errors
@@ -102,16 +117,16 @@ def test_deleting_a_package_day_warns_that_the_sync_brings_it_back(compliance_cl
     listed = Holiday.objects.get(date=date(2025, 5, 1))
     own = Holiday.objects.create(date=date(2025, 12, 31), name="연말 휴무", kind="non_business", source="staff")
     response = compliance_client.post(
-        reverse("admin:incidents_holiday_delete", args=[listed.pk]),
-        {"post": "yes"},
+        reverse("admin:incidents_holiday_remove", args=[listed.pk]),
+        {"reason": "정상 영업"},
         follow=True,
         headers={"accept-language": "en"},
     )
     texts = [str(message) for message in response.context["messages"]]
     assert any("2025-05-01" in text and "the next sync will add it back" in text for text in texts), texts
     response = compliance_client.post(
-        reverse("admin:incidents_holiday_delete", args=[own.pk]),
-        {"post": "yes"},
+        reverse("admin:incidents_holiday_remove", args=[own.pk]),
+        {"reason": "취소"},
         follow=True,
         headers={"accept-language": "en"},
     )

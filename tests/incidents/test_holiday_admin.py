@@ -1,8 +1,10 @@
 """Holiday admin: compliance edits (rows become source=staff), agents only look; sync and year views."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from incidents import calendar
@@ -10,6 +12,14 @@ from incidents.models import CalendarRevision, Holiday
 from tests.factories import AgentFactory, ComplianceFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def before_the_days_edited():
+    """Edits of days ahead apply at once (a past day waits for a second compliance user)."""
+    with time_machine.travel(datetime(2024, 12, 2, 10, tzinfo=ZoneInfo("Asia/Seoul")), tick=False):
+        yield
+
 
 CHANGELIST = "admin:incidents_holiday_changelist"
 
@@ -48,7 +58,8 @@ def test_compliance_adds_a_temporary_holiday_as_staff(compliance_client, django_
     assert calendar.is_business_day(date(2025, 10, 10))
     with django_capture_on_commit_callbacks(execute=True):
         response = compliance_client.post(
-            reverse("admin:incidents_holiday_add"), {"date": "2025-10-10", "name": "임시공휴일", "kind": "public"}
+            reverse("admin:incidents_holiday_add"),
+            {"date": "2025-10-10", "name": "임시공휴일", "kind": "public", "reason": "정부 지정"},
         )
     assert response.status_code == 302
     row = Holiday.objects.get(date=date(2025, 10, 10))
@@ -62,7 +73,7 @@ def test_compliance_edit_of_a_package_row_makes_it_staff(compliance_client):
     assert row.source == "package"
     response = compliance_client.post(
         reverse("admin:incidents_holiday_change", args=[row.pk]),
-        {"date": "2025-05-01", "name": "근로자의 날", "kind": "non_business"},
+        {"date": "2025-05-01", "name": "근로자의 날", "kind": "non_business", "reason": "명칭 정정"},
     )
     assert response.status_code == 302
     row.refresh_from_db()
@@ -73,7 +84,7 @@ def test_deleting_a_holiday_bumps_the_revision(compliance_client, django_capture
     row = Holiday.objects.get(date=date(2025, 1, 27))
     before = revision()
     with django_capture_on_commit_callbacks(execute=True):
-        response = compliance_client.post(reverse("admin:incidents_holiday_delete", args=[row.pk]), {"post": "yes"})
+        response = compliance_client.post(reverse("admin:incidents_holiday_remove", args=[row.pk]), {"reason": "정정"})
     assert response.status_code == 302
     assert revision() == before + 1
     assert calendar.is_business_day(date(2025, 1, 27))
@@ -90,7 +101,8 @@ def test_agent_may_look_but_not_edit(agent_client):
     )
     assert response.status_code == 403
     assert (
-        agent_client.post(reverse("admin:incidents_holiday_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+        agent_client.post(reverse("admin:incidents_holiday_remove", args=[row.pk]), {"reason": "정정"}).status_code
+        == 403
     )
     assert (
         agent_client.post(reverse("admin:incidents_holiday_sync"), {"from_year": 2025, "to_year": 2025}).status_code
