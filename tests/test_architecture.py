@@ -56,3 +56,27 @@ def test_every_task_has_an_explicit_stable_name():
         task = getattr(tasks, name)
         if hasattr(task, "delay"):
             assert task.name == f"compensation.tasks.{name}"
+
+
+def _outbox_rows_built_by_hand(path):
+    """`key=` given as an f-string or `kind=` as a string literal, outside notifications/keys.py."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "key" and isinstance(keyword.value, ast.JoinedStr):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} key=f'…'")
+                if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} kind='{keyword.value.value}'")
+    return found
+
+
+def test_outbox_keys_come_from_keys_py_and_kinds_from_notification_kind():
+    keys_module = ROOT / "compensation" / "notifications" / "keys.py"
+    found = [
+        hit
+        for path in APP_MODULES
+        if path != keys_module and "compensation" in path.parts
+        for hit in _outbox_rows_built_by_hand(path)
+    ]
+    assert not found, found

@@ -15,8 +15,25 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (gave up)")
 
+    class Kind(models.TextChoices):
+        """What a message is; also the name of its templates in templates/emails/compensation/."""
+
+        ACCOUNT_MAIL = "account_mail", _("Account mail")
+        CLAIM_RECEIVED = "claim_received", _("Claim received")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        DECISION = "decision", _("Decision")
+        OBJECTION_RECEIVED = "objection_received", _("Objection received")
+        OBJECTION_DECIDED = "objection_decided", _("Objection decided")
+        REVIEW_EXTENDED = "review_extended", _("Review deadline extended")
+        PAYMENT_MADE = "payment_made", _("Payment made")
+        INTAKE_CLOSING = "intake_closing", _("Intake closes soon")
+        CLAIM_INVITATION = "claim_invitation", _("Invitation to claim")
+        DEADLINE_ALERT = "deadline_alert", _("Deadline alert")
+        DAILY_DIGEST = "daily_digest", _("Daily digest")
+
+    # Built by compensation/notifications/keys.py, never by hand.
     key = models.CharField(_("key"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    kind = models.CharField(_("kind"), max_length=40, db_index=True, choices=Kind.choices)
     claim = models.ForeignKey(
         "compensation.Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )

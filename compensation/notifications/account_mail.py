@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 from compensation.models import Notification
-from compensation.notifications import outbox
+from compensation.notifications import keys, outbox
 
 
 class OutboxAccountAdapter(DefaultAccountAdapter):
@@ -22,8 +22,8 @@ class OutboxAccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             outbox.add_new(
                 Notification(
-                    key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
-                    kind="account_mail",
+                    key=keys.account_mail(template_prefix, uuid.uuid4().hex),
+                    kind=Notification.Kind.ACCOUNT_MAIL,
                     recipient=user if getattr(user, "pk", None) else None,
                     to_email=email,
                     language=(get_language() or "ko")[:8],

@@ -8,7 +8,7 @@ service or a double click queues one message.
 from django.utils import translation
 
 from compensation.models import ClaimEvent, ClaimState, Decision, Notification
-from compensation.notifications import outbox
+from compensation.notifications import keys, outbox
 from compensation.selectors import in_force_decision
 
 SUPPORTED_LANGUAGES = ("ko", "en")
@@ -63,8 +63,8 @@ def _to_claimant(claim, *, kind, key, language, first_of_claim=False, **context)
 def claim_received(*, claim):
     return _to_claimant(
         claim,
-        kind="claim_received",
-        key=f"claim:{claim.pk}:received",
+        kind=Notification.Kind.CLAIM_RECEIVED,
+        key=keys.claim_received(claim.pk),
         language=_claimant_language(claim, claimant_is_acting=True),
         first_of_claim=True,
     )
@@ -80,8 +80,8 @@ def supplement_requested(*, claim, missing):
     )
     return _to_claimant(
         claim,
-        kind="supplement_requested",
-        key=f"claim:{claim.pk}:supplement:{event_pk}",
+        kind=Notification.Kind.SUPPLEMENT_REQUESTED,
+        key=keys.supplement_requested(claim.pk, event_pk),
         language=_claimant_language(claim, claimant_is_acting=False),
         missing=missing,
         extension_reason=claim.review_extension_reason,
@@ -92,8 +92,8 @@ def review_extended(*, claim):
     """The claimant is told the new review date and why (a claim is extended at most once)."""
     return _to_claimant(
         claim,
-        kind="review_extended",
-        key=f"claim:{claim.pk}:review_extended",
+        kind=Notification.Kind.REVIEW_EXTENDED,
+        key=keys.review_extended(claim.pk),
         language=_claimant_language(claim, claimant_is_acting=False),
         extension_reason=claim.review_extension_reason,
         extension_ground=claim.review_extension_ground,
@@ -106,11 +106,11 @@ def decision_made(*, claim, decision):
     """The decision (or an objection's decision) once it is in force; a pending one waits for approval."""
     if decision.status != Decision.Status.IN_FORCE:
         return []
-    kind = "objection_decided" if decision.objection_id else "decision"
+    kind = Notification.Kind.OBJECTION_DECIDED if decision.objection_id else Notification.Kind.DECISION
     return _to_claimant(
         claim,
         kind=kind,
-        key=f"claim:{claim.pk}:decision:{decision.pk}",
+        key=keys.decision(claim.pk, decision.pk),
         language=_claimant_language(claim, claimant_is_acting=False),
         approved=decision.approved,
         amount_krw=decision.amount_krw,
@@ -129,8 +129,8 @@ def decision_made(*, claim, decision):
 def objection_received(*, claim, objection):
     return _to_claimant(
         claim,
-        kind="objection_received",
-        key=f"claim:{claim.pk}:objection:{objection.round}:received",
+        kind=Notification.Kind.OBJECTION_RECEIVED,
+        key=keys.objection_received(claim.pk, objection.round),
         language=_claimant_language(claim, claimant_is_acting=True),
         objection_round=objection.round,
         max_rounds=claim.max_objection_rounds,
@@ -142,10 +142,9 @@ def payment_made(*, claim, payment):
     if claim.state != ClaimState.PAID:
         return []
     return _to_claimant(
-        # Keyed by the decision paid: a corrected decision paid later is news again.
         claim,
-        kind="payment_made",
-        key=f"claim:{claim.pk}:paid:{in_force_decision(claim).pk}",
+        kind=Notification.Kind.PAYMENT_MADE,
+        key=keys.payment_made(claim.pk, in_force_decision(claim).pk),
         language=_claimant_language(claim, claimant_is_acting=False),
         amount_display=f"{payment.amount_krw:,}",
         total_display=f"{sum(claim.payments.values_list('amount_krw', flat=True)):,}",

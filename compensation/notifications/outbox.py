@@ -75,11 +75,6 @@ def add_new(row):
     return [row.pk]
 
 
-def address_key(email):
-    """An email address as part of a row key: keys are at most 200 characters, addresses up to 254."""
-    return email if len(email) <= 120 else sha1(email.encode()).hexdigest()
-
-
 def add(rows):
     """Insert outbox rows inside the caller's transaction; enqueue after commit only those created here.
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compensation.models import AffectedOrder, Claim, ClaimIntent, ClaimState, Notification
-from compensation.notifications import outbox
+from compensation.notifications import keys, outbox
 from compensation.selectors import live_claims_by_address
 from incidents import calendar
 from incidents.models import IncidentState
@@ -38,8 +38,8 @@ def remind_intake_closing(*, now=None):
     )
     rows = [
         Notification(
-            key=f"intake_closing:{incident_id}:u{user_id}",
-            kind="intake_closing",
+            key=keys.intake_closing_to_user(incident_id, user_id),
+            kind=Notification.Kind.INTAKE_CLOSING,
             recipient_id=user_id,
             to_email=email,
             language="ko",
@@ -77,8 +77,8 @@ def _order_log_reminders(today, last):
     )
     return [
         Notification(
-            key=f"intake_closing:{incident_id}:e:{outbox.address_key(email)}",
-            kind="intake_closing",
+            key=keys.intake_closing_to_address(incident_id, email),
+            kind=Notification.Kind.INTAKE_CLOSING,
             to_email=email,
             language="ko",
             context=_context(incident_id, title, ends_on, from_order_log=True),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from compensation.models import Claim, ClaimState, Notification
 from compensation.models.claim import OPEN_STATES, REVIEW_CLOCK_STATES
-from compensation.notifications import outbox
+from compensation.notifications import keys, outbox
 from incidents import calendar, legal, roles
 from incidents.models import Incident, IncidentState
 
@@ -75,8 +75,8 @@ def _staff_by_role():
 def _alert(*, deadline, ref, due, stage, to, claim_id=None, **context):
     user_id, email = to
     return Notification(
-        key=f"alert:{deadline}:{ref}:{due.isoformat()}:{stage}:u{user_id}",
-        kind="deadline_alert",
+        key=keys.deadline_alert(deadline, ref, due, stage, user_id),
+        kind=Notification.Kind.DEADLINE_ALERT,
         claim_id=claim_id,
         recipient_id=user_id,
         to_email=email,
@@ -249,8 +249,8 @@ def digest(*, now=None):
         mine = counts.get(user_id, {})
         rows.append(
             Notification(
-                key=f"digest:u{user_id}:{today.isoformat()}",
-                kind="daily_digest",
+                key=keys.daily_digest(user_id, today),
+                kind=Notification.Kind.DAILY_DIGEST,
                 recipient_id=user_id,
                 to_email=email,
                 language="ko",

@@ -13,6 +13,7 @@ from compensation.models import (
     Objection,
     Payment,
 )
+from compensation.notifications import keys
 from compensation.selectors.claims import claims_waiting_for_price, executable_price
 from compensation.selectors.queues import overdue_q
 from incidents.kst import KST, today_kst
@@ -172,7 +173,9 @@ def affected_order_summary(incident):
         .distinct()
         .count()
     )
-    invited = Notification.objects.filter(kind="claim_invitation", key__startswith=f"claim_invitation:{incident.pk}:")
+    invited = Notification.objects.filter(
+        kind=Notification.Kind.CLAIM_INVITATION, key__startswith=keys.claim_invitations_of(incident.pk)
+    )
     return {
         **totals,
         "claimed": claimed,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compensation.models import AffectedOrder, Notification, TradeSide
-from compensation.notifications import outbox
+from compensation.notifications import keys, outbox
 from compensation.selectors import live_claims_by_address
 from compensation.services.imports._csv import (
     RecordImportResult,
@@ -107,10 +107,6 @@ def affected_orders_import(*, incident, actor, csv_text):
     return add_all_or_none(result, AffectedOrder, new_rows)
 
 
-def invitation_key(incident_pk, email):
-    return f"claim_invitation:{incident_pk}:{outbox.address_key(email)}"
-
-
 def affected_users_invite(*, incident, actor):
     """Mail every address in the order log that has no claim for this incident yet, once per address.
 
@@ -137,8 +133,8 @@ def affected_users_invite(*, incident, actor):
     with transaction.atomic():
         rows = [
             Notification(
-                key=invitation_key(incident.pk, row["email"]),
-                kind="claim_invitation",
+                key=keys.claim_invitation(incident.pk, row["email"]),
+                kind=Notification.Kind.CLAIM_INVITATION,
                 recipient_id=users.get(row["email"]),
                 to_email=row["email"],
                 language="ko",
