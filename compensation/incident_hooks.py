@@ -29,6 +29,7 @@ def incident_admin_links(*, incident, user):
         (_("Compensation dashboard"), reverse("admin:compensation_incident_dashboard", args=[incident.pk])),
         (_("Affected orders"), reverse("admin:compensation_affected_orders", args=[incident.pk])),
         (_("Market prices"), reverse("admin:compensation_market_prices", args=[incident.pk])),
+        (_("Compensation without a claim"), reverse("admin:compensation_proactive", args=[incident.pk])),
     ]
 
 

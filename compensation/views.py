@@ -254,3 +254,41 @@ def document_download(request, pk, doc_pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def exchange_account(request):
+    """The user's linked exchange account, or the form that mails a link to the account's address."""
+    linked = selectors.my_exchange_account(request.user)
+    if request.method == "POST" and linked is None:
+        try:
+            services.exchange_account_request_link(actor=request.user, account_id=request.POST.get("account_id", ""))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "If the exchange holds an address for this account, a link was mailed there. "
+                    "Open it while signed in to link the account."
+                ),
+            )
+        return redirect("compensation:exchange_account")
+    return render(request, "compensation/exchange_account.html", {"linked": linked})
+
+
+@login_required
+def account_link(request, token):
+    """The signed link from the mail: confirm (POST) to link the exchange account to the signed-in user."""
+    if request.method == "POST":
+        try:
+            account = services.exchange_account_link(actor=request.user, token=token)
+        except DomainError as error:
+            return render(request, "compensation/account_link.html", {"refusal": error.message}, status=400)
+        messages.success(
+            request,
+            _("Exchange account %(account)s is linked; its compensation is listed below.")
+            % {"account": account.account_id},
+        )
+        return redirect("compensation:claim_list")
+    return render(request, "compensation/account_link.html", {"refusal": None})

@@ -79,7 +79,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     search_fields = ("=claimant__email", "description")
     ordering = (F("next_due_on").asc(nulls_last=True), "pk")
     sortable_by = ("number", "next_deadline", "state", "objection_round")
-    list_select_related = ("claimant", "incident", "policy", "assignee")
+    list_select_related = ("claimant", "exchange_account", "incident", "policy", "assignee")
     list_per_page = 50
     show_full_result_count = False
     actions = ["assign_action"]
@@ -103,7 +103,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
 
     @admin.display(description=_("claimant"), ordering="claimant__email")
     def claimant_email(self, claim):
-        return claim.claimant.email
+        return claim.contact_email
 
     @admin.display(description=_("next deadline (KST)"), ordering="next_due_on")
     def next_deadline(self, claim):
@@ -250,7 +250,7 @@ def case_context(claim, user):
             if claim.policy.method == Method.PRICE_DIFFERENCE and claim.reference_price_krw is None
             else None
         ),
-        "affected_orders": selectors.affected_orders_of(claim.incident, claim.claimant.email),
+        "affected_orders": selectors.affected_orders_of(claim.incident, claim.contact_email),
         "case_actions": case_actions.available_actions(claim, user),
         "events": claim.events.select_related("actor").order_by("created_at", "pk"),
         "documents": claim.documents.order_by("uploaded_at"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compensation import selectors, services
+from compensation.admin import batches
 from compensation.admin.csv_export import stream_csv
 from compensation.formatting import hours_minutes, kst
 from compensation.models import AffectedOrder, Claim, Decision
@@ -88,6 +89,13 @@ def report_urls(admin_site):
             "reports/unpaid.csv", guard(unpaid_csv, roles.SUPERVISOR, roles.COMPLIANCE), name="compensation_unpaid_csv"
         ),
         path("reports/payments-import/", guard(payment_import, roles.SUPERVISOR), name="compensation_payment_import"),
+        path("reports/incident/<int:incident_pk>/proactive/", guard(batches.proactive), name="compensation_proactive"),
+        path("reports/batch/<int:batch_pk>/", guard(batches.batch_page), name="compensation_batch"),
+        path(
+            "reports/credits.csv",
+            guard(batches.credit_file_csv, roles.SUPERVISOR, roles.COMPLIANCE),
+            name="compensation_credit_file",
+        ),
     ]
 
 
@@ -275,7 +283,7 @@ def claim_register_csv(admin_site, request):
                 claim.number,
                 claim.incident.title,
                 claim.policy.get_damage_type_display(),
-                claim.claimant.email,
+                claim.contact_email,
                 claim.state,
                 kst(claim.filed_at),
                 claim.amount_claimed_krw,
@@ -312,7 +320,7 @@ def unpaid_csv(admin_site, request):
             paid = claim.paid_krw or 0
             yield [
                 claim.number,
-                claim.claimant.email,
+                claim.contact_email,
                 claim.payout_method,
                 claim.payout_account,
                 decided,

@@ -1,5 +1,13 @@
 from compensation.models.affected_order import AffectedOrder
-from compensation.models.claim import Claim, ClaimEvent, ClaimState, ExtensionGround, PayoutMethod, TradeSide
+from compensation.models.claim import (
+    Claim,
+    ClaimEvent,
+    ClaimOrigin,
+    ClaimState,
+    ExtensionGround,
+    PayoutMethod,
+    TradeSide,
+)
 from compensation.models.decision import Decision, Objection, ObjectionOutcome
 from compensation.models.document import ClaimDocument, DocumentPurpose
 from compensation.models.intent import ClaimIntent
@@ -7,8 +15,31 @@ from compensation.models.market_price import MarketPrice
 from compensation.models.notification import Notification
 from compensation.models.payment import Payment, PaymentMethod
 from compensation.models.policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
+from compensation.models.proactive import (
+    BatchEvent,
+    BatchLine,
+    BatchState,
+    CompensationBatch,
+    DelayedTransfer,
+    ExchangeAccount,
+    FailedLogin,
+    LineOutcome,
+    LinkMethod,
+    PayoutKind,
+)
 
 __all__ = [
+    "BatchEvent",
+    "BatchLine",
+    "BatchState",
+    "ClaimOrigin",
+    "CompensationBatch",
+    "DelayedTransfer",
+    "ExchangeAccount",
+    "FailedLogin",
+    "LineOutcome",
+    "LinkMethod",
+    "PayoutKind",
     "AffectedOrder",
     "Claim",
     "ClaimDocument",

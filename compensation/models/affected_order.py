@@ -18,7 +18,10 @@ class AffectedOrder(ImportedRecord):
         Incident, on_delete=models.PROTECT, related_name="affected_orders", verbose_name=_("incident")
     )
     order_ref = models.CharField(_("order id"), max_length=64, help_text=_("The exchange's own order id."))
-    email = models.EmailField(_("account email"), help_text=_("Stored in lower case; matched to user accounts."))
+    account_id = models.CharField(_("exchange account id"), max_length=64, blank=True)
+    email = models.EmailField(
+        _("account email"), blank=True, help_text=_("Stored in lower case; matched to user accounts.")
+    )
     asset = models.CharField(_("asset"), max_length=20)
     side = models.CharField(_("side"), max_length=4, choices=TradeSide.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=38, decimal_places=18)
@@ -33,7 +36,10 @@ class AffectedOrder(ImportedRecord):
         constraints = [
             models.UniqueConstraint(fields=["incident", "order_ref"], name="affected_order_unique"),
         ]
-        indexes = [models.Index(fields=["incident", "email"], name="affected_order_email")]
+        indexes = [
+            models.Index(fields=["incident", "email"], name="affected_order_email"),
+            models.Index(fields=["incident", "account_id"], name="affected_order_account"),
+        ]
 
     def __str__(self):
         return f"{self.order_ref} {self.asset} {self.side} {self.quantity} @ {self.price_krw:,}"

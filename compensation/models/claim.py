@@ -105,6 +105,11 @@ class TradeSide(models.TextChoices):
     SELL = "sell", _("Sell")
 
 
+class ClaimOrigin(models.TextChoices):
+    FILED = "filed", _("Filed by the user")
+    PROACTIVE = "proactive", _("Proactive: from the exchange's own data")
+
+
 class PayoutMethod(models.TextChoices):
     BANK = "bank", _("Bank account (KRW)")
     WALLET = "wallet", _("Exchange wallet")
@@ -118,8 +123,23 @@ class Claim(FSMModelMixin, models.Model):
     policy = models.ForeignKey(
         CompensationPolicy, on_delete=models.PROTECT, related_name="claims", verbose_name=_("damage type (policy)")
     )
+    # Empty only for a proactive claim whose account has not been linked to a portal user yet.
     claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims", verbose_name=_("claimant")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("claimant"),
+        null=True,
+        blank=True,
+    )
+    origin = models.CharField(_("origin"), max_length=12, choices=ClaimOrigin.choices, default=ClaimOrigin.FILED)
+    exchange_account = models.ForeignKey(
+        "compensation.ExchangeAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("exchange account"),
     )
     state = FSMField(_("state"), default=ClaimState.SUBMITTED, choices=ClaimState.choices, protected=True)
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, editable=False)
@@ -216,10 +236,18 @@ class Claim(FSMModelMixin, models.Model):
             models.Index(fields=["claimant", "-filed_at"], name="claim_claimant_recent"),
             models.Index(fields=["objection_window_ends_on"], name="claim_objection_window"),
             models.Index(fields=["payment_due_on"], name="claim_payment_due"),
+            models.Index(fields=["exchange_account", "incident"], name="claim_exchange_account"),
         ]
 
     def __str__(self):
         return self.number or f"claim #{self.pk}"
+
+    @property
+    def contact_email(self):
+        """Where mail about the claim goes: the portal user's address, else the one the exchange holds."""
+        if self.claimant_id:
+            return self.claimant.email
+        return self.exchange_account.email if self.exchange_account_id else ""
 
     # --- derived -----------------------------------------------------------
     @property

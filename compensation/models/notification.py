@@ -28,6 +28,8 @@ class Notification(models.Model):
         PAYMENT_MADE = "payment_made", _("Payment made")
         INTAKE_CLOSING = "intake_closing", _("Intake closes soon")
         CLAIM_INVITATION = "claim_invitation", _("Invitation to claim")
+        PROACTIVE_DECISION = "proactive_decision", _("Decision without a claim")
+        ACCOUNT_LINK = "account_link", _("Exchange account link")
         DEADLINE_ALERT = "deadline_alert", _("Deadline alert")
         DAILY_DIGEST = "daily_digest", _("Daily digest")
 

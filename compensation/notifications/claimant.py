@@ -44,15 +44,16 @@ def _claim_context(claim):
 
 
 def _to_claimant(claim, *, kind, key, language, first_of_claim=False, **context):
-    claimant = claim.claimant
-    if not claimant.email:
+    # A proactive claim not yet linked to a portal user is mailed to the address the exchange holds.
+    to_email = claim.contact_email
+    if not to_email:
         return []
     row = Notification(
         key=key,
         kind=kind,
         claim=claim,
-        recipient=claimant,
-        to_email=claimant.email,
+        recipient_id=claim.claimant_id,
+        to_email=to_email,
         language=language,
         context={**_claim_context(claim), **context},
     )

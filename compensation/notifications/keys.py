@@ -33,6 +33,11 @@ def decision(claim_pk, decision_pk):
     return f"claim:{claim_pk}:decision:{decision_pk}"
 
 
+def decision_sql(claim_pk_sql, decision_pk_sql):
+    """`decision()` written in SQL, for decisions issued set-based (INSERT … SELECT) by a proactive batch."""
+    return f"'claim:' || {claim_pk_sql} || ':decision:' || {decision_pk_sql}"
+
+
 def objection_received(claim_pk, objection_round):
     return f"claim:{claim_pk}:objection:{objection_round}:received"
 
@@ -58,6 +63,11 @@ def claim_invitation(incident_pk, email):
 def claim_invitations_of(incident_pk):
     """The prefix every invitation of one incident's key starts with (`key__startswith`)."""
     return f"claim_invitation:{incident_pk}:"
+
+
+def account_link(account_pk, user_pk, day: date):
+    """The signed link to an exchange account's address, asked for from the portal: once a day per asker."""
+    return f"account_link:{account_pk}:u{user_pk}:{day.isoformat()}"
 
 
 # --- to staff ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from compensation import tasks
+from compensation import account_links, tasks
 from compensation.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -233,6 +233,9 @@ def render(row):
     """Render subject and bodies once, in the row's language, from the context stored with it."""
     context = revive(row.context)
     context.update(language=row.language, kind=row.kind, site_url=_setting("SITE_URL", "http://127.0.0.1:8000"))
+    if "exchange_account_pk" in context:
+        # Signed when the mail is written, not when the row was inserted (set-based, in SQL).
+        context["account_link_path"] = account_links.link_path(context["exchange_account_pk"])
     with translation.override(row.language), timezone.override(settings.TIME_ZONE):
         subject = render_to_string(f"{TEMPLATE_DIR}/{row.kind}.subject.txt", context)
         row.subject = " ".join(subject.split())[:300]

@@ -4,6 +4,7 @@ claims: one claim and the claims an import or a job works on; queues: deadlines 
 reports: dashboards, register, SLA; portal: the claimant's pages; notifications: the outbox as read.
 """
 
+from compensation.selectors.batches import *  # noqa: F403
 from compensation.selectors.claims import *  # noqa: F403
 from compensation.selectors.notifications import *  # noqa: F403
 from compensation.selectors.portal import *  # noqa: F403

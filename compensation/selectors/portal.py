@@ -17,6 +17,7 @@ from compensation.models import (
     ClaimState,
     CompensationPolicy,
     Decision,
+    ExchangeAccount,
     RequiredDocument,
 )
 from compensation.models.claim import REVIEW_CLOCK_STATES
@@ -52,6 +53,10 @@ def my_claims(user):
         )
         .order_by("-filed_at", "-pk")
     )
+
+
+def my_exchange_account(user):
+    return ExchangeAccount.objects.filter(user=user).first()
 
 
 def incidents_to_claim_for(user):

@@ -1,5 +1,17 @@
 """Claim use cases; each is keyword-only, one transaction, with a row lock and an event row."""
 
+from compensation.services.accounts import (
+    exchange_account_link,
+    exchange_account_link_by_staff,
+    exchange_account_request_link,
+    exchange_account_verify_payout,
+)
+from compensation.services.batches import batch_approve, batch_cancel, batch_compute, batch_create, batch_issue
+from compensation.services.imports.exchange_logs import (
+    delayed_transfers_import,
+    exchange_accounts_import,
+    failed_logins_import,
+)
 from compensation.services.imports.orders import affected_orders_import, affected_users_invite
 from compensation.services.imports.payments import payments_import
 from compensation.services.imports.prices import claims_fill_executable_prices, market_prices_import
@@ -33,6 +45,18 @@ from compensation.services.settlement import (
 )
 
 __all__ = [
+    "batch_approve",
+    "batch_cancel",
+    "batch_compute",
+    "batch_create",
+    "batch_issue",
+    "delayed_transfers_import",
+    "exchange_account_link",
+    "exchange_account_link_by_staff",
+    "exchange_account_request_link",
+    "exchange_account_verify_payout",
+    "exchange_accounts_import",
+    "failed_logins_import",
     "affected_orders_import",
     "affected_users_invite",
     "claim_accept",

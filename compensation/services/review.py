@@ -16,6 +16,7 @@ from compensation.models import (
 )
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action
+from compensation.selectors.batches import proactive_floor_krw
 from compensation.services import deadlines
 from compensation.services._common import apply_transition, lock_claim, require_allowed, require_staff
 from incidents import calendar, roles
@@ -206,6 +207,17 @@ def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="
         _validate_amount(
             claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, cap_override_reason=cap_override_reason
         )
+        floor = proactive_floor_krw(claim)
+        if amount_krw < floor:
+            # Merged with a proactive batch: the user is paid once, the larger of the two amounts.
+            raise DomainError(
+                _(
+                    "The exchange's own records already give this claimant %(floor)s KRW (proactive batch); "
+                    "decide at least that: the larger amount is paid, once."
+                )
+                % {"floor": f"{floor:,}"},
+                code=ErrorCode.POLICY,
+            )
         today = today_kst()
         if pay_on is None and approved and amount_krw > 0:
             pay_on = deadlines.default_pay_date(decided_on=today)

@@ -1,0 +1,264 @@
+"""Compensation without a claim: the exchange's logs → a batch → four eyes → decisions → credit file."""
+
+import pytest
+from django.core import mail
+from django.utils import translation
+
+from compensation import account_links, selectors, services
+from compensation.models import (
+    AffectedOrder,
+    BatchLine,
+    BatchState,
+    Claim,
+    ClaimOrigin,
+    ClaimState,
+    DamageType,
+    Decision,
+    DelayedTransfer,
+    ExchangeAccount,
+    FailedLogin,
+    LineOutcome,
+    Method,
+    Notification,
+)
+from compensation.notifications.outbox import render
+from compensation.services.imports.payments import payments_import
+from incidents.errors import DomainError, ErrorCode
+from tests.compensation.factories import PolicyFactory
+from tests.factories import ComplianceFactory, UserFactory
+
+ACCOUNTS = """account_id,email
+A-1,one@exchange.test
+A-2,two@exchange.test
+A-3,three@exchange.test
+A-4,four@exchange.test
+"""
+ORDERS = """order_id,account_id,asset,side,quantity,price_krw,attempted_at
+O-1,A-1,BTC,buy,0.01,100000000,2025-01-20 09:41:07
+O-2,A-2,ETH,sell,1,5000000,2025-01-20 09:50
+O-3,A-3,BTC,buy,0.1,100000000,2025-01-20 10:00
+O-4,A-4,XRP,buy,1,900,2025-01-20 10:10
+O-5,A-1,ETH,buy,1,5000000,2025-01-20 10:20
+"""
+PRICES = """asset,traded_at,price_krw
+BTC,2025-01-20 10:30,50000000
+BTC,2025-01-20 11:00,101000000
+ETH,2025-01-20 11:05,4900000
+XRP,2025-01-20 11:00,901
+"""
+TRANSFERS = """account_id,direction,asset,amount,requested_at,completed_at
+A-1,withdrawal,KRW,10000000,2025-01-20 09:30,2025-01-22 09:30
+"""
+LOGINS = """account_id,attempted_at
+A-2,2025-01-20 09:10
+A-2,2025-01-20 09:20
+"""
+
+
+@pytest.fixture
+def proactive(world, at, settings):
+    at(2025, 1, 21, 10)
+    settings.COMPENSATION_BATCH_MIN_KRW = 1000
+    world.interest = PolicyFactory(
+        damage_type=DamageType.DELAYED_FUNDS,
+        name="입출금 지연 이자",
+        method=Method.INTEREST,
+        annual_interest_rate_bp=350,
+    )
+    world.fixed = PolicyFactory(
+        damage_type=DamageType.OTHER, name="로그인 장애 정액", method=Method.FIXED_AMOUNT, fixed_amount_krw=10_000
+    )
+    world.compliance = ComplianceFactory()
+    with translation.override("en"):
+        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
+        assert not services.market_prices_import(
+            incident=world.incident, actor=world.supervisor, csv_text=PRICES
+        ).errors
+        for call, text in (
+            (services.affected_orders_import, ORDERS),
+            (services.delayed_transfers_import, TRANSFERS),
+            (services.failed_logins_import, LOGINS),
+        ):
+            result = call(incident=world.incident, actor=world.supervisor, csv_text=text)
+            assert not result.errors, result.errors
+    return world
+
+
+def _computed(world):
+    batch = services.batch_create(incident=world.incident, actor=world.supervisor)
+    return services.batch_compute(batch=batch, actor=world.supervisor)
+
+
+def _issued(world, django_capture_on_commit_callbacks):
+    batch = _computed(world)
+    services.batch_approve(batch=batch, actor=world.supervisor2)
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.batch_issue(batch=batch, actor=world.supervisor)
+
+
+def test_logs_report_rows_read_and_added_and_a_second_import_changes_nothing(proactive):
+    assert ExchangeAccount.objects.count() == 4
+    assert AffectedOrder.objects.get(order_ref="O-1").account_id == "A-1"
+    assert DelayedTransfer.objects.count() == 1 and FailedLogin.objects.count() == 2
+    again = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=LOGINS)
+    assert (again.read, again.added, again.unchanged, again.errors) == (2, 0, 2, [])
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("account_id,attempted_at\nA-1,2025-01-20 09:10\nZ-9,2025-01-20 09:10\n", 3, "Unknown exchange account"),
+        ("account_id,attempted_at\nA-1,2025-01-20 09:10\nA-1,2025-01-20 09:10\n", 3, "line 2"),
+        ("account_id,attempted_at\nA-1,2025-01-20 08:59\n", 2, "before the incident"),
+        ("account_id,attempted_at\nA-1,2025-01-20 11:01\n", 2, "after the incident"),
+        ("account_id,attempted_at\nA-1,2025-02-30 10:00\n", 2, "date and time"),
+        ("account_id,when\nA-1,2025-01-20 10:00\n", 1, "Missing columns"),
+    ],
+)
+def test_bad_login_rows_are_named_by_line_and_change_nothing(proactive, text, line, words):
+    with translation.override("en"):
+        result = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=text)
+    assert result.errors and result.errors[0][0] == line and words in result.errors[0][1], result.errors
+    assert result.added == 0 and FailedLogin.objects.count() == 2
+
+
+def test_a_negative_amount_or_a_completion_before_the_request_is_refused(proactive):
+    text = (
+        "account_id,direction,asset,amount,requested_at,completed_at\n"
+        "A-2,deposit,KRW,-5,2025-01-20 09:30,2025-01-21 09:30\n"
+        "A-2,deposit,KRW,5,2025-01-20 09:30,2025-01-20 09:00\n"
+        "A-2,hold,KRW,5,2025-01-20 09:30,2025-01-21 09:00\n"
+    )
+    with translation.override("en"):
+        result = services.delayed_transfers_import(
+            incident=proactive.incident, actor=proactive.supervisor, csv_text=text
+        )
+    assert [line for line, _message in result.errors] == [2, 3, 4]
+    assert "negative" in result.errors[0][1] and "direction" in result.errors[2][1]
+    assert result.refused == 3 and DelayedTransfer.objects.count() == 1
+
+
+def test_a_recorded_account_is_never_changed(proactive):
+    with translation.override("en"):
+        result = services.exchange_accounts_import(
+            actor=proactive.supervisor, csv_text="account_id,email\nA-1,other@exchange.test\n"
+        )
+    assert [line for line, _m in result.errors] == [2] and "never changed" in result.errors[0][1]
+    assert ExchangeAccount.objects.get(account_id="A-1").email == "one@exchange.test"
+
+
+def test_compute_sizes_each_account_by_side_interest_and_fixed_amount(proactive):
+    batch = _computed(proactive)
+    lines = {(line.account_id, line.policy_id): line for line in BatchLine.objects.filter(batch=batch)}
+    # BUY 0.01 BTC at 100,000,000; first price after recovery 101,000,000 (not the 10:30 one) → 10,000.
+    # BUY 1 ETH at 5,000,000 when it trades at 4,900,000 after recovery: no loss → 0.
+    assert lines["A-1", proactive.policy.pk].amount_krw == 10_000
+    assert lines["A-1", proactive.policy.pk].evidence == "O-1, O-5"
+    # SELL 1 ETH at 5,000,000, executable 4,900,000 → 100,000.
+    assert lines["A-2", proactive.policy.pk].amount_krw == 100_000
+    # 10,000,000 KRW withheld two days at 3.5 % a year → 1,917.
+    assert lines["A-1", proactive.interest.pk].amount_krw == 1_917
+    assert lines["A-2", proactive.fixed.pk].amount_krw == 10_000
+    assert lines["A-2", proactive.fixed.pk].evidence_rows == 2
+    assert lines["A-4", proactive.policy.pk].outcome == LineOutcome.BELOW_MINIMUM
+    assert batch.state == BatchState.COMPUTED and batch.total_krw == 10_000 + 100_000 + 1_917 + 10_000 + 100_000
+    assert batch.events.count() == 2
+
+
+def test_the_cap_limits_an_account_and_is_recorded(proactive):
+    proactive.policy.cap_krw = 50_000
+    proactive.policy.save()
+    batch = _computed(proactive)
+    line = BatchLine.objects.get(batch=batch, account_id="A-2", policy=proactive.policy)
+    assert (line.computed_krw, line.amount_krw, line.capped) == (100_000, 50_000, True)
+
+
+def test_the_preparer_cannot_approve_and_compliance_co_approves_above_the_limit(proactive, settings):
+    settings.COMPENSATION_BATCH_COMPLIANCE_LIMIT_KRW = 100_000
+    batch = _computed(proactive)
+    with pytest.raises(DomainError) as refused:
+        services.batch_approve(batch=batch, actor=proactive.supervisor)
+    assert refused.value.code == ErrorCode.FOUR_EYES
+    batch = services.batch_approve(batch=batch, actor=proactive.supervisor2)
+    assert batch.state == BatchState.COMPUTED and batch.approved_by == proactive.supervisor2
+    batch = services.batch_approve(batch=batch, actor=proactive.compliance)
+    assert batch.state == BatchState.APPROVED and batch.compliance_approved_by == proactive.compliance
+    with pytest.raises(DomainError):
+        services.batch_create(incident=proactive.incident, actor=proactive.supervisor)
+
+
+def test_issue_creates_decided_claims_with_decisions_events_and_one_mail_each(
+    proactive, django_capture_on_commit_callbacks
+):
+    batch = _issued(proactive, django_capture_on_commit_callbacks)
+    assert batch.state == BatchState.ISSUED
+    claims = Claim.objects.filter(origin=ClaimOrigin.PROACTIVE)
+    assert claims.count() == 5 and set(claims.values_list("state", flat=True)) == {ClaimState.DECIDED}
+    claim = claims.get(exchange_account__account_id="A-2", policy=proactive.policy)
+    assert claim.claimant is None and claim.number.startswith("C-2025-") and claim.objection_window_ends_on
+    decision = Decision.objects.get(claim=claim)
+    assert decision.amount_krw == 100_000 and decision.status == Decision.Status.IN_FORCE and decision.pay_on
+    assert "O-2" in decision.reasons and decision.approved_by == proactive.supervisor2
+    assert claim.events.get().to_state == ClaimState.DECIDED
+    notes = Notification.objects.filter(kind="proactive_decision")
+    assert notes.count() == 5 and set(notes.values_list("to_email", flat=True)) == {
+        "one@exchange.test",
+        "two@exchange.test",
+        "three@exchange.test",
+    }
+    row = render(notes.get(claim=claim))
+    assert "/claims/account/link/" in row.body_text and "100,000" in row.body_text
+    assert len(mail.outbox) == 5
+    with pytest.raises(DomainError):
+        services.batch_issue(batch=batch, actor=proactive.supervisor)
+
+
+def test_a_user_links_the_account_then_accepts_and_another_objects_and_the_credit_file_pays_once(
+    proactive, django_capture_on_commit_callbacks
+):
+    _issued(proactive, django_capture_on_commit_callbacks)
+    one, two = UserFactory(), UserFactory()
+    accounts = {a.account_id: a for a in ExchangeAccount.objects.all()}
+    services.exchange_account_link(actor=one, token=account_links.token_for(accounts["A-1"].pk))
+    services.exchange_account_link(actor=two, token=account_links.token_for(accounts["A-2"].pk))
+    mine = list(Claim.objects.filter(claimant=one).order_by("pk"))
+    assert len(mine) == 2
+    for claim in mine:
+        services.claim_accept(claim=claim, actor=one)
+    theirs = Claim.objects.get(claimant=two, policy=proactive.policy)
+    services.claim_object(claim=theirs, actor=two, reason="The price I could trade at was lower.")
+    with pytest.raises(DomainError):
+        services.exchange_account_link(actor=two, token=account_links.token_for(accounts["A-1"].pk))
+
+    rows = [row for row in selectors.credit_file_rows()]
+    numbers = {row[0] for row in rows}
+    assert numbers == {claim.number for claim in mine}
+    credit = "claim_number,account_id,amount_krw,method,payout_to,reference,paid_at\n" + "".join(
+        f"{number},{account},{decided},wallet_credit,{account},CREDIT-{number}-{decision},\n"
+        for number, account, decided, _paid, _kind, _details, decision in rows
+    )
+    result = payments_import(actor=proactive.supervisor, csv_text=credit)
+    assert result.errors == [] and result.applied == 2
+    assert set(Claim.objects.filter(claimant=one).values_list("state", flat=True)) == {ClaimState.PAID}
+    assert payments_import(actor=proactive.supervisor, csv_text=credit).errors  # never twice
+    assert list(selectors.credit_file_rows()) == []
+
+
+def test_an_account_whose_user_filed_a_claim_is_merged_and_paid_once(proactive, django_capture_on_commit_callbacks):
+    filer = UserFactory()
+    account = ExchangeAccount.objects.get(account_id="A-3")
+    services.exchange_account_link_by_staff(
+        account=account, user=filer, actor=proactive.supervisor, identity_check="Phone call, ID questions"
+    )
+    filed = proactive.submit(actor=filer)
+    batch = _issued(proactive, django_capture_on_commit_callbacks)
+    line = BatchLine.objects.get(batch=batch, account_id="A-3")
+    assert line.outcome == LineOutcome.FILED_CLAIM and line.filed_claim == filed and line.claim is None
+    assert not Claim.objects.filter(exchange_account=account, origin=ClaimOrigin.PROACTIVE).exists()
+    assert [m.filed_claim_id for m in selectors.batch_merged(batch)] == [filed.pk]
+    # The filed claim carries the proactive amount as the floor of its decision: the larger one is paid.
+    services.claim_start_review(claim=filed, actor=proactive.agent)
+    with pytest.raises(DomainError):
+        services.claim_decide(claim=filed, actor=proactive.agent, approved=True, amount_krw=50_000, reasons="r")
+    decision = services.claim_decide(claim=filed, actor=proactive.agent, approved=True, amount_krw=100_000, reasons="r")
+    assert decision.amount_krw == 100_000
