@@ -485,6 +485,46 @@ def _reasons_sql(batch):
     return sql, params + extra
 
 
+def _unset_defaults(model, given):
+    """(column, value) for the NOT NULL columns a raw INSERT does not name: their model default.
+
+    Keeps the set-based INSERTs right when a column with a default is added to the model later.
+    """
+    out = []
+    for field in model._meta.concrete_fields:
+        if field.column in given or field.null or getattr(field, "generated", False):
+            continue
+        if field.has_default():
+            out.append((field.column, field.get_db_prep_save(field.get_default(), connection)))
+        elif field.blank and field.get_internal_type() in ("CharField", "TextField"):
+            out.append((field.column, ""))
+    return out
+
+
+def _execute_insert(cursor, model, sql, params):
+    cursor.execute(*_with_defaults(model, sql, params))
+
+
+def _with_defaults(model, sql, params):
+    """Add the model-default columns a raw `INSERT INTO t (cols) SELECT vals FROM …` leaves out.
+
+    `sql` is "INSERT INTO t (a, b) SELECT x, y FROM …" with the FROM's parameters after the
+    SELECT's: the extra values go right before FROM as parameters, in place.
+    """
+    head, rest = sql.split(") SELECT ", 1)
+    given = [name.strip() for name in head.split("(", 1)[1].split(",")]
+    extra = _unset_defaults(model, ["id", *given])
+    if not extra:
+        return sql, params
+    select, source = rest.split(" FROM ", 1)
+    before_from = select.count("%s")
+    columns = ", ".join(column for column, _value in extra)
+    values = ", ".join("%s" for _ in extra)
+    sql = f"{head}, {columns}) SELECT {select}, {values} FROM {source}"
+    params = [*params[:before_from], *(value for _column, value in extra), *params[before_from:]]
+    return sql, params
+
+
 def _sql_literal(text):
     return text.replace("'", "''").replace("%", "%%")
 
@@ -585,6 +625,10 @@ def _insert_claims(
         today, window_days, window_ends,
         revision, statutory_due, now, now,
     ]  # fmt: skip
+    for column, value in _unset_defaults(Claim, ["id", "number", *columns]):
+        columns.append(column)
+        select.append("%s")
+        params.append(value)
     source = f"FROM {line} l JOIN {account} a ON a.account_id = l.account_id WHERE l.batch_id = %s AND l.outcome = %s"
     if pg:
         aliased = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(select))
@@ -621,7 +665,9 @@ def _insert_claims(
 def _insert_decisions(cursor, batch, *, now, pay_on, review_due):
     q = _sql()
     reasons, reason_params = _reasons_sql(batch)
-    cursor.execute(
+    _execute_insert(
+        cursor,
+        Decision,
         f"INSERT INTO {_t(Decision)} (claim_id, approved, amount_krw, reasons, internal_note, pay_on, due_on, "
         f"cap_override_reason, status, decided_by_id, decided_at, approved_by_id, approved_at, notified_at) "
         f"SELECT l.claim_id, {q['true']}, l.amount_krw, {reasons}, %s, %s, %s, '', %s, %s, %s, %s, %s, %s "
@@ -650,7 +696,9 @@ def _json_param():
 
 def _insert_events(cursor, batch, *, actor, now):
     q = _sql()
-    cursor.execute(
+    _execute_insert(
+        cursor,
+        ClaimEvent,
         f"INSERT INTO {_t(ClaimEvent)} (claim_id, kind, from_state, to_state, actor_id, reason, "
         f"visible_to_claimant, data, created_at) SELECT l.claim_id, %s, '', %s, %s, %s, {q['true']}, "
         f"{_json_param()}, %s FROM {_t(BatchLine)} l WHERE l.batch_id = %s AND l.outcome = %s",
@@ -691,7 +739,9 @@ def _insert_notifications(cursor, batch, incident, *, now, window_ends, pay_on):
     if _pg():
         context += "::jsonb"
     email = "coalesce(nullif(u.email, ''), a.email, '')"
-    cursor.execute(
+    _execute_insert(
+        cursor,
+        Notification,
         f"INSERT INTO {_t(Notification)} (key, kind, claim_id, recipient_id, to_email, language, context, subject, "
         f"body_text, body_html, state, attempts, last_error, next_attempt_at, created_at) "
         f"SELECT {keys.decision_sql('c.id', 'd.id')}, %s, c.id, c.claimant_id, {email}, 'ko', {context}, "
@@ -732,7 +782,9 @@ def _note_merged(cursor, batch, *, actor, now):
             (False, _(" KRW for this account from the exchange's records; the decision pays the larger amount, once.")),
         ]
     )
-    cursor.execute(
+    _execute_insert(
+        cursor,
+        ClaimEvent,
         f"INSERT INTO {_t(ClaimEvent)} (claim_id, kind, from_state, to_state, actor_id, reason, "
         f"visible_to_claimant, data, created_at) SELECT l.filed_claim_id, %s, '', '', %s, {text}, {q['false']}, "
         f"{_json_param()}, %s FROM {_t(BatchLine)} l WHERE l.batch_id = %s AND l.outcome = %s",
