@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     OBJECTION_LATE = "objection_late"
     OBJECTION_WINDOW = "objection_window"
     OVERPAYMENT = "overpayment"
+    PAY_DATE = "pay_date"
     PENDING = "pending"
     POLICY = "policy"
     REFUSED = "refused"

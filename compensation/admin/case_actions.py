@@ -53,6 +53,9 @@ class DecideForm(forms.Form):
     pay_on = forms.DateField(
         label=_("Planned pay date (지급예정일)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    pay_on_reason = forms.CharField(
+        label=_("Reason for a pay date beyond the payment business days (supervisors)"), required=False
+    )
     reasons = forms.CharField(label=_("Reasons shown to the claimant"), widget=forms.Textarea(attrs={"rows": 4}))
     internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     cap_override_reason = forms.CharField(label=_("Reason for exceeding the policy cap (supervisors)"), required=False)

@@ -20,6 +20,7 @@ from compensation.services.imports.orders import ORDER_IMPORTERS
 from compensation.services.imports.prices import PRICE_IMPORTERS
 from incidents import roles
 from incidents.errors import DomainError
+from incidents.kst import today_kst
 from incidents.models import Incident, IncidentType
 
 STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
@@ -226,6 +227,7 @@ def sla_report(admin_site, request):
         review_pct=selectors.sla_rate(review),
         objection=objection,
         objection_pct=selectors.sla_rate(objection),
+        payment=selectors.payment_sla(),
     )
 
 
@@ -299,7 +301,9 @@ def claim_register_csv(admin_site, request):
 
 
 def unpaid_csv(admin_site, request):
+    """Accepted, not fully paid: the decision's 지급예정일 is the deadline (kept as `payment_due_on`)."""
     claims = selectors.unpaid_accepted_claims()
+    today = today_kst()
     decisions = {d.claim_id: d for d in Decision.objects.filter(status=Decision.Status.IN_FORCE, claim__in=claims)}
     header = [
         "claim_number",
@@ -310,7 +314,7 @@ def unpaid_csv(admin_site, request):
         "paid_krw",
         "amount_due_krw",
         "pay_on",
-        "payment_due_on",
+        "overdue",
     ]
 
     def rows():
@@ -326,8 +330,8 @@ def unpaid_csv(admin_site, request):
                 decided,
                 paid,
                 decided - paid,
-                decision.pay_on if decision and decision.pay_on else "",
-                claim.payment_due_on,
+                claim.payment_due_on or "",
+                "yes" if claim.payment_due_on and claim.payment_due_on < today else "",
             ]
 
     return stream_csv("accepted-unpaid.csv", header, rows())

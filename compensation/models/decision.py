@@ -58,7 +58,19 @@ class Decision(models.Model):
     amount_krw = models.PositiveBigIntegerField(_("amount (KRW)"))
     reasons = models.TextField(_("reasons shown to the user"))
     internal_note = models.TextField(_("internal note"), blank=True)
-    pay_on = models.DateField(_("planned pay date"), null=True, blank=True)
+    pay_on = models.DateField(
+        _("planned pay date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "지급예정일: the one payment deadline (alerts, overdue lists, the digest, the unpaid CSV, the portal)."
+        ),
+    )
+    pay_on_reason = models.TextField(
+        _("reason for a later pay date"),
+        blank=True,
+        help_text=_("A supervisor's reason for a pay date beyond the payment business days after the decision."),
+    )
     due_on = models.DateField(
         _("review was due on"),
         null=True,

@@ -25,6 +25,7 @@ class Notification(models.Model):
         OBJECTION_RECEIVED = "objection_received", _("Objection received")
         OBJECTION_DECIDED = "objection_decided", _("Objection decided")
         REVIEW_EXTENDED = "review_extended", _("Review deadline extended")
+        PAY_DATE_REPLANNED = "pay_date_replanned", _("Planned pay date moved")
         PAYMENT_MADE = "payment_made", _("Payment made")
         INTAKE_CLOSING = "intake_closing", _("Intake closes soon")
         CLAIM_INVITATION = "claim_invitation", _("Invitation to claim")

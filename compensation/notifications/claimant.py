@@ -127,6 +127,20 @@ def decision_made(*, claim, decision):
     )
 
 
+def pay_date_replanned(*, claim, decision, previous, reason):
+    """The 지급예정일 could not be kept (accepted after it): the new date, the old one and why."""
+    return _to_claimant(
+        claim,
+        kind=Notification.Kind.PAY_DATE_REPLANNED,
+        key=keys.pay_date_replanned(claim.pk, decision.pk, decision.pay_on),
+        language=_claimant_language(claim, claimant_is_acting=False),
+        pay_on=decision.pay_on.isoformat(),
+        previous_pay_on=previous.isoformat(),
+        amount_display=f"{decision.amount_krw:,}",
+        reason=str(reason),
+    )
+
+
 def objection_received(*, claim, objection):
     return _to_claimant(
         claim,

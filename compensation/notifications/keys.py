@@ -38,6 +38,11 @@ def decision_sql(claim_pk_sql, decision_pk_sql):
     return f"'claim:' || {claim_pk_sql} || ':decision:' || {decision_pk_sql}"
 
 
+def pay_date_replanned(claim_pk, decision_pk, pay_on: date):
+    """A decision's 지급예정일 moved because it could not be kept: each new date is news once."""
+    return f"claim:{claim_pk}:pay_on:{decision_pk}:{pay_on.isoformat()}"
+
+
 def objection_received(claim_pk, objection_round):
     return f"claim:{claim_pk}:objection:{objection_round}:received"
 

@@ -86,6 +86,29 @@ def _sla(decisions, aggregates, open_overdue, incident):
     return {key: counts[key] for key in SLA_KEYS}
 
 
+PAID_STATES = (ClaimState.PAID, ClaimState.CLOSED)
+
+
+def payment_sla(incident=None, today=None):
+    """Paid by the decision's 지급예정일 (`payment_due_on`, the one payment deadline):
+    {"paid_on_time", "paid_late", "unpaid_overdue", "rate"}; the rate counts unpaid ones past the date."""
+    last_paid = Subquery(
+        Payment.objects.filter(claim=OuterRef("pk"), amount_krw__gt=0).order_by("-paid_at").values("paid_at")[:1]
+    )
+    claims = Claim.objects.filter(payment_due_on__isnull=False)
+    if incident is not None:
+        claims = claims.filter(incident=incident)
+    paid = Q(state__in=PAID_STATES, paid_on__isnull=False)
+    counts = claims.annotate(paid_on=TruncDate(last_paid, tzinfo=KST)).aggregate(
+        paid_on_time=Count("pk", filter=paid & Q(paid_on__lte=F("payment_due_on"))),
+        paid_late=Count("pk", filter=paid & Q(paid_on__gt=F("payment_due_on"))),
+        unpaid_overdue=Count("pk", filter=Q(state=ClaimState.ACCEPTED, payment_due_on__lt=today or today_kst())),
+    )
+    owed = counts["paid_on_time"] + counts["paid_late"] + counts["unpaid_overdue"]
+    counts["rate"] = round(100 * counts["paid_on_time"] / owed, 1) if owed else None
+    return counts
+
+
 def _incident_path(rows):
     return "claim__incident" if rows.model is Objection else "incident"
 

@@ -1,5 +1,7 @@
 """The claim's clocks, from the business-day calendar and the settings (legal floors enforced)."""
 
+from datetime import timedelta
+
 from compensation.models.claim import CLOCK
 from incidents import calendar, legal
 from incidents.models import NoticeVersion
@@ -55,8 +57,27 @@ def start_objection_window(claim, *, decided_on):
     )
 
 
-def start_payment_clock(claim, *, accepted_on):
-    _start_clock(claim, CLOCK["payment"], start=accepted_on, business_days=payment_business_days())
+def start_payment_on_pay_date(claim, *, pay_on, started_on):
+    """The payment deadline is the decision's 지급예정일: a promised date that no holiday edit moves."""
+    claim.payment_clock_started_on = started_on
+    claim.payment_business_days = 0  # a fixed date, not a count: the recompute leaves it alone
+    claim.payment_due_on = pay_on
+
+
+def latest_pay_date(*, decided_on):
+    """The latest 지급예정일 without a supervisor's reason: the payment business days after the decision."""
+    return calendar.add_business_days(decided_on, payment_business_days())
+
+
+def business_days_between(first, last):
+    """Business days after `first` up to and including `last` (0 when `last` is not after `first`)."""
+    cal = calendar.get_calendar()
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        if cal.is_business_day(day):
+            count += 1
+    return count
 
 
 def default_pay_date(*, decided_on):

@@ -24,6 +24,31 @@ from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
 
+def replan_pay_date(claim, decision, *, actor, reason, mail=True):
+    """Move a 지급예정일 that can no longer be kept: as many business days from today as the decision
+    gave (at most the payment business days), recorded on the claim and mailed to the claimant."""
+    today = today_kst()
+    decided_on = calendar.to_kst_date(decision.notified_at or decision.decided_at)
+    span = deadlines.business_days_between(decided_on, decision.pay_on)
+    span = max(1, min(deadlines.payment_business_days(), span))
+    old, decision.pay_on = decision.pay_on, calendar.add_business_days(today, span)
+    ClaimEvent.objects.create(
+        claim=claim,
+        kind=ClaimEvent.Kind.DEADLINE,
+        actor=actor,
+        reason=reason,
+        data={
+            "deadline": "pay_on",
+            "decision": decision.pk,
+            "from": old.isoformat(),
+            "to": decision.pay_on.isoformat(),
+        },
+    )
+    if mail:
+        notify.pay_date_replanned(claim=claim, decision=decision, previous=old, reason=reason)
+    return decision.pay_on
+
+
 def _open_objection(claim):
     if claim.objection_round == 0:
         return None
@@ -179,6 +204,9 @@ def _bring_into_force(claim, decision, *, actor):
     )
     decision.status = Decision.Status.IN_FORCE
     decision.notified_at = now
+    if decision.pay_on is not None and decision.pay_on < today_kst():
+        # Approved after the pay date it was drafted with: the notice never promises a past date.
+        replan_pay_date(claim, decision, actor=actor, reason=_("Approved after the planned pay date"), mail=False)
     decision.save()
     deadlines.start_objection_window(claim, decided_on=today_kst())
     if decision.objection_id:
@@ -194,7 +222,40 @@ def _bring_into_force(claim, decision, *, actor):
         objection.save(update_fields=["outcome", "decided_at"])
 
 
-def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""):
+def _validate_pay_on(*, actor, approved, amount_krw, pay_on, pay_on_reason, today):
+    """지급예정일: not in the past, and at most the payment business days after the decision unless a
+    supervisor gives the reason for a later date. A decision that pays nothing has none."""
+    if not approved or amount_krw == 0:
+        return None
+    if pay_on is None:
+        return deadlines.default_pay_date(decided_on=today)
+    if pay_on < today:
+        raise DomainError(_("The planned pay date cannot be in the past."), code=ErrorCode.PAY_DATE)
+    latest = deadlines.latest_pay_date(decided_on=today)
+    if pay_on > latest and not (roles.has_role(actor, roles.SUPERVISOR) and (pay_on_reason or "").strip()):
+        raise DomainError(
+            _(
+                "The planned pay date can be at most %(days)d business days after the decision (%(date)s); "
+                "a later date needs a supervisor and a reason."
+            )
+            % {"days": deadlines.payment_business_days(), "date": latest.isoformat()},
+            code=ErrorCode.PAY_DATE,
+        )
+    return pay_on
+
+
+def claim_decide(
+    *,
+    claim,
+    actor,
+    approved,
+    amount_krw,
+    reasons,
+    internal_note="",
+    pay_on=None,
+    cap_override_reason="",
+    pay_on_reason="",
+):
     """Decide 보상여부·금액·지급예정일. Above the four-eyes limit it waits for a second supervisor."""
     require_staff(actor, Action.DECIDE, action=_("decide claims"))
     if not reasons.strip():
@@ -219,10 +280,14 @@ def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="
                 code=ErrorCode.POLICY,
             )
         today = today_kst()
-        if pay_on is None and approved and amount_krw > 0:
-            pay_on = deadlines.default_pay_date(decided_on=today)
-        if pay_on is not None and pay_on < today:
-            raise DomainError(_("The planned pay date cannot be in the past."))
+        pay_on = _validate_pay_on(
+            actor=actor,
+            approved=approved,
+            amount_krw=amount_krw,
+            pay_on=pay_on,
+            pay_on_reason=pay_on_reason,
+            today=today,
+        )
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
             claim=claim,
@@ -232,6 +297,7 @@ def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="
             reasons=reasons,
             internal_note=internal_note,
             pay_on=pay_on,
+            pay_on_reason=pay_on_reason if pay_on and pay_on > deadlines.latest_pay_date(decided_on=today) else "",
             cap_override_reason=cap_override_reason,
             due_on=claim.review_due_on,
             statutory_due_on=objection.review_due_on if objection is not None else claim.statutory_due_on,
@@ -257,7 +323,16 @@ def claim_decide(*, claim, actor, approved, amount_krw, reasons, internal_note="
 
 
 def objection_decide(
-    *, claim, actor, approved, amount_krw, reasons, internal_note="", pay_on=None, cap_override_reason=""
+    *,
+    claim,
+    actor,
+    approved,
+    amount_krw,
+    reasons,
+    internal_note="",
+    pay_on=None,
+    cap_override_reason="",
+    pay_on_reason="",
 ):
     """Decide an objection round: a new decision linked to the objection, by a different reviewer."""
     if not Claim.objects.filter(pk=claim.pk, objection_round__gt=0).exists():
@@ -271,6 +346,7 @@ def objection_decide(
         internal_note=internal_note,
         pay_on=pay_on,
         cap_override_reason=cap_override_reason,
+        pay_on_reason=pay_on_reason,
     )
 
 

@@ -19,6 +19,7 @@ from compensation.services._common import (
     require_staff,
 )
 from compensation.services.intake import _store_documents
+from compensation.services.review import replan_pay_date
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
@@ -75,13 +76,25 @@ def claim_object(*, claim, actor, reason, files=()):
     return objection
 
 
+def plan_payment(claim, decision, *, actor):
+    """The payment deadline is the decision's 지급예정일; re-planned (recorded, mailed) if it has passed."""
+    today = today_kst()
+    if decision.pay_on is None:
+        decision.pay_on = deadlines.default_pay_date(decided_on=today)
+        decision.save(update_fields=["pay_on"])
+    elif decision.pay_on < today:
+        replan_pay_date(claim, decision, actor=actor, reason=_("Accepted after the planned pay date"))
+        decision.save(update_fields=["pay_on"])
+    deadlines.start_payment_on_pay_date(claim, pay_on=decision.pay_on, started_on=today)
+
+
 def _settle_acceptance(claim, *, actor):
     decision = in_force_decision(claim)
     if decision is None or decision.amount_krw == 0:
         require_allowed(claim, Action.CLOSE, by=Actor.SYSTEM, action=_("closed"))
         apply_transition(claim, "close", actor=actor, reason=_("Nothing to pay"))
         return
-    deadlines.start_payment_clock(claim, accepted_on=today_kst())
+    plan_payment(claim, decision, actor=actor)
     claim.save()
 
 
@@ -240,7 +253,7 @@ def _apply_correction(claim, decision, *, previous, actor):
             actor=actor,
             reason=decision.reasons,
             data=data,
-            prepare=lambda c: deadlines.start_payment_clock(c, accepted_on=today_kst()),
+            prepare=lambda c: plan_payment(c, decision, actor=actor),
         )
     else:
         ClaimEvent.objects.create(
@@ -248,4 +261,7 @@ def _apply_correction(claim, decision, *, previous, actor):
         )
         if claim.state == ClaimState.ACCEPTED and difference == 0:
             apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
+        elif claim.state == ClaimState.ACCEPTED:
+            plan_payment(claim, decision, actor=actor)  # the corrected decision's pay date is the deadline now
+            claim.save()
     notify.decision_made(claim=claim, decision=decision)
