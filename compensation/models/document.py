@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,13 @@ from compensation.models.policy import RequiredDocument
 
 
 def private_storage():
-    """Outside the web root; files leave only through the authorised download view."""
+    """Outside the web root; files leave only through the authorised download view.
+
+    The "documents" storage of settings.STORAGES when configured (private objects on S3-compatible
+    storage, DOCUMENTS_S3_BUCKET), else the local folder PRIVATE_MEDIA_ROOT.
+    """
+    if "documents" in settings.STORAGES:
+        return storages["documents"]
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 

@@ -119,6 +119,30 @@ STORAGES = {
 }
 # Claim documents live outside the web root and are served only through an authorised view.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# Several web machines: keep documents on S3-compatible object storage (AWS S3, MinIO, Ceph, NCP…)
+# instead of the local folder. Objects are private (no public URL works); the download view streams
+# them to a user allowed to see them. Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+# (or the machine's role), as boto3 reads them.
+DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "location": env.str("DOCUMENTS_S3_PREFIX", default="documents"),
+            # Stores whose buckets refuse ACL headers (S3 "bucket owner enforced"): set it empty.
+            "default_acl": env.str("DOCUMENTS_S3_ACL", default="private") or None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # Names are random (uuid4): no existence check (one request less per upload).
+            "file_overwrite": True,
+            "addressing_style": env.str("DOCUMENTS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
