@@ -9,7 +9,13 @@ class CompensationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from compensation.incident_hooks import ended_clocks_over, incident_admin_links, notice_panels, publish_check
+        from compensation.incident_hooks import (
+            ended_clocks_over,
+            incident_admin_links,
+            notice_panels,
+            publish_check,
+            report_impact,
+        )
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
         from incidents import holiday_guards, panels, public_cache
@@ -21,6 +27,7 @@ class CompensationConfig(AppConfig):
         holiday_guards.register(ended_clocks_over)
         panels.register_admin_links(incident_admin_links)
         panels.register_publish_check(publish_check)
+        panels.register_impact(report_impact)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
             post_delete.connect(

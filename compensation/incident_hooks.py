@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from compensation.models import Claim, CompensationPolicy
 from compensation.models.claim import CLOCKS
+from compensation.selectors.exposure import incident_impact
 from compensation.selectors.portal import claim_policies
 from incidents import roles
 from incidents.kst import KST
@@ -65,3 +66,8 @@ def ended_clocks_over(*, day, today):
         _("%(count)d claims have a deadline counted over %(date)s that has already ended.")
         % {"count": count, "date": day.isoformat()}
     ]
+
+
+def report_impact(*, incident):
+    """Claims, users, orders and KRW frozen into a regulator report's snapshot."""
+    return incident_impact(incident)

@@ -1,8 +1,10 @@
+import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -424,3 +426,345 @@ class HolidayChange(models.Model):
         if self.before.get("date"):
             days.add(date.fromisoformat(self.before["date"]))
         return sorted(days)
+
+
+# --- Reporting to the regulator ---------------------------------------------------
+# FSS inspections find incidents left unreported because the criteria were read loosely
+# (보고기준을 자의적으로 해석하여 사고 미보고). So whether an incident is reported is a recorded
+# decision against a checklist compliance maintains, with two names on it either way.
+
+
+class ReportabilityCriterion(models.Model):
+    """One line of the reportability checklist; met by any incident, it makes the incident reportable."""
+
+    text = models.CharField(_("criterion"), max_length=300)
+    guidance = models.TextField(_("guidance"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    is_example = models.BooleanField(
+        _("example row"),
+        default=False,
+        help_text=_("Shipped as an example. Compliance confirms it (untick) or replaces it with the exchange's rule."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reportability criterion")
+        verbose_name_plural = _("reportability criteria")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class ReportabilityDecision(models.Model):
+    """Reported or not, answered against the checklist by one person and approved by another."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second approver")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected by the second person")
+        SUPERSEDED = "superseded", _("Superseded by a later decision")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="reportability_decisions", verbose_name=_("incident")
+    )
+    reportable = models.BooleanField(_("reportable"))
+    checklist = models.JSONField(_("checklist answers"), default=list)
+    reason = models.TextField(_("reasoning"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second approver"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("note of the second person"), blank=True)
+
+    class Meta:
+        verbose_name = _("reportability decision")
+        verbose_name_plural = _("reportability decisions")
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            # Four eyes in the database too: nobody approves their own decision.
+            models.CheckConstraint(
+                condition=models.Q(reviewed_by__isnull=True) | ~models.Q(reviewed_by=models.F("decided_by")),
+                name="reportability_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["incident"], condition=models.Q(status="pending"), name="reportability_one_pending"
+            ),
+            models.UniqueConstraint(
+                fields=["incident"], condition=models.Q(status="approved"), name="reportability_one_in_force"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident}: {self.get_answer_display()} ({self.get_status_display()})"
+
+    def get_answer_display(self):
+        return _("reportable") if self.reportable else _("not reported")
+
+    @property
+    def criteria_met(self):
+        return [row["text"] for row in self.checklist if row.get("met")]
+
+
+class ReportKind(models.TextChoices):
+    INITIAL = "initial", _("Initial report")
+    INTERIM = "interim", _("Interim report")
+    FINAL = "final", _("Final report")
+    OTHER = "other", _("Other report")
+
+
+class DeadlineAnchor(models.TextChoices):
+    DETECTED = "detected", _("Detection of the incident")
+    REPORTABLE = "reportable", _("Approval of the reportability decision")
+    ENDED = "ended", _("End of the incident")
+
+
+class ReportDeadlineRule(models.Model):
+    """When a report of a kind is due; compliance keeps these rows (the seeds fix no deadline)."""
+
+    kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
+    incident_type = models.CharField(
+        _("incident type"), max_length=32, choices=IncidentType.choices, blank=True, help_text=_("Empty: any type.")
+    )
+    severity = models.CharField(
+        _("severity"), max_length=16, choices=Severity.choices, blank=True, help_text=_("Empty: any severity.")
+    )
+    anchor = models.CharField(_("counted from"), max_length=16, choices=DeadlineAnchor.choices)
+    offset_hours = models.PositiveIntegerField(_("hours after"), null=True, blank=True)
+    offset_business_days = models.PositiveSmallIntegerField(
+        _("business days after"), null=True, blank=True, help_text=_("Due at the end of that business day (KST).")
+    )
+    basis = models.CharField(_("basis"), max_length=300, blank=True, help_text=_("Where the rule comes from."))
+    active = models.BooleanField(_("in use"), default=True)
+    is_example = models.BooleanField(
+        _("example row"),
+        default=False,
+        help_text=_("Shipped as an example, not a legal deadline. Compliance confirms or replaces it."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report deadline rule")
+        verbose_name_plural = _("report deadline rules")
+        ordering = ["kind", "incident_type", "severity", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(offset_hours__isnull=False) & models.Q(offset_business_days__isnull=True))
+                | (models.Q(offset_hours__isnull=True) & models.Q(offset_business_days__isnull=False)),
+                name="report_rule_one_offset",
+            )
+        ]
+
+    def __str__(self):
+        if self.offset_hours is not None:
+            offset = _("%(n)d hours") % {"n": self.offset_hours}
+        else:
+            offset = _("%(n)d business days") % {"n": self.offset_business_days}
+        text = _("%(kind)s: %(offset)s after %(anchor)s") % {
+            "kind": self.get_kind_display(),
+            "offset": offset,
+            "anchor": self.get_anchor_display().lower(),
+        }
+        return f"{text} ({_('example')})" if self.is_example else text
+
+    def clean(self):
+        if (self.offset_hours is None) == (self.offset_business_days is None):
+            raise ValidationError(_("Give either hours or business days, not both."))
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved, not yet submitted")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class ReportChannel(models.TextChoices):
+    FSS_SYSTEM = "fss_system", _("FSS reporting system")
+    EMAIL = "email", _("Email")
+    DOCUMENT = "document", _("Official letter")
+    OTHER = "other", _("Other")
+
+
+class IncidentReport(FSMModelMixin, models.Model):
+    """A report to the regulator, with the incident as it stood frozen into it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="reports", verbose_name=_("incident"))
+    kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
+    state = FSMField(_("state"), default=ReportState.DRAFT, choices=ReportState.choices, protected=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_rule = models.ForeignKey(
+        ReportDeadlineRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deadline rule"),
+    )
+    due_explanation = models.CharField(_("how the due time was set"), max_length=400, blank=True)
+    summary = models.TextField(_("summary for the regulator"), blank=True)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=ReportChannel.choices, blank=True)
+    reference_number = models.CharField(_("reference number"), max_length=100, blank=True)
+    snapshot = models.JSONField(_("incident snapshot"), default=dict)
+    snapshot_at = models.DateTimeField(_("snapshot taken at"), default=timezone.now)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("prepared by")
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident report")
+        verbose_name_plural = _("incident reports")
+        ordering = ["incident", "prepared_at", "pk"]
+        indexes = [models.Index(fields=["state", "due_at"], name="incident_report_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("prepared_by")),
+                name="incident_report_four_eyes",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.incident} · {self.get_kind_display()}"
+
+    @property
+    def submitted_late(self):
+        return bool(self.due_at and self.submitted_at and self.submitted_at > self.due_at)
+
+    def is_overdue(self, at=None):
+        at = at or timezone.now()
+        return bool(self.due_at and self.state != ReportState.SUBMITTED and at > self.due_at)
+
+    @transition(field=state, source=ReportState.DRAFT, target=ReportState.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=ReportState.APPROVED, target=ReportState.SUBMITTED)
+    def submit(self):
+        pass
+
+
+class IncidentReportEvent(models.Model):
+    """One row per change of a report: prepared, snapshot refreshed, approved, submitted."""
+
+    report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident report event")
+        verbose_name_plural = _("incident report events")
+        ordering = ["created_at", "pk"]
+
+
+def _private_storage():
+    """Outside the web root, like claim documents: served only through the authorised view."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def _report_attachment_path(instance, filename):
+    return f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class IncidentReportAttachment(models.Model):
+    report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_report_attachment_path, storage=_private_storage)
+    name = models.CharField(_("file name"), max_length=200)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report attachment")
+        verbose_name_plural = _("report attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class BlockGround(models.TextChoices):
+    """The grounds on which the enforcement decree allows blocking deposits/withdrawals (seed 002)."""
+
+    SYSTEM_FAILURE = "system_failure", _("IT failure of the asset systems (전산장애)")
+    AUTHORITY_REQUEST = "authority_request", _("Request of a court, investigator, NTS or financial authority")
+    HACKING = "hacking", _("Hacking or another incident, occurred or clearly imminent")
+    USER_PROTECTION = "user_protection", _("Other case where blocking is necessary to protect users")
+
+
+class WithdrawalBlock(models.Model):
+    """A block of deposits/withdrawals (입출금 차단); users must be told the reason in advance."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="withdrawal_blocks", verbose_name=_("incident")
+    )
+    started_at = models.DateTimeField(_("block started at"))
+    ended_at = models.DateTimeField(_("block ended at"), null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=300, help_text=_("e.g. BTC and ETH withdrawals, KRW deposits"))
+    legal_ground = models.CharField(_("legal ground"), max_length=32, choices=BlockGround.choices)
+    ground_detail = models.TextField(_("ground in detail"), blank=True)
+    users_notified_at = models.DateTimeField(_("users told at"), null=True, blank=True)
+    notice_channel = models.CharField(
+        _("how users were told"), max_length=200, blank=True, help_text=_("e.g. notice on the homepage, app push")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deposit/withdrawal block")
+        verbose_name_plural = _("deposit/withdrawal blocks")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="withdrawal_block_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.incident}: {self.scope}"
+
+    @property
+    def notice_after_block(self):
+        """The law asks for the reason to be told in advance: no notice, or one after the block began, is flagged."""
+        return self.users_notified_at is None or self.users_notified_at > self.started_at

@@ -85,3 +85,21 @@ def version_published(*, incident, version, actor):
 
 def close_problems(*, incident):
     return [message for check in _close_checks for message in check(incident=incident)]
+
+
+# --- Impact figures for regulator reports ------------------------------------------
+# An impact provider is `provider(*, incident)` returning a dict of figures (affected users,
+# orders, claims and their KRW…) that an incident report freezes into its snapshot;
+# compensation registers one. Keys of later providers win.
+_impact_providers = []
+
+
+def register_impact(provider):
+    return _add(_impact_providers, provider)
+
+
+def impact_figures(*, incident):
+    figures = {}
+    for provider in _impact_providers:
+        figures.update(provider(incident=incident))
+    return figures

@@ -17,12 +17,27 @@ _READ = [
     "incidents.view_noticeversion",
     "incidents.view_incidentevent",
     "incidents.view_holiday",
+    "incidents.view_reportabilitydecision",
+    "incidents.view_incidentreport",
+    "incidents.view_withdrawalblock",
+]
+# Regulator reporting: the checklist, the deadline rules and the 입출금 차단 records.
+_REPORTING = [
+    "incidents.view_reportabilitycriterion",
+    "incidents.add_reportabilitycriterion",
+    "incidents.change_reportabilitycriterion",
+    "incidents.view_reportdeadlinerule",
+    "incidents.add_reportdeadlinerule",
+    "incidents.change_reportdeadlinerule",
+    "incidents.change_incidentreport",
+    "incidents.add_withdrawalblock",
+    "incidents.change_withdrawalblock",
 ]
 _NOTICES = ["incidents.add_incident", "incidents.change_incident", "incidents.change_notice"]
 GROUP_PERMISSIONS = {
     AGENT: _READ,
     SUPERVISOR: _READ + _NOTICES,
-    COMPLIANCE: _READ + _NOTICES + ["incidents.add_holiday", "incidents.change_holiday"],
+    COMPLIANCE: _READ + _NOTICES + _REPORTING + ["incidents.add_holiday", "incidents.change_holiday"],
 }
 
 

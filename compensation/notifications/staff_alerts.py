@@ -17,7 +17,8 @@ from django.utils import timezone
 from compensation.models import Claim, ClaimState, Notification
 from compensation.models.claim import OPEN_STATES, REVIEW_CLOCK_STATES
 from compensation.notifications import keys, outbox
-from incidents import calendar, legal, roles
+from incidents import calendar, legal, reporting, roles
+from incidents.kst import end_of_day
 from incidents.models import Incident, IncidentState
 
 D3, D1, OVERDUE = "d3", "d1", "overdue"
@@ -26,6 +27,7 @@ OBJECTION_REVIEW_DUE = "objection_review_due"
 PAYMENT_DUE = "payment_due"
 INTAKE_END = "intake_end"
 NOTICE_NOT_POSTED = "notice_not_posted"
+REPORT_DUE = "report_due"
 INCIDENT_ROLES = (roles.SUPERVISOR, roles.COMPLIANCE)
 DIGEST_ITEMS = 20
 
@@ -150,6 +152,31 @@ def _incident_alerts(window, editors):
             )
 
 
+def _report_alerts(window, editors):
+    """Regulator reports not yet submitted: D-3 / D-1 by KST date, overdue the moment the due time passes."""
+    rows = reporting.open_reports_due_by(end_of_day(window.d3)).filter(
+        due_at__gte=window.now - timedelta(days=overdue_lookback_days())
+    )
+    for report in rows:
+        due = calendar.to_kst_date(report.due_at)
+        stage = OVERDUE if window.now > report.due_at else window.stage(max(due, window.today))
+        if stage is None:
+            continue
+        for to in editors:
+            yield _alert(
+                deadline=REPORT_DUE,
+                ref=f"r{report.pk}",
+                due=due,
+                stage=stage,
+                to=to,
+                incident_id=report.incident_id,
+                incident_title=report.incident.title,
+                report_id=report.pk,
+                report_kind=report.kind,
+                due_at=report.due_at.isoformat(),
+            )
+
+
 def sweep(*, now=None):
     """Queue D-3, D-1 and overdue alerts for every running deadline; returns how many were new."""
     window = AlertWindow(now or timezone.now())
@@ -159,6 +186,7 @@ def sweep(*, now=None):
     with transaction.atomic():
         rows = list(_claim_alerts(window, supervisors))
         rows.extend(_incident_alerts(window, editors))
+        rows.extend(_report_alerts(window, editors))
         return len(outbox.add(rows))
 
 
@@ -244,6 +272,18 @@ def digest(*, now=None):
         ).values_list("pk", "title", "state", "intake_ends_on", "detected_at")[:50]
     ]
 
+    # Regulator reports past their due time and not yet submitted.
+    late_reports = [
+        {
+            "incident_id": report.incident_id,
+            "incident_title": report.incident.title,
+            "report_id": report.pk,
+            "report_kind": report.kind,
+            "due_at": report.due_at.isoformat(),
+        }
+        for report in reporting.open_reports_due_by(now)[:50]
+    ]
+
     rows = []
     for user_id, email in people:
         mine = counts.get(user_id, {})
@@ -262,6 +302,7 @@ def digest(*, now=None):
                     "overdue_total": overdue_total,
                     "overdue": overdue,
                     "late_incidents": late_incidents,
+                    "late_reports": late_reports,
                 },
             )
         )

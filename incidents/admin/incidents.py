@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import services
 from incidents.admin import actions
+from incidents.admin.reporting import WithdrawalBlockInline
 from incidents.errors import DomainError
-from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion
+from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion, WithdrawalBlock
 from incidents.panels import admin_links, render_panels
 from incidents.selectors import current_notice_version
 from incidents.templatetags.incident_tags import hours_minutes
@@ -130,7 +131,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_per_page = 50
     # A COUNT(*) over the whole table on every page is what makes big admin lists slow.
     show_full_result_count = False
-    inlines = [NoticeVersionInline, IncidentEventInline]
+    inlines = [NoticeVersionInline, WithdrawalBlockInline, IncidentEventInline]
     actions = ["close_intake_action"]
     change_form_template = "admin/incidents/incident/change_form.html"
 
@@ -175,6 +176,13 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # records are kept; a mistaken incident is dismissed instead
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            if isinstance(instance, WithdrawalBlock) and instance.recorded_by_id is None:
+                instance.recorded_by = request.user
+            instance.save()
+        formset.save_m2m()
 
     # --- buttons ---------------------------------------------------------------
     def get_urls(self):
