@@ -177,6 +177,10 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # records are kept; a mistaken incident is dismissed instead
 
+    def get_inlines(self, request, obj):
+        # Blocks are recorded against an incident that exists; the add form stays the incident alone.
+        return self.inlines if obj is not None else [i for i in self.inlines if i is not WithdrawalBlockInline]
+
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
             if isinstance(instance, WithdrawalBlock) and instance.recorded_by_id is None:
