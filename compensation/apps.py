@@ -36,6 +36,8 @@ class CompensationConfig(AppConfig):
             # The public notice shows the policies (보상기준 by damage type, documents to attach).
             post_save.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.save.{model}")
             post_delete.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.delete.{model}")
+        # The outbox's time limits must nest inside its lease (compensation/checks.py).
+        from compensation import checks  # noqa: F401 - registers the system checks
 
 
 def _recompute_on_calendar_change(sender, dates=(), **kwargs):

@@ -20,7 +20,7 @@ def send_notifications(*, notification_ids):
     from compensation.notifications import outbox
 
     # Each row is claimed on its own, so a batch redelivered after a crash resends nothing sent.
-    return [outbox.deliver(notification_id=pk) for pk in notification_ids]
+    return outbox.deliver_batch(notification_ids=notification_ids)
 
 
 @shared_task(name="compensation.tasks.requeue_pending", ignore_result=True)

@@ -19,20 +19,18 @@ that long plus one small query, never a wrong calendar for good.
 from __future__ import annotations
 
 import calendar as _stdcal
-import logging
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from config import cache
 from incidents.kst import KST, end_of_day, to_kst_date, today_kst  # noqa: F401 - part of the calendar's interface
 from incidents.models import CalendarRevision, Holiday
 
-logger = logging.getLogger(__name__)
 STAMP_KEY = "incidents:calendar:revision"
 # Bounds how long a process can trust a stamp that a race left behind (see `current_revision`).
 STAMP_TTL = 60
@@ -160,12 +158,9 @@ def _revision_in_database() -> int:
 
 
 def current_revision() -> int:
-    try:
-        stamp = cache.get(STAMP_KEY)
-    except Exception:
-        # A cache outage must not stop deadlines: ask the database (one small query) instead.
-        logger.warning("calendar: cache unreachable, reading the revision from the database", exc_info=True)
-        return _revision_in_database()
+    # A cache outage must not stop deadlines: `config.cache` answers a miss (logged once per
+    # outage), and the database is asked instead (one small query).
+    stamp = cache.get(STAMP_KEY)
     if stamp is None:
         stamp = _revision_in_database()
         if _uncommitted_change_pending():
@@ -174,10 +169,7 @@ def current_revision() -> int:
             return stamp
         # `add`, not `set`: a reader that fetched an older number must not overwrite the
         # stamp a committed holiday change has just published.
-        try:
-            cache.add(STAMP_KEY, stamp, timeout=STAMP_TTL)
-        except Exception:
-            logger.warning("calendar: cache unreachable, revision stamp not stored", exc_info=True)
+        cache.add(STAMP_KEY, stamp, timeout=STAMP_TTL)
     return stamp
 
 
@@ -193,11 +185,9 @@ def publish_revision() -> int:
     number = _revision_in_database()
     with _lock:
         _current = None
-    try:
-        cache.set(STAMP_KEY, number, timeout=STAMP_TTL)
-    except Exception:
-        # The change is committed; other processes catch up when their stamp expires.
-        logger.error("calendar: could not publish revision %s to the cache", number, exc_info=True)
+    # If the cache is down the change is still committed; other processes catch up when their
+    # stamp expires (or read the database while the cache stays down).
+    cache.set(STAMP_KEY, number, timeout=STAMP_TTL)
     return number
 
 

@@ -15,9 +15,10 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
+
+from config import cache  # a cache outage is a miss (logged once), never an error: config/cache.py
 
 STAMP_KEY = "incidents:notice:stamp"
 

@@ -3,11 +3,18 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Each test starts with no cached calendar or policies: the database is rolled back between tests."""
+    """Each test starts with no cached calendar or policies: the database is rolled back between tests.
+
+    The cache's and the broker's breakers are closed too: one test's outage is not the next one's.
+    """
+    from compensation.notifications import outbox
     from compensation.selectors import policies as policy_cache
+    from config import cache
     from incidents import public_cache
     from incidents.calendar import forget_cached_calendar
 
+    cache.breaker.reset()
+    outbox.broker_breaker.reset()
     forget_cached_calendar()
     policy_cache.forget()
     public_cache.forget()

@@ -55,6 +55,12 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When a published task is due to take the row (now, or a retry's ETA); empty when no task is
+    # known to be queued. The sweep skips rows whose task is queued and not yet overdue.
+    queued_at = models.DateTimeField(_("queued for"), null=True, blank=True)
+    # Copies the mail server accepted from a sender that had lost its lease meanwhile (another
+    # sender held the row): not counted as the send, kept so a duplicate can be explained.
+    late_copies = models.PositiveSmallIntegerField(_("copies sent after the lease ran out"), default=0)
 
     class Meta:
         verbose_name = _("notification")

@@ -1,14 +1,31 @@
 """The notification outbox: rows written in the caller's transaction, sent by Celery after commit.
 
-Delivery is at-least-once towards the mail server but never twice from our side: a send first
-*claims* its row with a conditional UPDATE (pending and due → leased), so a task delivered twice,
-a requeue racing the original task, or two workers all end with one SMTP transaction. Retries are
-not Celery ETA tasks: an ETA task sits unacked in a worker and Redis would hand it out again after
-its visibility timeout; the row's `next_attempt_at` plus the every-minute requeue does the job.
+Guarantees (README "Mail: the outbox"):
+
+- **Nothing is lost.** The row is the source of truth, committed with the change that causes it.
+  Publishing its task is one bounded attempt after commit (broker timeouts in settings); if the
+  broker is down or frozen the row is marked not queued and the every-minute sweep
+  (`requeue_pending`) queues it. A killed worker's row comes back when its lease runs out.
+- **One send per row from our side.** A sender first *claims* the row with a conditional UPDATE
+  (pending and due → leased for `NOTIFICATION_LEASE_SECONDS`, `attempts` + 1). `attempts` is the
+  lease's fencing token: the sender checks it again before talking to the server and when it
+  marks the row sent (conditional UPDATE, row count checked). A sender that lost its lease does
+  not count its copy as the send; it records it in `late_copies` and logs it.
+- **The window SMTP cannot close.** A worker killed (or frozen past its lease) after the server's
+  "250" and before the UPDATE that marks the row sent leaves a row that is sent again later. Each
+  row has a stable Message-ID (`<n{id}.{hash}@domain>`), so such a copy is recognisable.
+- **Replies are classified by code.** 4xx at any stage (connect, MAIL, each RCPT, DATA) and
+  network errors are retried with backoff; 5xx at MAIL, RCPT or DATA is permanent for that message
+  (`failed`, resend from the admin); 5xx at connect/HELO/AUTH is our configuration, not the
+  recipient, and is retried like a 4xx (logged as an error).
+- **Retries come at their time.** A retry's task is published with an ETA of the backoff
+  (1, 2, 4 … minutes); retries further out than `ETA_LIMIT` (beyond the broker's visibility
+  timeout) and rows whose task was lost are queued by the sweep within a minute of being due.
 """
 
 import logging
 import smtplib
+import time
 from datetime import date, datetime, timedelta
 from functools import partial
 from hashlib import sha1
@@ -16,12 +33,13 @@ from hashlib import sha1
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from compensation import account_links, tasks
 from compensation.models import Notification
+from config.breaker import Breaker
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +54,15 @@ ENQUEUE_CHUNK = 100
 MAIL_QUEUE = "mail"
 URGENT_MAIL_QUEUE = "mail_urgent"
 URGENT_KINDS = frozenset({"deadline_alert", "daily_digest", "account_mail"})
+# Retries due later than this are not published with an ETA: Redis would hand such a task out
+# again after its visibility timeout (an hour). The sweep queues them when they are due.
+ETA_LIMIT = timedelta(minutes=50)
+# A batch task stops taking new rows after this many seconds and queues the rest as a new task,
+# so it stays well inside the task time limit however slow the mail server is.
+BATCH_BUDGET_SECONDS = 60
+# After a failed publish this process does not try the broker again for a while: the rows wait
+# for the sweep and requests do not each pay the broker timeout.
+broker_breaker = Breaker("Celery broker", "outbox rows stay pending for the every-minute sweep")
 
 
 def queue_for(kind):
@@ -68,7 +95,7 @@ def add_new(row):
     One INSERT … RETURNING instead of insert-then-read-back: this is on the claim form's hot path.
     """
     stamp = _batch_stamp()
-    row.created_at = row.next_attempt_at = stamp
+    row.created_at = row.next_attempt_at = row.queued_at = stamp
     row.state = State.PENDING
     row.save(force_insert=True)
     transaction.on_commit(partial(enqueue, [row.pk], queue=queue_for(row.kind)), robust=True)
@@ -90,6 +117,7 @@ def add(rows):
     for row in rows:
         row.created_at = stamp
         row.next_attempt_at = stamp
+        row.queued_at = stamp  # published right after commit; the sweep leaves it alone meanwhile
         row.state = State.PENDING
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_insert_batch_size())
     created = list(
@@ -129,40 +157,69 @@ def enqueue_rows(rows):
         enqueue(by_queue[queue], queue=queue)
 
 
-def enqueue(ids, *, queue=MAIL_QUEUE):
-    """Hand ids to the broker. If it is down the rows stay pending and `requeue_pending` retries."""
+def enqueue(ids, *, queue=MAIL_QUEUE, eta=None):
+    """Hand ids to the broker: one attempt, bounded by the broker timeouts, never an error.
+
+    If the broker is down or frozen (or was a moment ago: `broker_breaker`), the rows are marked not
+    queued and stay pending; the every-minute sweep queues them. Called after commit in requests,
+    so it must neither raise nor wait long.
+    """
     ids = list(ids)
     if not ids:
-        return
+        return False
+    if not broker_breaker.allows():
+        _not_queued(ids)
+        return False
+    generation = broker_breaker.failures
+    options = {
+        "queue": queue,
+        "retry": False,
+        "soft_time_limit": _setting("NOTIFICATION_TASK_SOFT_TIME_LIMIT", 240),
+        "time_limit": _setting("NOTIFICATION_TASK_TIME_LIMIT", 270),
+    }
+    if eta is not None:
+        options["eta"] = eta
     try:
         if len(ids) == 1:
-            tasks.send_notification.apply_async(
-                kwargs={"notification_id": ids[0]}, queue=queue, retry_policy=_PUBLISH_RETRY
-            )
-            return
-        for start in range(0, len(ids), ENQUEUE_CHUNK):
-            tasks.send_notifications.apply_async(
-                kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]},
-                queue=queue,
-                retry_policy=_PUBLISH_RETRY,
-            )
-    except Exception:  # noqa: BLE001 - any broker error: the outbox row is the source of truth
-        logger.warning("broker unavailable; %d notification(s) stay pending for requeue", len(ids), exc_info=True)
+            tasks.send_notification.apply_async(kwargs={"notification_id": ids[0]}, **options)
+        else:
+            for start in range(0, len(ids), ENQUEUE_CHUNK):
+                tasks.send_notifications.apply_async(
+                    kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]}, **options
+                )
+    except Exception as exc:  # noqa: BLE001 - any broker error: the outbox row is the source of truth
+        broker_breaker.failed(exc, "publish")
+        logger.info("broker unavailable; %d notification(s) stay pending for the sweep", len(ids))
+        _not_queued(ids)
+        return False
+    broker_breaker.succeeded(generation)
+    return True
 
 
-# Fail fast when the broker is down: the row is safe in the database, the user is waiting.
-_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+def _not_queued(ids):
+    """No task is on its way for these rows: let the next sweep queue them as soon as they are due."""
+    try:
+        Notification.objects.filter(pk__in=ids, state=State.PENDING).update(queued_at=None)
+    except Exception:  # noqa: BLE001 - the sweep still finds them once `queued_at` is older than its grace
+        logger.warning("could not mark %d notification(s) as not queued", len(ids), exc_info=True)
 
 
 def requeue_pending(*, limit=1000):
-    """Enqueue rows that are due and still pending (broker was down, worker died, retry time came)."""
+    """Queue rows that are due and have no task on its way (broker was down, worker died, task lost).
+
+    A row counts as queued while `queued_at` is set and not older than the grace: its task is in the
+    broker (or held by a worker until its ETA). Rows are due at `next_attempt_at` exactly, so a
+    retry the ETA task missed is queued within one sweep interval of its time.
+    """
+    now = timezone.now()
     grace = timedelta(seconds=_setting("NOTIFICATION_REQUEUE_GRACE_SECONDS", 30))
-    rows = list(
-        Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now() - grace)
-        .order_by("next_attempt_at")
-        .values_list("pk", "kind")[:limit]
+    due = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now).filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lte=now - grace)
     )
-    enqueue_rows(rows)
+    rows = list(due.order_by("next_attempt_at").values_list("pk", "kind")[:limit])
+    if rows:
+        Notification.objects.filter(pk__in=[pk for pk, _kind in rows], state=State.PENDING).update(queued_at=now)
+        enqueue_rows(rows)
     return len(rows)
 
 
@@ -170,8 +227,9 @@ def resend(ids):
     """Admin: give failed rows a fresh start (attempts reset) and enqueue them after commit."""
     with transaction.atomic():
         rows = list(Notification.objects.filter(pk__in=list(ids), state=State.FAILED).values_list("pk", "kind"))
+        now = timezone.now()
         Notification.objects.filter(pk__in=[pk for pk, _kind in rows], state=State.FAILED).update(
-            state=State.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
+            state=State.PENDING, attempts=0, last_error="", next_attempt_at=now, queued_at=now
         )
         if rows:
             transaction.on_commit(partial(enqueue_rows, rows), robust=True)
@@ -185,11 +243,21 @@ def _claim(notification_id, now):
     # a lease is minutes long, so the slack never lets a second sender in.
     return Notification.objects.filter(
         pk=notification_id, state=State.PENDING, next_attempt_at__lte=now + timedelta(seconds=1)
-    ).update(next_attempt_at=now + timedelta(seconds=lease_seconds()), attempts=F("attempts") + 1)
+    ).update(next_attempt_at=now + timedelta(seconds=lease_seconds()), attempts=F("attempts") + 1, queued_at=None)
+
+
+def _ours(row):
+    """The row, still pending and still leased by this sender (`attempts` is the fencing token)."""
+    return Notification.objects.filter(pk=row.pk, state=State.PENDING, attempts=row.attempts)
 
 
 def deliver(*, notification_id):
-    """Send one outbox row if it is ours to send; returns what happened ("sent", "retry", …)."""
+    """Send one outbox row if it is ours to send; returns what happened.
+
+    "sent", "retry", "failed", "skipped" (not ours: sent, leased elsewhere or not due),
+    "lease_lost" (the lease ran out before the send began: nothing sent) or "late_copy"
+    (the server accepted our copy after the lease had run out and another sender took the row).
+    """
     now = timezone.now()
     if not _claim(notification_id, now):
         return "skipped"
@@ -204,28 +272,99 @@ def deliver(*, notification_id):
         logger.exception("notification %s could not be rendered", row.pk)
         _record_failure(row, exc, permanent=True)
         return "failed"
+    # Renew the lease right before talking to the server: a sender that stalled since its claim
+    # (rendering, a paused process) and lost the row sends nothing.
+    if not _ours(row).update(next_attempt_at=timezone.now() + timedelta(seconds=lease_seconds())):
+        logger.warning("notification %s: lease lost before sending; left to its current holder", row.pk)
+        return "lease_lost"
+    message = _message(row)
     try:
-        _message(row).send()
-    except Exception as exc:  # noqa: BLE001 - SMTP, socket, DNS: all retried with backoff
-        permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (
-            isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
-        )
-        logger.warning("notification %s not sent (attempt %d): %s", row.pk, row.attempts, exc)
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - classified: temporary ones are retried with backoff
+        permanent = is_permanent(exc)
+        log = logger.error if _our_configuration(exc) else logger.warning
+        log("notification %s not sent (attempt %d, %s): %s", row.pk, row.attempts, _kind(permanent), exc)
         return _record_failure(row, exc, permanent=permanent)
-    Notification.objects.filter(pk=row.pk, state=State.PENDING).update(
-        state=State.SENT, sent_at=timezone.now(), last_error=""
+    if _ours(row).update(state=State.SENT, sent_at=timezone.now(), last_error="", queued_at=None):
+        return "sent"
+    # The server has our copy, but our lease ran out during the send and another sender holds (or
+    # has sent) the row: this copy is not the row's send. Recorded so a duplicate is explained.
+    Notification.objects.filter(pk=row.pk).update(late_copies=F("late_copies") + 1)
+    logger.error(
+        "notification %s: copy accepted by the mail server after the lease ran out (Message-ID %s); "
+        "not counted as sent, recorded as a late copy",
+        row.pk,
+        message.extra_headers["Message-ID"],
     )
-    return "sent"
+    return "late_copy"
+
+
+def deliver_batch(*, notification_ids, budget=BATCH_BUDGET_SECONDS):
+    """Send rows one by one; rows left when the time budget runs out go back to the broker."""
+    deadline = time.monotonic() + budget
+    results = []
+    for index, pk in enumerate(notification_ids):
+        if index and time.monotonic() > deadline:
+            rest = list(notification_ids[index:])
+            enqueue_rows(Notification.objects.filter(pk__in=rest).values_list("pk", "kind"))
+            results.extend(["requeued"] * len(rest))
+            break
+        results.append(deliver(notification_id=pk))
+    return results
+
+
+# SMTP stages where a 5xx is about this message (sender, recipient, content), not about our server.
+_MESSAGE_STAGES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+def smtp_codes(exc):
+    """The reply codes in an SMTP error: one per refused recipient, or the one reply; [] for others."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [code for code, _reply in exc.recipients.values()]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return [exc.smtp_code]
+    return []
+
+
+def is_permanent(exc):
+    """5xx at MAIL, RCPT or DATA: this message will never be accepted. All else is retried.
+
+    smtplib raises `SMTPRecipientsRefused` for a temporary refusal too (450/451/452: greylisting,
+    a full mailbox); only the codes tell the two apart. One 5xx among the recipients is enough.
+    A 5xx at connect, HELO or AUTH means our server settings are wrong: retried (and logged as an
+    error) so the mail goes out once they are fixed, instead of every mail failing meanwhile.
+    """
+    if not isinstance(exc, _MESSAGE_STAGES):
+        return False
+    return any(500 <= code < 600 for code in smtp_codes(exc))
+
+
+def _our_configuration(exc):
+    return (
+        isinstance(exc, smtplib.SMTPResponseException)
+        and not isinstance(exc, _MESSAGE_STAGES)
+        and (500 <= exc.smtp_code < 600)
+    )
+
+
+def _kind(permanent):
+    return "permanent" if permanent else "temporary"
 
 
 def _record_failure(row, exc, *, permanent):
+    """Record a failed attempt, if the lease is still ours; schedule the retry at its backoff time."""
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if permanent or row.attempts >= max_attempts():
-        Notification.objects.filter(pk=row.pk, state=State.PENDING).update(state=State.FAILED, last_error=error)
+        if not _ours(row).update(state=State.FAILED, last_error=error, queued_at=None):
+            return "lease_lost"
         return "failed"
-    Notification.objects.filter(pk=row.pk, state=State.PENDING).update(
-        last_error=error, next_attempt_at=timezone.now() + backoff(row.attempts)
-    )
+    delay = backoff(row.attempts)
+    next_at = timezone.now() + delay
+    eta = next_at if delay <= ETA_LIMIT else None
+    if not _ours(row).update(last_error=error, next_attempt_at=next_at, queued_at=eta):
+        return "lease_lost"
+    if eta is not None:
+        enqueue([row.pk], queue=queue_for(row.kind), eta=eta)
     return "retry"
 
 

@@ -1,17 +1,18 @@
 """Active policies with their required documents, cached per process for the claim form's hot path.
 
 Policies change a few times per incident, claims arrive by the thousand: a stamp in the shared
-cache (replaced after every committed policy change) tells each process when to reload.
+cache (replaced after every committed policy change) tells each process when to reload. While the
+shared cache is unreachable (`config.cache`: logged once per outage) every call reads the database.
 """
 
 import threading
 import uuid
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch
 
 from compensation.models import CompensationPolicy, RequiredDocument
+from config import cache
 
 STAMP_KEY = "compensation:policies:stamp"
 _lock = threading.Lock()

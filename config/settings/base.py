@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of the app's own: a view that cannot reach the database answers 503, not 500.
+    "config.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,14 +81,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "oc",
-        }
+# A cache that fails or freezes costs a request at most this long once per outage (config/cache.py).
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+
+
+def redis_cache(url, *, key_prefix="oc", timeout=CACHE_SOCKET_TIMEOUT):
+    """The Redis cache: failures are misses (the caller reads the database), sockets time out."""
+    return {
+        "BACKEND": "config.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # A cache shared by web, worker and beat processes without a server.
     CACHES = {
@@ -146,6 +156,9 @@ if DOCUMENTS_S3_BUCKET:
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds per SMTP operation (connect, each command, each reply): a stalled server frees the worker
+# after this and the row is retried. Several operations fit in one lease (NOTIFICATION_LEASE_SECONDS).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="보상센터 <compensation@exchange.example>")
 
 # --- Accounts (django-allauth) ----------------------------------------------------
@@ -207,6 +220,23 @@ CELERY_TASK_ROUTES = {
     "compensation.tasks.send_notification": {"queue": "mail"},
     "compensation.tasks.send_notifications": {"queue": "mail"},
 }
+# Publishing happens in web requests (after commit): a broker that is down or frozen must cost
+# seconds, not minutes. The row stays pending and the every-minute sweep queues it (outbox.py).
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    # Connecting for a publish is tried once (no retry loop inside a request).
+    "max_retries": 0,
+    # Unacknowledged tasks (a killed worker's, or a retry waiting for its ETA) go back to the
+    # queue after this long; retries further out than this are left to the sweep (outbox.py).
+    "visibility_timeout": 3600,
+}
+# No task runs for ever (prefork pool: a child past its hard limit is replaced). The mail tasks get
+# tighter limits (NOTIFICATION_TASK_*_TIME_LIMIT, below).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1800)
 
 # --- Domain rules -------------------------------------------------------------
 # The DAXA 모범규준 sets floors; settings may lengthen these, never shorten them
@@ -242,6 +272,11 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 # Retry backoff: base × 2^(attempt − 1).
 NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=60)
+# A published task not taken this long after its time is presumed lost; the sweep queues the row again.
 NOTIFICATION_REQUEUE_GRACE_SECONDS = env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS", default=30)
+# Time limits of the sending tasks: longer than a batch's budget plus one slow send (about ten SMTP
+# round trips of EMAIL_TIMEOUT each), shorter than the lease (checked by `compensation.checks`).
+NOTIFICATION_TASK_SOFT_TIME_LIMIT = env.int("NOTIFICATION_TASK_SOFT_TIME_LIMIT", default=240)
+NOTIFICATION_TASK_TIME_LIMIT = env.int("NOTIFICATION_TASK_TIME_LIMIT", default=270)
 # Overdue alerts are sent for items that became overdue within this many days; older ones are in the digest.
 ALERT_OVERDUE_LOOKBACK_DAYS = env.int("ALERT_OVERDUE_LOOKBACK_DAYS", default=7)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.cache import cache
 
+from config import cache as shared_cache
 from incidents import calendar
 from incidents.models import CalendarRevision, Holiday
 from incidents.signals import calendar_changed
@@ -130,7 +131,7 @@ class BrokenCache:
 
 def test_a_cache_outage_costs_a_query_not_a_deadline(monkeypatch, django_capture_on_commit_callbacks, received):
     with monkeypatch.context() as patch:
-        patch.setattr(calendar, "cache", BrokenCache())
+        patch.setattr(shared_cache, "cache", BrokenCache())  # what config.cache guards
         assert calendar.review_due_date(datetime(2025, 1, 22, 1, tzinfo=UTC)) == date(2025, 2, 18)
         with django_capture_on_commit_callbacks(execute=True):
             Holiday.objects.create(date=date(2025, 2, 18), name="임시공휴일", kind="public")

@@ -1,0 +1,37 @@
+"""System checks for the outbox's time limits: a send must end (or be stopped) inside its lease."""
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+from compensation.notifications.outbox import BATCH_BUDGET_SECONDS
+
+# About ten SMTP round trips (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, body, QUIT), each
+# bounded by EMAIL_TIMEOUT.
+SMTP_ROUND_TRIPS = 10
+
+
+@register()
+def notification_timeouts(app_configs, **kwargs):
+    email_timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    lease = settings.NOTIFICATION_LEASE_SECONDS
+    soft = settings.NOTIFICATION_TASK_SOFT_TIME_LIMIT
+    hard = settings.NOTIFICATION_TASK_TIME_LIMIT
+    errors = []
+    if not email_timeout or email_timeout <= 0:
+        errors.append(
+            Error(
+                "EMAIL_TIMEOUT must be set (seconds): a stalled mail server would hold a worker for ever.",
+                id="compensation.E001",
+            )
+        )
+    elif not (BATCH_BUDGET_SECONDS + SMTP_ROUND_TRIPS * email_timeout <= soft < hard < lease):
+        errors.append(
+            Error(
+                f"Mail time limits do not nest: need {BATCH_BUDGET_SECONDS} + {SMTP_ROUND_TRIPS} × EMAIL_TIMEOUT "
+                f"({email_timeout}) ≤ NOTIFICATION_TASK_SOFT_TIME_LIMIT ({soft}) < NOTIFICATION_TASK_TIME_LIMIT "
+                f"({hard}) < NOTIFICATION_LEASE_SECONDS ({lease}); otherwise a send can outlive its lease "
+                "and a second worker sends the same mail.",
+                id="compensation.E002",
+            )
+        )
+    return errors

@@ -1,0 +1,105 @@
+"""The shared cache is an optimisation: when it fails, callers fall back to the database.
+
+One mechanism for every cache user (the calendar's revision stamp, the policy cache, allauth's
+rate limits, sessions never: they live in the database):
+
+- `get`, `add`, `set`, `delete` here never raise. A failure opens a per-process breaker: for
+  ten seconds nobody in this process touches the cache (each call answers as a miss,
+  so the caller reads the database), then one call tries again. A frozen server costs one
+  request one socket timeout per `RETRY_AFTER`, not every request.
+- The outage is logged once when it starts (WARNING, with the error) and once when the cache
+  answers again, not once per request.
+- While it is down the cache behaves like Django's DummyCache: reads miss, `add` says stored
+  (a lock taken on an absent cache, e.g. allauth's rate-limit lock, lets the request through:
+  rate limits are off during a cache outage rather than every login refused).
+- `ResilientRedisCache` is Django's Redis backend behind the same breaker, so code that uses
+  `django.core.cache.cache` directly (allauth) degrades the same way. Its socket timeouts come
+  from `OPTIONS` (see `config.settings.base.redis_cache`).
+"""
+
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from config.breaker import Breaker
+
+_MISSING = object()
+
+
+breaker = Breaker("shared cache", "reading from the database")
+
+
+def guarded(what, operation, *args, default=None, **kwargs):
+    """Run one cache operation; on any failure (or while the breaker is open) return `default`."""
+    if not breaker.allows():
+        return default
+    generation = breaker.failures
+    try:
+        result = operation(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - connection, timeout, protocol: all mean "no cache"
+        breaker.failed(exc, what)
+        return default
+    breaker.succeeded(generation)
+    return result
+
+
+def get(key, default=None):
+    return guarded("get", cache.get, key, default, default=default)
+
+
+def add(key, value, timeout=None):
+    return guarded("add", cache.add, key, value, timeout=timeout, default=True)
+
+
+def set(key, value, timeout=None):  # noqa: A001 - mirrors the cache API
+    return guarded("set", cache.set, key, value, timeout=timeout)
+
+
+def delete(key):
+    return guarded("delete", cache.delete, key, default=False)
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache whose failures are misses (through the breaker above), never errors."""
+
+    def get(self, key, default=None, version=None):
+        return guarded("get", super().get, key, default, version, default=default)
+
+    def add(self, key, value, timeout=_MISSING, version=None):
+        args = (key, value) if timeout is _MISSING else (key, value, timeout)
+        return guarded("add", super().add, *args, version=version, default=True)
+
+    def set(self, key, value, timeout=_MISSING, version=None):
+        args = (key, value) if timeout is _MISSING else (key, value, timeout)
+        return guarded("set", super().set, *args, version=version)
+
+    def touch(self, key, timeout=_MISSING, version=None):
+        args = (key,) if timeout is _MISSING else (key, timeout)
+        return guarded("touch", super().touch, *args, version=version, default=False)
+
+    def delete(self, key, version=None):
+        return guarded("delete", super().delete, key, version, default=False)
+
+    def get_many(self, keys, version=None):
+        return guarded("get_many", super().get_many, keys, version, default={})
+
+    def has_key(self, key, version=None):
+        return guarded("has_key", super().has_key, key, version, default=False)
+
+    def set_many(self, data, timeout=_MISSING, version=None):
+        args = (data,) if timeout is _MISSING else (data, timeout)
+        return guarded("set_many", super().set_many, *args, version=version, default=list(data))
+
+    def delete_many(self, keys, version=None):
+        return guarded("delete_many", super().delete_many, keys, version)
+
+    def clear(self):
+        return guarded("clear", super().clear, default=False)
+
+
+@receiver(setting_changed)
+def _cache_setting_changed(*, setting, **kwargs):
+    # Tests swap caches: a breaker opened by one cache must not make the next one look down.
+    if setting == "CACHES":
+        breaker.reset()
