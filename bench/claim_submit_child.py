@@ -112,7 +112,7 @@ def setup_world(users_needed):
         cap_krw=5_000_000,
         exclusions=["mental_damage"],
     )
-    incident_services.notice_publish(incident=incident, actor=compliance)
+    incident_services.notice_publish(incident=incident, actor=compliance, delay_reason="bench")
     requirement = RequiredDocument.objects.create(policy=policy, name="주문 화면 캡처")
     users = User.objects.bulk_create(
         [User(username=f"bench{i}@example.com", email=f"bench{i}@example.com") for i in range(users_needed)]

@@ -7,6 +7,7 @@ class ErrorCode(StrEnum):
     CAP = "cap"
     CSV_INVALID = "csv_invalid"
     DEADLINE_PASSED = "deadline_passed"
+    DELAY_REASON = "delay_reason"
     DOCUMENTS_MISSING = "documents_missing"
     DUPLICATE = "duplicate"
     EMPTY_FILE = "empty_file"

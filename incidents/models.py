@@ -65,6 +65,11 @@ class Incident(FSMModelMixin, models.Model):
         db_index=True,
     )
     notice_first_posted_at = models.DateTimeField(_("notice first posted at"), null=True, blank=True)
+    notice_delay_reason = models.TextField(
+        _("reason the notice was late"),
+        blank=True,
+        help_text=_("Required when the first notice went up later than the target after detection."),
+    )
     intake_ends_on = models.DateField(
         _("intake ends on"),
         null=True,

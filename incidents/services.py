@@ -1,5 +1,8 @@
 """Incident use cases. Each is keyword-only, one transaction, locks the row, writes an event."""
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -135,21 +138,68 @@ def incident_update(*, incident, actor, **fields):
     return incident
 
 
-def legal_intake_end(incident):
-    return calendar.intake_end_date(incident.incident_date, settings.COMPENSATION_INTAKE_MONTHS)
+@dataclass(frozen=True)
+class IntakeEnd:
+    """The legal intake end and how it was found: one month (민법 157/160/161) from the incident
+    date and one month from the first publication of the notice; the later of the two applies."""
+
+    incident_date: date
+    published_on: date
+    from_incident: date
+    from_publication: date
+
+    @property
+    def end(self):
+        return max(self.from_incident, self.from_publication)
+
+    @property
+    def applied(self):
+        """ "incident" or "publication": which period gave the end (the incident's when equal)."""
+        return "publication" if self.from_publication > self.from_incident else "incident"
+
+    def days_left(self, today=None):
+        """Calendar days from today to the end, the end day included (0 once it has passed)."""
+        return max(0, (self.end - (today or today_kst())).days + 1)
 
 
-def effective_intake_end(incident, requested_end):
+def legal_intake_end(incident, *, published_on=None):
+    """The legal minimum intake end: a late notice still leaves users a full month.
+
+    `published_on` is the KST date of the first publication; for a notice not yet published it
+    is today (the day it would go up).
+    """
+    months = max(legal.MIN_INTAKE_MONTHS, settings.COMPENSATION_INTAKE_MONTHS)
+    if published_on is None:
+        first = incident.notice_first_posted_at
+        published_on = calendar.to_kst_date(first) if first else today_kst()
+    return IntakeEnd(
+        incident_date=incident.incident_date,
+        published_on=published_on,
+        from_incident=calendar.intake_end_date(incident.incident_date, months),
+        from_publication=calendar.intake_end_date(max(published_on, incident.incident_date), months),
+    )
+
+
+def effective_intake_end(incident, requested_end, *, published_on=None):
     """The intake end a notice asking for `requested_end` would publish (refused if too short)."""
-    minimum = legal_intake_end(incident)
+    minimum = legal_intake_end(incident, published_on=published_on).end
     if requested_end is None:
         return minimum
     if requested_end < minimum:
         raise DomainError(
-            _("The intake period cannot end before %(date)s (at least one month from the incident).")
+            _(
+                "The intake period cannot end before %(date)s (at least one month from the incident "
+                "and from the first publication of the notice)."
+            )
             % {"date": minimum.isoformat()}
         )
     return requested_end
+
+
+def notice_is_late(incident, *, at=None):
+    """Published (or, unpublished, still up) later than the target after detection."""
+    posted = incident.notice_first_posted_at or at or timezone.now()
+    return posted - incident.detected_at > timedelta(hours=legal.notice_target_hours())
 
 
 def notice_save_draft(*, incident, actor, **sections):
@@ -220,8 +270,12 @@ def _publish_version(*, incident, notice, actor, change_summary):
     return version
 
 
-def notice_publish(*, incident, actor, change_summary=""):
-    """Publish the draft as version 1: the notice goes up and claims open."""
+def notice_publish(*, incident, actor, change_summary="", delay_reason=""):
+    """Publish the draft as version 1: the notice goes up and claims open.
+
+    Later than the target after detection (`NOTICE_TARGET_HOURS`, at most 24), it needs the reason
+    for the delay, which the incident register shows; the intake then runs a full month from today.
+    """
     roles.require_role(actor, *NOTICE_EDITORS, action=_("publish a notice"))
     with transaction.atomic():
         incident = _locked(incident)
@@ -237,6 +291,16 @@ def notice_publish(*, incident, actor, change_summary=""):
             actor=actor,
             change_summary=change_summary or _("First publication"),
         )
+        if notice_is_late(incident) and not (delay_reason or "").strip():
+            raise DomainError(
+                _(
+                    "The notice goes up more than %(hours)d hours after detection: give the reason for the delay "
+                    "(it is shown in the incident register)."
+                )
+                % {"hours": legal.notice_target_hours()},
+                code=ErrorCode.DELAY_REASON,
+            )
+        incident.notice_delay_reason = (delay_reason or "").strip()
         incident.notice_first_posted_at = version.published_at
         _transition(incident, method_name="post_notice", actor=actor, reason=change_summary)
     return version

@@ -100,3 +100,16 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     name = "임시공휴일"
     kind = "public"
     source = "staff"
+
+
+def publish_on_time(incident, actor, **kwargs):
+    """Publish the notice an hour after detection (on time: no delay reason, intake from the incident date).
+
+    Travels there and back, so it works inside a test that travels itself.
+    """
+    import time_machine
+
+    from incidents import services
+
+    with time_machine.travel(incident.detected_at + timedelta(hours=1), tick=False):
+        return services.notice_publish(incident=incident, actor=actor, **kwargs)

@@ -17,10 +17,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents import services
+from incidents import legal, services
 from incidents.admin import actions
 from incidents.admin.reporting import WithdrawalBlockInline
 from incidents.errors import DomainError
+from incidents.kst import today_kst
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion, WithdrawalBlock
 from incidents.panels import admin_links, render_panels
 from incidents.selectors import current_notice_version
@@ -265,6 +266,8 @@ class IncidentAdmin(admin.ModelAdmin):
             for field in form.fields.values():
                 field.disabled = True
         preview_html = None
+        intake = services.legal_intake_end(incident)
+        intake_end = incident.intake_ends_on or max(intake.end, notice.intake_ends_on or intake.end)
         if request.method == "POST":
             if not can_edit:
                 raise PermissionDenied
@@ -283,7 +286,12 @@ class IncidentAdmin(admin.ModelAdmin):
             "publish_actions": publish_actions,
             "missing": notice.missing_sections() if not form.is_bound else None,
             "preview_html": preview_html,
-            "legal_intake_end": services.legal_intake_end(incident),
+            "legal_intake_end": intake.end,
+            "intake": intake,
+            "intake_end": intake_end,
+            "intake_days_left": max(0, (intake_end - today_kst()).days + 1),
+            "notice_late": incident.state == IncidentState.DETECTED and services.notice_is_late(incident),
+            "notice_target_hours": legal.notice_target_hours(),
             "current_version": current_notice_version(incident),
             "change_url": self._change_url(incident),
             "public_url": reverse("incidents:detail", args=[incident.pk]),
@@ -307,7 +315,12 @@ class IncidentAdmin(admin.ModelAdmin):
                 services.notice_save_draft(incident=incident, actor=request.user, **sections)
                 message = gettext("The draft is saved. Nothing public has changed.")
                 if "_publish" in request.POST and "publish" in publish_actions:
-                    services.notice_publish(incident=incident, actor=request.user, change_summary=summary)
+                    services.notice_publish(
+                        incident=incident,
+                        actor=request.user,
+                        change_summary=summary,
+                        delay_reason=form.cleaned_data["delay_reason"],
+                    )
                     message = gettext("The notice is published and claims are open.")
         except DomainError as error:
             form.add_error(None, str(error))
@@ -361,6 +374,12 @@ class TransitionForm(forms.Form):
 
 
 class NoticeEditorForm(forms.ModelForm):
+    delay_reason = forms.CharField(
+        label=_("Reason the notice is late"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to publish later than the target after detection; shown in the incident register."),
+    )
     change_summary = forms.CharField(
         label=_("What changed"),
         required=False,

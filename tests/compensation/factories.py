@@ -4,9 +4,8 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compensation.models import CompensationPolicy, DamageType, Method, RequiredDocument
-from incidents import services as incident_services
 from incidents.models import IncidentType
-from tests.factories import ComplianceFactory, IncidentFactory
+from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -55,7 +54,7 @@ def open_incident(**kwargs):
     kwargs.setdefault("started_at", timezone.now() - timezone.timedelta(days=2))
     incident = IncidentFactory(**kwargs)
     ensure_policy(incident.incident_type)
-    incident_services.notice_publish(incident=incident, actor=ComplianceFactory())
+    publish_on_time(incident, ComplianceFactory())
     incident.refresh_from_db()
     return incident
 

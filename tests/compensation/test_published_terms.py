@@ -4,11 +4,10 @@ import pytest
 from django.utils import translation
 
 from compensation.models import CompensationPolicy
-from incidents import services as incident_services
 from incidents.errors import DomainError
 from incidents.models import IncidentState, IncidentType
 from tests.compensation.factories import PolicyFactory
-from tests.factories import ComplianceFactory, IncidentFactory
+from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 
 @pytest.mark.django_db
@@ -19,7 +18,7 @@ def test_a_notice_is_refused_when_no_active_policy_applies():
     incident = IncidentFactory(incident_type=IncidentType.ORDER_FAILURE)
 
     with translation.override("en"), pytest.raises(DomainError) as refused:
-        incident_services.notice_publish(incident=incident, actor=ComplianceFactory())
+        publish_on_time(incident, ComplianceFactory())
 
     assert refused.value.code == "policy"
     assert "“Order failure”" in str(refused.value)
@@ -32,6 +31,6 @@ def test_a_notice_is_refused_when_no_active_policy_applies():
 def test_a_notice_is_published_once_a_policy_applies():
     incident = IncidentFactory(incident_type=IncidentType.ORDER_FAILURE)
     PolicyFactory(incident_type=IncidentType.ORDER_FAILURE)
-    version = incident_services.notice_publish(incident=incident, actor=ComplianceFactory())
+    version = publish_on_time(incident, ComplianceFactory())
     assert version.number == 1
     assert CompensationPolicy.objects.filter(is_active=True).count() == 1

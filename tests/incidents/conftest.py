@@ -6,7 +6,7 @@ import time_machine
 
 from incidents import services
 from incidents.models import IncidentState, IncidentType
-from tests.factories import ComplianceFactory, IncidentFactory
+from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -52,7 +52,7 @@ def incident_in(state, actor):
     }[state]
     for step in steps:
         {
-            "publish": lambda: services.notice_publish(incident=incident, actor=actor),
+            "publish": lambda: publish_on_time(incident, actor),
             "close_intake": lambda: services.incident_close_intake(incident=incident, actor=actor),
             "close": lambda: services.incident_close(incident=incident, actor=actor),
             "dismiss": lambda: services.incident_dismiss(incident=incident, actor=actor, reason="영향 없음"),

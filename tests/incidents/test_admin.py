@@ -4,9 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from incidents import services
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice
-from tests.factories import AgentFactory, IncidentFactory, SupervisorFactory
+from tests.factories import AgentFactory, IncidentFactory, SupervisorFactory, publish_on_time
 
 from .conftest import incident_in
 
@@ -53,7 +52,9 @@ def test_publish_button_publishes_through_the_service(supervisor_client):
     incident = IncidentFactory(notice=None)
     Notice.objects.create(incident=incident)
 
-    response = supervisor_client.post(notice_url(incident), {**sections(), "_publish": "1"})
+    response = supervisor_client.post(
+        notice_url(incident), {**sections(), "_publish": "1", "delay_reason": "원인 확인 지연"}
+    )
 
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -85,7 +86,7 @@ def test_publish_with_a_missing_section_shows_the_reason_and_keeps_the_draft(sup
 @pytest.mark.django_db
 def test_revision_needs_a_summary_and_then_publishes_a_new_version(supervisor_client):
     incident = IncidentFactory()
-    services.notice_publish(incident=incident, actor=supervisor_client.user)
+    publish_on_time(incident, supervisor_client.user)
 
     refused = supervisor_client.post(notice_url(incident), {**sections(), "_revise": "1"})
     assert refused.status_code == 200

@@ -7,7 +7,14 @@ from django.test import override_settings
 from incidents import services
 from incidents.errors import DomainError
 from incidents.models import IncidentEvent, IncidentState, Notice
-from tests.factories import AgentFactory, ComplianceFactory, IncidentFactory, SupervisorFactory, UserFactory
+from tests.factories import (
+    AgentFactory,
+    ComplianceFactory,
+    IncidentFactory,
+    SupervisorFactory,
+    UserFactory,
+    publish_on_time,
+)
 
 from .conftest import kst
 
@@ -26,7 +33,7 @@ def test_publishing_is_refused_when_a_section_is_missing(field, korean_name, com
     Notice.objects.filter(incident=incident).update(**{field: "   "})
 
     with pytest.raises(DomainError) as refused:
-        services.notice_publish(incident=incident, actor=compliance)
+        publish_on_time(incident, compliance)
 
     assert korean_name in str(refused.value)
     assert refused.value.code == "notice_incomplete"
@@ -40,7 +47,7 @@ def test_refusal_names_every_missing_section(compliance):
     incident = IncidentFactory(notice=None)
     Notice.objects.create(incident=incident, description="장애")
     with pytest.raises(DomainError) as refused:
-        services.notice_publish(incident=incident, actor=compliance)
+        publish_on_time(incident, compliance)
     message = str(refused.value)
     assert "사고내용" not in message
     for name in ("보상신청 방법·절차", "접수기간", "보상기준"):
@@ -50,7 +57,7 @@ def test_refusal_names_every_missing_section(compliance):
 @pytest.mark.django_db
 def test_every_revision_is_a_new_version_and_old_ones_stay_unchanged(compliance):
     incident = IncidentFactory()
-    first = services.notice_publish(incident=incident, actor=compliance)
+    first = publish_on_time(incident, compliance)
     second = services.notice_revise(
         incident=incident,
         actor=compliance,
@@ -67,7 +74,7 @@ def test_every_revision_is_a_new_version_and_old_ones_stay_unchanged(compliance)
 
 @pytest.mark.django_db
 def test_a_published_version_cannot_be_edited(compliance):
-    version = services.notice_publish(incident=IncidentFactory(), actor=compliance)
+    version = publish_on_time(IncidentFactory(), compliance)
     version.description = "몰래 고침"
     with pytest.raises(ValueError):
         version.save()
@@ -76,7 +83,7 @@ def test_a_published_version_cannot_be_edited(compliance):
 @pytest.mark.django_db
 def test_revision_needs_a_change_summary(compliance):
     incident = IncidentFactory()
-    services.notice_publish(incident=incident, actor=compliance)
+    publish_on_time(incident, compliance)
     with pytest.raises(DomainError):
         services.notice_revise(incident=incident, actor=compliance, change_summary="  ")
     assert incident.notice_versions.count() == 1
@@ -86,7 +93,7 @@ def test_revision_needs_a_change_summary(compliance):
 def test_intake_end_cannot_be_shortened(compliance):
     incident = IncidentFactory()
     services.notice_save_draft(incident=incident, actor=compliance, intake_ends_on=date(2025, 3, 31))
-    services.notice_publish(incident=incident, actor=compliance)
+    publish_on_time(incident, compliance)
 
     with pytest.raises(DomainError) as refused:
         services.notice_revise(
@@ -106,14 +113,14 @@ def test_intake_end_before_the_legal_month_is_refused(compliance):
     incident = IncidentFactory()  # 2025-01-20: the legal end is 2025-02-20
     services.notice_save_draft(incident=incident, actor=compliance, intake_ends_on=date(2025, 2, 19))
     with pytest.raises(DomainError) as refused:
-        services.notice_publish(incident=incident, actor=compliance)
+        publish_on_time(incident, compliance)
     assert "2025-02-20" in str(refused.value)
 
 
 @pytest.mark.django_db
 def test_intake_end_can_be_lengthened(compliance):
     incident = IncidentFactory()
-    services.notice_publish(incident=incident, actor=compliance)
+    publish_on_time(incident, compliance)
     services.notice_revise(incident=incident, actor=compliance, change_summary="연장", intake_ends_on=date(2025, 3, 31))
     incident.refresh_from_db()
     assert incident.intake_ends_on == date(2025, 3, 31)
@@ -122,8 +129,8 @@ def test_intake_end_can_be_lengthened(compliance):
 @pytest.mark.django_db
 def test_close_intake_is_refused_while_intake_is_open(compliance):
     incident = IncidentFactory()
+    publish_on_time(incident, compliance)
     with time_machine.travel(kst(2025, 2, 20, 23, 59), tick=False):
-        services.notice_publish(incident=incident, actor=compliance)
         with pytest.raises(DomainError) as refused:
             services.incident_close_intake(incident=incident, actor=compliance)
     assert "2025-02-20" in str(refused.value)
@@ -134,7 +141,7 @@ def test_close_intake_is_refused_while_intake_is_open(compliance):
 def test_only_supervisor_or_compliance_may_publish(make_actor):
     incident = IncidentFactory()
     with pytest.raises(DomainError) as refused:
-        services.notice_publish(incident=incident, actor=make_actor())
+        publish_on_time(incident, make_actor())
     assert refused.value.code == "forbidden"
     incident.refresh_from_db()
     assert incident.state == IncidentState.DETECTED
@@ -144,7 +151,7 @@ def test_only_supervisor_or_compliance_may_publish(make_actor):
 @pytest.mark.parametrize("make_actor", [SupervisorFactory, ComplianceFactory])
 def test_supervisor_and_compliance_may_publish(make_actor):
     incident = IncidentFactory()
-    services.notice_publish(incident=incident, actor=make_actor())
+    publish_on_time(incident, make_actor())
     incident.refresh_from_db()
     assert incident.state == IncidentState.NOTICE_POSTED
 
@@ -164,7 +171,7 @@ def test_publishing_records_the_delay_after_detection(compliance):
 def test_a_notice_later_than_the_target_is_flagged(compliance):
     incident = IncidentFactory()
     with time_machine.travel(kst(2025, 1, 20, 12, 5), tick=False):
-        services.notice_publish(incident=incident, actor=compliance)
+        services.notice_publish(incident=incident, actor=compliance, delay_reason="야간 장애로 확인 지연")
     incident.refresh_from_db()
     assert incident.notice_was_late
 
@@ -202,7 +209,7 @@ def test_detection_before_start_is_refused(compliance):
 @pytest.mark.django_db
 def test_start_time_is_frozen_once_the_notice_is_up(compliance):
     incident = IncidentFactory()
-    services.notice_publish(incident=incident, actor=compliance)
+    publish_on_time(incident, compliance)
     with pytest.raises(DomainError):
         services.incident_update(incident=incident, actor=compliance, started_at=kst(2025, 1, 19, 9))
     services.incident_update(incident=incident, actor=compliance, root_cause="DB 연결 풀 고갈")

@@ -2,16 +2,15 @@ from datetime import date
 
 import pytest
 
-from incidents import services
 from incidents.calendar import add_business_days
 from incidents.models import IncidentState
-from tests.factories import ComplianceFactory, IncidentFactory
+from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 
 @pytest.mark.django_db
 def test_publishing_a_complete_notice_opens_intake():
     incident = IncidentFactory()
-    version = services.notice_publish(incident=incident, actor=ComplianceFactory())
+    version = publish_on_time(incident, ComplianceFactory())
     incident.refresh_from_db()
     assert incident.state == IncidentState.NOTICE_POSTED
     assert version.number == 1

@@ -6,11 +6,12 @@ from incidents import services
 from incidents.errors import DomainError
 from incidents.models import IncidentEvent
 from incidents.models import IncidentState as S
+from tests.factories import publish_on_time
 
 from .conftest import incident_in
 
 CALLS = {
-    "notice_publish": lambda i, a: services.notice_publish(incident=i, actor=a),
+    "notice_publish": lambda i, a: publish_on_time(i, a),
     "notice_revise": lambda i, a: services.notice_revise(incident=i, actor=a, change_summary="문구 수정"),
     "incident_close_intake": lambda i, a: services.incident_close_intake(incident=i, actor=a),
     "incident_close": lambda i, a: services.incident_close(incident=i, actor=a),

@@ -3,9 +3,8 @@
 import pytest
 from django.db import connection
 
-from incidents import services
 from incidents.models import IncidentEvent, IncidentState, NoticeVersion
-from tests.factories import ComplianceFactory, IncidentFactory
+from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -24,7 +23,7 @@ def test_publishing_a_notice_on_postgresql(client):
     officer = ComplianceFactory()
     incident = IncidentFactory(title="PG 주문 장애")
 
-    version = services.notice_publish(incident=incident, actor=officer)
+    version = publish_on_time(incident, officer)
 
     incident.refresh_from_db()
     assert incident.state == IncidentState.NOTICE_POSTED

@@ -112,7 +112,11 @@ class Command(BaseCommand):
                     "제외됩니다."
                 ),
             )
-            services.notice_publish(incident=incident, actor=actor)
+            services.notice_publish(
+                incident=incident,
+                actor=actor,
+                delay_reason="장애 원인 확인과 보상 기준 확정에 시간이 걸렸습니다.",
+            )
             incident.refresh_from_db()
         self.stdout.write(
             f"Incident #{incident.pk} “{incident.title}”: {incident.get_state_display()}, "
