@@ -14,8 +14,14 @@ class AffectedOrder(ImportedRecord):
     Never overwritten, like every other record that sizes a claim.
     """
 
+    # One value per imported file, checked by the import; the composite indexes below start with it.
     incident = models.ForeignKey(
-        Incident, on_delete=models.PROTECT, related_name="affected_orders", verbose_name=_("incident")
+        Incident,
+        on_delete=models.PROTECT,
+        related_name="affected_orders",
+        verbose_name=_("incident"),
+        db_constraint=False,
+        db_index=False,
     )
     order_ref = models.CharField(_("order id"), max_length=64, help_text=_("The exchange's own order id."))
     account_id = models.CharField(_("exchange account id"), max_length=64, blank=True)

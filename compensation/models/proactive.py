@@ -93,7 +93,10 @@ class DelayedTransfer(ImportedRecord):
         DEPOSIT = "deposit", _("Deposit")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="delayed_transfers")
+    # One value per imported file, checked by the import; the unique index starts with it.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="delayed_transfers", db_constraint=False, db_index=False
+    )
     account_id = models.CharField(_("exchange account id"), max_length=64)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     asset = models.CharField(_("asset"), max_length=20)
@@ -118,7 +121,10 @@ class DelayedTransfer(ImportedRecord):
 class FailedLogin(ImportedRecord):
     """A login or session the exchange's log shows failing during the outage window."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="failed_logins")
+    # One value per imported file, checked by the import; the unique index starts with it.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="failed_logins", db_constraint=False, db_index=False
+    )
     account_id = models.CharField(_("exchange account id"), max_length=64)
     attempted_at = models.DateTimeField(_("attempted at"))
 

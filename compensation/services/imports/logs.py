@@ -211,6 +211,32 @@ MOMENT_RE = (
 )
 
 
+PG_TYPES = {"quantity": "numeric", "krw": "bigint", "moment": "timestamptz"}
+
+
+def _pg_typed_value(col):
+    """The model field's value from a typed staging column (the fast path: COPY parsed the types)."""
+    if col.kind in PG_TYPES:
+        return f"s.{col.name}"
+    return _pg_value(col)
+
+
+def _pg_typed_problems(col):
+    """[(SQL condition true when the typed cell is wrong, code)] for the fast path, checked in order."""
+    c = f"s.{col.name}"
+    if col.kind == "quantity":
+        return [
+            (f"{c} IS NULL", "quantity"),
+            (f"{c} < 0", "negative"),
+            (f"{c} = 0 OR scale({c}) > 18 OR {c} >= 1e20", "quantity"),
+        ]
+    if col.kind == "krw":
+        return [(f"{c} IS NULL", "krw"), (f"{c} < 0", "negative"), (f"{c} = 0", "krw")]
+    if col.kind == "moment":
+        return [(f"{c} IS NULL OR NOT isfinite({c})", "moment")]
+    return _pg_problems(col)
+
+
 def _pg_value(col):
     """SQL turning the staged text of `col` into the model field's value (run only after the checks)."""
     c = f"btrim(s.{col.name})"
@@ -285,6 +311,7 @@ def log_import(*, spec, actor, stream, incident=None):
             header = _header(text)
         except UnicodeDecodeError:
             raise DomainError(_("The file must be UTF-8 text (CSV)."), code=ErrorCode.CSV_INVALID) from None
+        reopen = None
         if header is None:
             result.errors.append((1, _("The file is empty.")))
             result.refused = 1
@@ -302,36 +329,77 @@ def log_import(*, spec, actor, stream, incident=None):
             result.refused = 1
             return result
         columns = [known[name] for name in header]
+        reopen = _reopener(stream, text)
         try:
             with transaction.atomic():
-                _run(spec, incident, actor, text, columns, result)
+                _run(spec, incident, actor, text, columns, result, reopen=reopen)
                 if result.errors:
                     raise _Refused
         except _Refused:
             result.added = result.unchanged = 0
     finally:
-        if isinstance(text, io.TextIOWrapper) and text is not stream:
-            text.detach()
+        # Hand the caller's binary stream back open: detach every wrapper put around it.
+        for wrapper in [text, *(reopen.opened if reopen else [])]:
+            if isinstance(wrapper, io.TextIOWrapper) and wrapper is not stream:
+                try:
+                    wrapper.detach()
+                except ValueError:
+                    pass  # already detached by the reopen
     return result
 
 
-def _run(spec, incident, actor, text, columns, result):
+def _pg_stage(cursor, text, columns, *, typed, result=None):
+    types = {c.name: PG_TYPES.get(c.kind, "text") if typed else "text" for c in columns}
+    names = ", ".join(f"{c.name} {types[c.name]}" for c in columns)
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {STAGING} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {names}) ON COMMIT DROP"
+    )
+    if typed:
+        cursor.execute("SET LOCAL TimeZone = 'Asia/Seoul'")
+    try:
+        return _pg_copy(cursor, text, columns, result if not typed else LogImportResult())
+    finally:
+        if typed:
+            cursor.execute("SET LOCAL TimeZone = 'UTC'")
+
+
+def _reopener(stream, text):
+    """A function giving the file again from its second line, or None when it cannot be read twice."""
+    raw = stream if not isinstance(stream, io.TextIOBase) else None
+    if raw is None or not getattr(raw, "seekable", lambda: False)():
+        return None
+
+    def reopen():
+        if isinstance(text, io.TextIOWrapper):
+            text.detach()
+        raw.seek(0)
+        again = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        again.readline()
+        reopened.append(again)
+        return again
+
+    reopened = []
+    reopen.opened = reopened
+    return reopen
+
+
+def _run(spec, incident, actor, text, columns, result, reopen=None):
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
-            names = ", ".join(f"{c.name} text" for c in columns)
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
-            cursor.execute(
-                f"CREATE TEMP TABLE {STAGING} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {names})"
-                " ON COMMIT DROP"
-            )
-            if not _pg_copy(cursor, text, columns, result):
-                return
+            # Fast path: COPY parses numbers and times itself (times without an offset in KST). A
+            # file it cannot parse goes again through the text path, which names every bad line.
+            typed = _pg_stage(cursor, text, columns, typed=True)
+            if not typed:
+                text = reopen() if reopen is not None else None
+                if text is None or not _pg_stage(cursor, text, columns, typed=False, result=result):
+                    return
             cursor.execute(f"SELECT count(*) FROM {STAGING}")
             result.read = cursor.fetchone()[0]
-            values = {c.field: _pg_value(c) for c in columns}
+            values = {c.field: (_pg_typed_value if typed else _pg_value)(c) for c in columns}
             if result.read:
-                _pg_check_cells(cursor, spec, incident, columns, values, result)
+                _pg_check_cells(cursor, spec, incident, columns, values, result, typed=typed)
         else:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
             names = ", ".join(f"{c.name}" for c in columns)
@@ -392,13 +460,13 @@ def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _pg_check_cells(cursor, spec, incident, columns, values, result):
+def _pg_check_cells(cursor, spec, incident, columns, values, result, *, typed=False):
     """One scan of the staged file: the first problem of each line, its code, the column and the value."""
     whens, params = [], []
     has = {c.field for c in columns}
     for col in columns:
-        for condition, code in _pg_problems(col):
-            whens.append(f"WHEN {condition} THEN '{code}:{col.name}:' || coalesce(s.{col.name}, '')")
+        for condition, code in (_pg_typed_problems if typed else _pg_problems)(col):
+            whens.append(f"WHEN {condition} THEN '{code}:{col.name}:' || coalesce(s.{col.name}::text, '')")
     if spec.name == "orders":
         account = "coalesce(btrim(s.account_id), '')" if "account_id" in has else "''"
         email = "coalesce(btrim(s.email), '')" if "email" in has else "''"
@@ -412,8 +480,9 @@ def _pg_check_cells(cursor, spec, incident, columns, values, result):
         )
     start, end = _window(incident) if incident is not None else (None, None)
     for name in spec.in_window:
-        whens.append(f"WHEN {values[name]} < %s THEN 'before_incident:{name}:' || btrim(s.{name})")
-        whens.append(f"WHEN {values[name]} > %s THEN 'after_incident:{name}:' || btrim(s.{name})")
+        shown = f"to_char({values[name]} AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD HH24:MI:SS')"
+        whens.append(f"WHEN {values[name]} < %s THEN 'before_incident:{name}:' || {shown}")
+        whens.append(f"WHEN {values[name]} > %s THEN 'after_incident:{name}:' || {shown}")
         params += [_dt(start), _dt(end)]
     for later, earlier in spec.not_before:
         whens.append(f"WHEN {values[later]} < {values[earlier]} THEN 'order:{later}:'")
@@ -595,7 +664,7 @@ def _insert(cursor, spec, incident, actor, values, result):
     scope, scope_params = _scope(spec, incident)
     cursor.execute(
         f"INSERT INTO {table} ({', '.join(fields)}) SELECT {', '.join(select)} FROM {STAGING} s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {scope}{_key_sql(spec, values)}) ORDER BY s.line",
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {scope}{_key_sql(spec, values)})",
         params + scope_params,
     )
     result.added = cursor.rowcount
