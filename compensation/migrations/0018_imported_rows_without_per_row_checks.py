@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compensation', '0015_proactive'),
+        ('compensation', '0017_notification_queued_late_copies'),
         ('incidents', '0007_holiday_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
