@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench messages check clean
+.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench loadtest messages check clean
 
 install: $(STAMP)
 
@@ -69,6 +69,12 @@ test-e2e: install
 # All bench/bench_*.py; `make bench BENCH=calendar` runs only those whose name contains it.
 bench: install
 	$(PY) -m bench $(BENCH)
+
+# The production stack on loopback under Locust (README "Load test"); NOT part of `make test`.
+# Needs this machine's PostgreSQL and Redis; takes about 10 minutes; LOADTEST_SECONDS=0.3 for a quick run.
+loadtest: install
+	$(PY) -m pip install --quiet -e ".[dev,load]"
+	$(PY) -m loadtest
 
 # Lint, format, layering contracts (import-linter), migrations and Django's system checks. CI runs it.
 check: install

@@ -53,3 +53,8 @@ def test_gunicorn_config_in_the_repository_is_valid(monkeypatch):
     assert config.worker_class_str == "sync"
     assert config.settings["control_socket_disable"].get() is True
     assert config.timeout == 30
+
+
+def test_production_sessions_are_read_from_the_shared_cache_and_kept_in_the_database():
+    engine = production_value("settings.SESSION_ENGINE", REDIS_URL="redis://127.0.0.1:6379/7")
+    assert engine == "'django.contrib.sessions.backends.cached_db'"

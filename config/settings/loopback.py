@@ -14,3 +14,6 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 # The loopback stack serves static files from the source folders (no collectstatic step needed).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = VAR_DIR / "staticfiles"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

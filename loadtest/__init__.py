@@ -1,0 +1,1 @@
+"""`make loadtest`: the production stack on loopback driven by Locust (see README "Load test")."""

@@ -1,0 +1,93 @@
+"""Child of `python -m loadtest`: migrate the throwaway database and seed it; prints a JSON plan.
+
+Runs with the loadtest environment (loopback production settings, the throwaway database). Uses
+the test factories for the few rows that must go through the real services (published notices),
+bulk inserts for the rest (claimant accounts, the 100,000 claims of the agent scenario).
+"""
+
+import json
+import sys
+from datetime import timedelta
+
+import django
+
+django.setup()
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.claims_data import load_claims  # noqa: E402
+from compensation.models import Claim, ClaimState  # noqa: E402
+from incidents import roles  # noqa: E402
+from incidents import services as incident_services  # noqa: E402
+from incidents.kst import today_kst  # noqa: E402
+from tests.compensation.factories import PolicyFactory, RequiredDocumentFactory  # noqa: E402
+from tests.factories import AgentFactory, ComplianceFactory, IncidentFactory  # noqa: E402
+
+PASSWORD = "Loadtest-Pass-2026"
+
+
+def signed_in_session(user):
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def main(accounts, incidents, queue_claims):
+    call_command("migrate", verbosity=0)
+    User = get_user_model()
+    password = make_password(PASSWORD)  # the production hasher: sign-in costs what it costs
+    users = User.objects.bulk_create(
+        [User(username=f"lt-{i}@example.com", email=f"lt-{i}@example.com", password=password) for i in range(accounts)]
+    )
+    EmailAddress.objects.bulk_create([EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users])
+    policy = PolicyFactory()
+    requirement = RequiredDocumentFactory(policy=policy)
+    now = timezone.now()
+    compliance = ComplianceFactory(username="lt-compliance", email="lt-compliance@example.com", password=None)
+    opened = []
+    for i in range(incidents):
+        incident = IncidentFactory(
+            title=f"KRW 마켓 주문 장애 {i}", started_at=now - timedelta(hours=6), ended_at=now - timedelta(hours=4)
+        )
+        incident_services.notice_publish(incident=incident, actor=compliance)
+        opened.append(incident)
+    agent = AgentFactory(username="lt-agent", email="lt-agent@example.com", password=None)
+    agent.password = password
+    agent.save(update_fields=["password"])
+    assert roles.has_role(agent, roles.AGENT)
+    # Sessions as a sign-in leaves them: the claim scenarios measure filing, not password hashing
+    # (the sign-in scenario measures that on its own).
+    sessions = {u.username: signed_in_session(u) for u in [*users, agent]}
+
+    today = today_kst()
+    load_claims(queue_claims, due_on=lambda i: today + timedelta(days=(i % 41) - 10), progress=lambda _m: None, tag="Q")
+    queue_ids = list(Claim.objects.filter(number__startswith="C-Q-").values_list("pk", flat=True)[:2000])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    plan = {
+        "password": PASSWORD,
+        "accounts": [u.email for u in users],
+        "notice_incident": opened[0].pk,
+        "incidents": [i.pk for i in opened],
+        "policy": policy.pk,
+        "requirement": requirement.pk,
+        "agent": agent.username,
+        "sessions": sessions,
+        "queue_claims": Claim.objects.filter(number__startswith="C-Q-").count(),
+        "queue_claim_ids": queue_ids,
+        "open_states": [ClaimState.SUBMITTED],
+    }
+    print(json.dumps(plan))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
