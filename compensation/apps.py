@@ -18,6 +18,7 @@ class CompensationConfig(AppConfig):
         )
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
+        from compensation.services.policies import link_published_terms, policy_changed
         from incidents import holiday_guards, panels, public_cache
         from incidents.signals import calendar_changed
 
@@ -28,6 +29,7 @@ class CompensationConfig(AppConfig):
         panels.register_admin_links(incident_admin_links)
         panels.register_publish_check(publish_check)
         panels.register_impact(report_impact)
+        panels.register_publish_listener(link_published_terms)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
             post_delete.connect(
@@ -36,6 +38,9 @@ class CompensationConfig(AppConfig):
             # The public notice shows the policies (보상기준 by damage type, documents to attach).
             post_save.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.save.{model}")
             post_delete.connect(public_cache.changed, sender=model, dispatch_uid=f"public_notice.delete.{model}")
+            # Every change of terms is a PolicyVersion, whichever code path saved it.
+            post_save.connect(policy_changed, sender=model, dispatch_uid=f"policy_versions.save.{model}")
+            post_delete.connect(policy_changed, sender=model, dispatch_uid=f"policy_versions.delete.{model}")
         # The outbox's time limits must nest inside its lease (compensation/checks.py).
         from compensation import checks  # noqa: F401 - registers the system checks
 

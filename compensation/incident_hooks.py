@@ -10,16 +10,23 @@ from django.utils.translation import gettext as _
 from compensation.models import Claim, CompensationPolicy
 from compensation.models.claim import CLOCKS
 from compensation.selectors.exposure import incident_impact
-from compensation.selectors.portal import claim_policies
+from compensation.selectors.terms import published_terms
+from compensation.services.policies import terms_for_incident
 from incidents import roles
 from incidents.kst import KST
 
 
 def notice_panels(*, incident, version, request, preview=False):
-    policies = claim_policies(incident)
-    context = {"incident": incident, "policies": policies, "preview": preview}
+    """A published version shows the terms it was published with, forever; a preview those it would publish."""
+    terms = preview_terms(incident) if preview or version.pk is None else published_terms(version)
+    context = {"incident": incident, "terms": terms, "preview": preview}
     yield "criteria", render_to_string("compensation/includes/notice_policies.html", context, request=request)
     yield "claim_action", render_to_string("compensation/includes/file_claim_link.html", context, request=request)
+
+
+def preview_terms(incident):
+    # Read only: what publishing would link (a version is recorded only if terms changed unrecorded).
+    return terms_for_incident(incident)
 
 
 def incident_admin_links(*, incident, user):

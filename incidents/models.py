@@ -283,6 +283,20 @@ class NoticeVersion(NoticeSections):
     intake_starts_on = models.DateField(_("intake starts on"))
     effective_intake_ends_on = models.DateField(_("intake ends on"))
     change_summary = models.TextField(_("what changed"), blank=True)
+    applies_to_filed_claims = models.BooleanField(
+        _("applies to claims already filed"),
+        default=False,
+        help_text=_(
+            "Changed compensation terms in this revision apply to claims filed before it, even where "
+            "they are less favourable. Without it only more favourable terms reach filed claims."
+        ),
+    )
+    # The incident's facts as this version published them; later corrections do not change it.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    incident_type = models.CharField(_("incident type"), max_length=32, choices=IncidentType.choices, blank=True)
+    affected_services = models.CharField(_("affected services"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -305,6 +319,16 @@ class NoticeVersion(NoticeSections):
         if self.pk is not None:
             raise ValueError("A published notice version is immutable; publish a new version.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A published notice version is kept forever.")
+
+    PUBLISHED_FACTS = ("title", "incident_type", "affected_services", "started_at", "ended_at")
+
+    def take_facts(self, incident):
+        """Copy the incident's facts as they are at publication into this (unsaved) version."""
+        for name in self.PUBLISHED_FACTS:
+            setattr(self, name, getattr(incident, name))
 
 
 class HolidayKind(models.TextChoices):

@@ -241,7 +241,7 @@ def _check_objection_window(incident, days):
         )
 
 
-def _publish_version(*, incident, notice, actor, change_summary):
+def _publish_version(*, incident, notice, actor, change_summary, applies_to_filed_claims=False):
     missing = notice.missing_sections()
     if missing:
         raise DomainError(
@@ -261,9 +261,11 @@ def _publish_version(*, incident, notice, actor, change_summary):
         intake_starts_on=incident.incident_date,
         effective_intake_ends_on=intake_end,
         change_summary=change_summary,
+        applies_to_filed_claims=applies_to_filed_claims,
         published_by=actor,
         **{k: v for k, v in notice.section_values().items()},
     )
+    version.take_facts(incident)
     version.save()
     incident.intake_ends_on = intake_end
     panels.version_published(incident=incident, version=version, actor=actor)
@@ -306,8 +308,12 @@ def notice_publish(*, incident, actor, change_summary="", delay_reason=""):
     return version
 
 
-def notice_revise(*, incident, actor, change_summary, **sections):
-    """Publish an edited notice as a new version; earlier versions stay readable."""
+def notice_revise(*, incident, actor, change_summary, applies_to_filed_claims=False, **sections):
+    """Publish an edited notice as a new version; earlier versions stay readable.
+
+    `applies_to_filed_claims`: the compensation terms this revision publishes apply to claims
+    filed before it even where less favourable (it must say so in `change_summary`).
+    """
     roles.require_role(actor, *NOTICE_EDITORS, action=_("revise a notice"))
     if not change_summary.strip():
         raise DomainError(_("Say what changed in this revision."))
@@ -335,7 +341,13 @@ def notice_revise(*, incident, actor, change_summary, **sections):
                 _("A published intake period can be lengthened, never shortened (it ends %(date)s).")
                 % {"date": previous_end.isoformat()}
             )
-        version = _publish_version(incident=incident, notice=notice, actor=actor, change_summary=change_summary)
+        version = _publish_version(
+            incident=incident,
+            notice=notice,
+            actor=actor,
+            change_summary=change_summary,
+            applies_to_filed_claims=applies_to_filed_claims,
+        )
         incident.save(update_fields=["intake_ends_on", "updated_at"])
     return version
 

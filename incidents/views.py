@@ -62,7 +62,7 @@ def _render_notice(pk, number):
         "panels": render_panels(incident=incident, version=version, request=None),
     }
     return {
-        "title": incident.title,
+        "title": version.title or incident.title,
         "html": render_to_string("incidents/includes/notice_article.html", context),
         "closes_at": incident.intake_closes_at if incident.intake_is_open() else None,
     }

@@ -29,6 +29,7 @@ from compensation.admin.paginators import CappedCountPaginator
 from compensation.admin.reports import report_urls
 from compensation.models import Claim, Method
 from compensation.models.claim import CLOCKS
+from compensation.selectors.terms import applied_terms
 from compensation.services.assessment import suggest_amount
 from incidents import calendar, roles
 from incidents.errors import DomainError
@@ -245,6 +246,7 @@ def case_context(claim, user):
         "claim": claim,
         "deadlines": deadline_rows(claim),
         "suggestion": suggest_amount(claim),
+        "terms": applied_terms(claim),
         "market_price": (
             selectors.executable_price(claim.incident, claim.asset)
             if claim.policy.method == Method.PRICE_DIFFERENCE and claim.reference_price_krw is None

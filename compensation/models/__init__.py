@@ -14,7 +14,16 @@ from compensation.models.intent import ClaimIntent
 from compensation.models.market_price import MarketPrice
 from compensation.models.notification import Notification
 from compensation.models.payment import Payment, PaymentMethod
-from compensation.models.policy import CompensationPolicy, DamageType, Exclusion, Method, RequiredDocument
+from compensation.models.policy import (
+    CompensationPolicy,
+    DamageType,
+    Exclusion,
+    IncidentPolicyOverride,
+    Method,
+    NoticeTerms,
+    PolicyVersion,
+    RequiredDocument,
+)
 from compensation.models.proactive import (
     BatchEvent,
     BatchLine,
@@ -52,14 +61,17 @@ __all__ = [
     "DocumentPurpose",
     "Exclusion",
     "ExtensionGround",
+    "IncidentPolicyOverride",
     "MarketPrice",
     "Method",
+    "NoticeTerms",
     "Notification",
     "Objection",
     "ObjectionOutcome",
     "Payment",
     "PaymentMethod",
     "PayoutMethod",
+    "PolicyVersion",
     "RequiredDocument",
     "TradeSide",
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
-from compensation.models.policy import CompensationPolicy
+from compensation.models.policy import CompensationPolicy, NoticeTerms, PolicyVersion
 from incidents.kst import end_of_day
 from incidents.models import Incident
 
@@ -122,6 +122,24 @@ class Claim(FSMModelMixin, models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="claims", verbose_name=_("incident"))
     policy = models.ForeignKey(
         CompensationPolicy, on_delete=models.PROTECT, related_name="claims", verbose_name=_("damage type (policy)")
+    )
+    # The terms it was filed under: the policy version the incident's notice published, with the
+    # incident's override (cap, note). Assessment and decisions use them (see selectors.terms).
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("policy version filed under"),
+    )
+    notice_terms = models.ForeignKey(
+        NoticeTerms,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("published terms filed under"),
     )
     # Empty only for a proactive claim whose account has not been linked to a portal user yet.
     claimant = models.ForeignKey(

@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from incidents.models import IncidentType
+from incidents.models import Incident, IncidentType, NoticeVersion
 
 
 class DamageType(models.TextChoices):
@@ -88,6 +91,208 @@ class RequiredDocument(models.Model):
         return self.name
 
 
-def terms_of(claim):
-    """The terms a claim is assessed under (method, cap, fixed amount, rate)."""
-    return claim.policy
+# The fields of a policy that are its terms: a change to any of them is a new PolicyVersion.
+TERM_FIELDS = (
+    "incident_type",
+    "damage_type",
+    "name",
+    "criteria",
+    "method",
+    "cap_krw",
+    "fixed_amount_krw",
+    "annual_interest_rate_bp",
+    "exclusions",
+)
+
+
+def current_terms(policy):
+    """The policy's terms as they stand in its rows now (documents in their order)."""
+    terms = {name: getattr(policy, name) for name in TERM_FIELDS}
+    terms["exclusions"] = list(terms["exclusions"] or [])
+    terms["required_documents"] = [
+        {"id": doc.pk, "name": doc.name, "description": doc.description}
+        for doc in policy.required_documents.order_by("position", "pk")
+    ]
+    return terms
+
+
+class Immutable(models.Model):
+    """A row that is written once and never changed or deleted (a record that was relied on)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is immutable; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is kept forever.")
+
+
+class PolicyVersion(Immutable):
+    """The terms of a policy as they were at one time; a new row whenever any term changes.
+
+    Notices link the versions they were published with, claims the version they were filed under.
+    """
+
+    policy = models.ForeignKey(
+        CompensationPolicy, on_delete=models.PROTECT, related_name="versions", verbose_name=_("policy")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    incident_type = models.CharField(_("incident type"), max_length=32, choices=IncidentType.choices)
+    damage_type = models.CharField(_("damage type"), max_length=32, choices=DamageType.choices)
+    name = models.CharField(_("name"), max_length=200)
+    criteria = models.TextField(_("criteria shown to users"))
+    method = models.CharField(_("method"), max_length=32, choices=Method.choices)
+    cap_krw = models.PositiveBigIntegerField(_("cap per claim (KRW)"))
+    fixed_amount_krw = models.PositiveBigIntegerField(_("fixed amount (KRW)"), null=True, blank=True)
+    annual_interest_rate_bp = models.PositiveIntegerField(
+        _("annual interest rate (basis points)"), null=True, blank=True
+    )
+    exclusions = models.JSONField(_("exclusions"), default=list, blank=True)
+    required_documents = models.JSONField(_("required documents"), default=list, blank=True)
+    reason = models.TextField(_("reason for the change"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    created_at = models.DateTimeField(_("in force from"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["policy", "-number"]
+        constraints = [models.UniqueConstraint(fields=["policy", "number"], name="policy_version_unique")]
+
+    def __str__(self):
+        return f"{self.name} v{self.number}"
+
+    def terms(self):
+        terms = {name: getattr(self, name) for name in TERM_FIELDS}
+        terms["exclusions"] = list(terms["exclusions"] or [])
+        terms["required_documents"] = list(self.required_documents or [])
+        return terms
+
+    def exclusion_labels(self):
+        labels = dict(Exclusion.choices)
+        return [labels.get(code, code) for code in self.exclusions]
+
+
+class IncidentPolicyOverride(models.Model):
+    """Terms of one policy changed for one incident only (a higher cap, a note on the criteria).
+
+    Applies from the next publication or revision of the incident's notice; the global policy
+    stays as it is for every other incident.
+    """
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="policy_overrides", verbose_name=_("incident")
+    )
+    policy = models.ForeignKey(
+        CompensationPolicy, on_delete=models.PROTECT, related_name="incident_overrides", verbose_name=_("policy")
+    )
+    cap_krw = models.PositiveBigIntegerField(
+        _("cap per claim for this incident (KRW)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep the policy's cap."),
+    )
+    criteria_note = models.TextField(
+        _("note on the criteria for this incident"),
+        blank=True,
+        help_text=_("Shown below the policy's criteria on this incident's notice."),
+    )
+    reason = models.TextField(_("reason"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("policy override for an incident")
+        verbose_name_plural = _("policy overrides for incidents")
+        constraints = [models.UniqueConstraint(fields=["incident", "policy"], name="one_override_per_incident_policy")]
+
+    def __str__(self):
+        return f"{self.incident} · {self.policy}"
+
+
+class NoticeTerms(Immutable):
+    """The terms of one policy as a notice version published them (version + incident override)."""
+
+    notice_version = models.ForeignKey(
+        NoticeVersion, on_delete=models.PROTECT, related_name="policy_terms", verbose_name=_("notice version")
+    )
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="notice_terms", verbose_name=_("policy version")
+    )
+    cap_krw = models.PositiveBigIntegerField(_("cap per claim (KRW)"))
+    criteria_note = models.TextField(_("note on the criteria for this incident"), blank=True)
+
+    class Meta:
+        verbose_name = _("published policy terms")
+        verbose_name_plural = _("published policy terms")
+        ordering = ["notice_version", "policy_version__damage_type"]
+        constraints = [models.UniqueConstraint(fields=["notice_version", "policy_version"], name="notice_terms_unique")]
+
+    def __str__(self):
+        return f"{self.notice_version} · {self.policy_version}"
+
+    # The terms a claim under them is assessed with.
+    @property
+    def method(self):
+        return self.policy_version.method
+
+    @property
+    def fixed_amount_krw(self):
+        return self.policy_version.fixed_amount_krw
+
+    @property
+    def annual_interest_rate_bp(self):
+        return self.policy_version.annual_interest_rate_bp
+
+    @property
+    def documents(self):
+        return self.policy_version.required_documents
+
+    def comparable(self):
+        terms = self.policy_version.terms()
+        terms["cap_krw"] = self.cap_krw
+        return terms
+
+    def is_more_favourable_than(self, other):
+        """True when a claimant is better off under these terms than under `other` in every respect
+        and strictly better in one: same method, no lower cap, amount or rate, no new exclusion
+        or required document. A change of wording alone is not judged favourable."""
+        new, old = self.comparable(), other.comparable()
+        if new["method"] != old["method"]:
+            return False
+        better = False
+        for name in ("cap_krw", "fixed_amount_krw", "annual_interest_rate_bp"):
+            a, b = new[name], old[name]
+            if a is None or b is None:
+                if a != b:
+                    return False
+                continue
+            if a < b:
+                return False
+            better = better or a > b
+        new_excl, old_excl = set(new["exclusions"]), set(old["exclusions"])
+        new_docs = {d["id"] for d in new["required_documents"]}
+        old_docs = {d["id"] for d in old["required_documents"]}
+        if not (new_excl <= old_excl and new_docs <= old_docs):
+            return False
+        return better or new_excl < old_excl or new_docs < old_docs

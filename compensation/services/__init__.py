@@ -22,6 +22,7 @@ from compensation.services.intake import (
     claim_withdraw,
     documents_for_upload,
 )
+from compensation.services.policies import policy_override_set, policy_version_record
 from compensation.services.recompute import claims_recompute_deadlines
 from compensation.services.review import (
     claim_assign,
@@ -84,4 +85,6 @@ __all__ = [
     "objection_decide",
     "payments_import",
     "payment_record",
+    "policy_override_set",
+    "policy_version_record",
 ]

@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.utils.translation import gettext as _
 
 from compensation.models import Method, TradeSide
-from compensation.models.policy import terms_of
+from compensation.selectors.terms import applied_terms
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Suggestion:
     amount_krw: int | None  # None: the policy or the data cannot size it; staff assess by hand
     uncapped_krw: int | None
     explanation: str
+    terms: object = None  # the AppliedTerms used
 
     @property
     def capped(self):
@@ -70,7 +71,7 @@ def _price_difference(claim):
 
 def suggest_amount(claim):
     """What the terms the claim is assessed under pay for it, with the formula spelled out."""
-    terms = terms_of(claim)
+    terms = applied_terms(claim)
     method = terms.method
     if method == Method.PRICE_DIFFERENCE:
         raw, text = _price_difference(claim)
@@ -107,4 +108,4 @@ def suggest_amount(claim):
     amount = min(raw, cap)
     if amount != raw:
         text += " " + _("(capped at %(cap)s KRW)") % {"cap": _money(cap)}
-    return Suggestion(amount, raw, f"{text} = {amount:,} KRW")
+    return Suggestion(amount, raw, f"{text} = {amount:,} KRW", terms)

@@ -1,6 +1,8 @@
 """The claimant's side: file a claim, add documents, withdraw."""
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +14,8 @@ from compensation.models import (
     ClaimIntent,
     ClaimState,
     DocumentPurpose,
+    NoticeTerms,
+    PolicyVersion,
 )
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action, Actor
@@ -24,6 +28,7 @@ from compensation.services._common import (
     require_allowed,
     require_claimant,
 )
+from compensation.services.policies import policy_version_record
 from compensation.services.uploads import validate_upload
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -93,7 +98,24 @@ def claim_submit(
     # reads the incident once (with the claim's id reserved in the same trip). "This very form
     # already went through" (retry, double click) and "a live claim for this damage exists" are
     # answered by the two unique constraints at INSERT, and looked up only when a refusal needs them.
-    fresh = Incident.objects.filter(pk=incident.pk).only("pk", "title", "state", "incident_type", "intake_ends_on")
+    # The terms in force for this damage type: those the incident's latest notice version published,
+    # else (a policy added after the notice) the policy's latest version; read with the incident.
+    published = NoticeTerms.objects.filter(
+        notice_version__incident=OuterRef("pk"), policy_version__policy_id=policy.pk
+    ).order_by("-notice_version__number")
+    latest = PolicyVersion.objects.filter(policy_id=policy.pk).order_by("-number")
+    fresh = (
+        Incident.objects.filter(pk=incident.pk)
+        .only("pk", "title", "state", "incident_type", "intake_ends_on")
+        .annotate(
+            terms_id=Subquery(published.values("pk")[:1]),
+            terms_version_id=Coalesce(
+                Subquery(published.values("policy_version_id")[:1]),
+                Subquery(latest.values("pk")[:1]),
+                output_field=BigIntegerField(),
+            ),
+        )
+    )
     if connection.vendor == "postgresql":
         fresh = fresh.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
     incident = fresh.first()
@@ -126,6 +148,8 @@ def claim_submit(
     claim = Claim(
         incident=incident,
         policy=policy,
+        policy_version_id=incident.terms_version_id or policy_version_record(policy=policy).pk,
+        notice_terms_id=incident.terms_id,
         claimant=actor,
         idempotency_key=idempotency_key,
         amount_claimed_krw=amount_claimed_krw,

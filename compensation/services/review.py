@@ -17,6 +17,7 @@ from compensation.models import (
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action
 from compensation.selectors.batches import proactive_floor_krw
+from compensation.selectors.terms import applied_terms
 from compensation.services import deadlines
 from compensation.services._common import apply_transition, lock_claim, require_allowed, require_staff
 from incidents import calendar, roles
@@ -186,11 +187,12 @@ def _validate_amount(*, claim, actor, approved, amount_krw, cap_override_reason)
         raise DomainError(_("The amount must be 0 KRW or more."))
     if not approved and amount_krw != 0:
         raise DomainError(_("A rejected claim has an amount of 0 KRW."))
-    if amount_krw > claim.policy.cap_krw:
+    cap = applied_terms(claim).cap_krw  # the terms the claim was filed under (or more favourable ones)
+    if amount_krw > cap:
         if not roles.has_role(actor, roles.SUPERVISOR):
             raise DomainError(
                 _("%(amount)s KRW is above the policy cap of %(cap)s KRW; only a supervisor can exceed it.")
-                % {"amount": f"{amount_krw:,}", "cap": f"{claim.policy.cap_krw:,}"},
+                % {"amount": f"{amount_krw:,}", "cap": f"{cap:,}"},
                 code=ErrorCode.CAP,
             )
         if not cap_override_reason.strip():

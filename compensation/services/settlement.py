@@ -9,6 +9,7 @@ from compensation.models import ClaimEvent, ClaimState, Decision, DocumentPurpos
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action, Actor
 from compensation.selectors import in_force_decision, paid_total
+from compensation.selectors.terms import applied_terms
 from compensation.services import deadlines
 from compensation.services._common import (
     apply_transition,
@@ -178,10 +179,10 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
         claim = lock_claim(claim)
         require_allowed(claim, Action.CORRECT, by=actor, action=_("corrected"))
         previous = in_force_decision(claim)
-        if amount_krw < 0 or amount_krw > claim.policy.cap_krw:
+        cap = applied_terms(claim).cap_krw
+        if amount_krw < 0 or amount_krw > cap:
             raise DomainError(
-                _("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.")
-                % {"cap": f"{claim.policy.cap_krw:,}"}
+                _("The corrected amount must be between 0 and the policy cap of %(cap)s KRW.") % {"cap": f"{cap:,}"}
             )
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))

@@ -341,6 +341,7 @@ class IncidentAdmin(admin.ModelAdmin):
             effective_intake_ends_on=services.effective_intake_end(incident, sections["intake_ends_on"]),
             **sections,
         )
+        version.take_facts(incident)
         return render_to_string(
             "incidents/incident_detail.html",
             {

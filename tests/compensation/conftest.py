@@ -38,8 +38,8 @@ class World:
 
     def __init__(self):
         self.policy = PolicyFactory()
-        self.incident = open_incident(started_at=kst(2025, 1, 20, 9))
         self.requirement = RequiredDocumentFactory(policy=self.policy)
+        self.incident = open_incident(started_at=kst(2025, 1, 20, 9))
         self.claimant = UserFactory()
         self.other_user = UserFactory()
         self.agent = AgentFactory()

@@ -72,10 +72,13 @@ def test_a_new_version_replaces_the_cached_article(world, client):
     assert "보상 한도 상향" in page
 
 
-def test_a_policy_change_replaces_the_cached_article(world, client):
+def test_a_policy_change_reaches_the_article_with_the_revision_that_publishes_it(world, client):
     assert world.policy.criteria in client.get(notice_url(world)).content.decode()
     world.policy.criteria = "체결 실패 주문의 차액 전액 (변경)"
     world.policy.save()
+    # issue 13: a published version shows the terms it was published with
+    assert "체결 실패 주문의 차액 전액 (변경)" not in client.get(notice_url(world)).content.decode()
+    incident_services.notice_revise(incident=world.incident, actor=ComplianceFactory(), change_summary="기준 변경")
     assert "체결 실패 주문의 차액 전액 (변경)" in client.get(notice_url(world)).content.decode()
 
 
