@@ -63,10 +63,7 @@ def incident_create(
     estimated_affected_users=None,
 ):
     roles.require_role(actor, *NOTICE_EDITORS, action=_("record an incident"))
-    if ended_at is not None and ended_at < started_at:
-        raise DomainError(_("The end of the incident cannot be before its start."))
-    if detected_at < started_at:
-        raise DomainError(_("An incident cannot be detected before it started."))
+    _check_times(started_at=started_at, detected_at=detected_at, ended_at=ended_at)
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title,
@@ -108,6 +105,43 @@ _EDITABLE_FIELDS = (
 )
 
 
+def _check_times(*, started_at, detected_at, ended_at):
+    if ended_at is not None and ended_at < started_at:
+        raise DomainError(_("The end of the incident cannot be before its start."))
+    if detected_at < started_at:
+        raise DomainError(_("An incident cannot be detected before it started."))
+
+
+def _check_update(incident, fields):
+    if incident.state != IncidentState.DETECTED:
+        frozen = [name for name in _FROZEN_AFTER_NOTICE if name in fields and fields[name] != getattr(incident, name)]
+        if frozen:
+            raise DomainError(
+                _(
+                    "The start and detection times cannot change after the notice is published: "
+                    "they fix the intake period and the notice delay."
+                ),
+                code=ErrorCode.FROZEN,
+            )
+    times = {name: fields.get(name, getattr(incident, name)) for name in ("started_at", "detected_at", "ended_at")}
+    _check_times(**times)
+
+
+def incident_check(*, actor, incident=None, **fields):
+    """Refuse what `incident_create` (no `incident`) or `incident_update` would refuse, writing nothing.
+
+    Forms validate with this; the write services check the same again when they run.
+    """
+    if incident is None:
+        roles.require_role(actor, *NOTICE_EDITORS, action=_("record an incident"))
+        _check_times(
+            started_at=fields["started_at"], detected_at=fields["detected_at"], ended_at=fields.get("ended_at")
+        )
+    else:
+        roles.require_role(actor, *NOTICE_EDITORS, action=_("edit an incident"))
+        _check_update(incident, fields)
+
+
 def incident_update(*, incident, actor, **fields):
     """Correct an incident's facts (not its state); times that fix the intake freeze at publishing."""
     roles.require_role(actor, *NOTICE_EDITORS, action=_("edit an incident"))
@@ -116,24 +150,9 @@ def incident_update(*, incident, actor, **fields):
         raise TypeError(f"unknown incident fields: {sorted(unknown)}")
     with transaction.atomic():
         incident = _locked(incident)
-        if incident.state != IncidentState.DETECTED:
-            frozen = [
-                name for name in _FROZEN_AFTER_NOTICE if name in fields and fields[name] != getattr(incident, name)
-            ]
-            if frozen:
-                raise DomainError(
-                    _(
-                        "The start and detection times cannot change after the notice is published: "
-                        "they fix the intake period and the notice delay."
-                    ),
-                    code=ErrorCode.FROZEN,
-                )
+        _check_update(incident, fields)
         for name, value in fields.items():
             setattr(incident, name, value)
-        if incident.ended_at is not None and incident.ended_at < incident.started_at:
-            raise DomainError(_("The end of the incident cannot be before its start."))
-        if incident.detected_at < incident.started_at:
-            raise DomainError(_("An incident cannot be detected before it started."))
         incident.save()
     return incident
 

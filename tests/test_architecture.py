@@ -80,3 +80,21 @@ def test_outbox_keys_come_from_keys_py_and_kinds_from_notification_kind():
         for hit in _outbox_rows_built_by_hand(path)
     ]
     assert not found, found
+
+
+ADMIN_MODULES = [path for path in APP_MODULES if "admin" in path.parts]
+
+
+@pytest.mark.parametrize("path", ADMIN_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_admin_classes_keep_no_per_request_state_on_the_shared_instance(path):
+    """One ModelAdmin instance serves every request: its methods never assign `self.<name>`."""
+    found = []
+    for cls in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(cls, ast.ClassDef) and cls.name.endswith("Admin")):
+            continue
+        for node in ast.walk(cls):
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and getattr(target.value, "id", None) == "self":
+                    found.append(f"{cls.name}.{target.attr} (line {node.lineno})")
+    assert not found, found

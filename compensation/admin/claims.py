@@ -54,6 +54,22 @@ class AssignForm(forms.Form):
         )
 
 
+def days_left_column(today, cal):
+    """The "business days left" column for one request (one `today`, one calendar snapshot)."""
+
+    @admin.display(description=_("business days left"))
+    def days_left(claim):
+        deadline = claim.next_deadline()
+        if deadline is None or deadline[1] is None:
+            return "—"
+        left = selectors.business_days_left(deadline[1], today, cal)
+        if deadline[1] < today:
+            return format_html('<strong style="color:#b42318">{} ({})</strong>', _("overdue"), left)
+        return left
+
+    return days_left
+
+
 @admin.register(Claim)
 class ClaimAdmin(NoRevertHistoryAdmin):
     list_display = (
@@ -98,9 +114,12 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     def changelist_view(self, request, extra_context=None):
         if not request.GET and default_queue_for(request.user) == "mine":
             return HttpResponseRedirect(f"{request.path}?queue=mine")
-        self._today = today_kst()
-        self._calendar = calendar.get_calendar()
         return super().changelist_view(request, extra_context)
+
+    def get_list_display(self, request):
+        # "Today" belongs to this request: a column made for it, never state on this shared instance.
+        column = days_left_column(today_kst(), calendar.get_calendar())
+        return [column if name == "days_left" else name for name in super().get_list_display(request)]
 
     @admin.display(description=_("claimant"), ordering="claimant__email")
     def claimant_email(self, claim):
@@ -115,14 +134,8 @@ class ClaimAdmin(NoRevertHistoryAdmin):
 
     @admin.display(description=_("business days left"))
     def days_left(self, claim):
-        deadline = claim.next_deadline()
-        if deadline is None or deadline[1] is None:
-            return "—"
-        today = getattr(self, "_today", None) or today_kst()
-        left = selectors.business_days_left(deadline[1], today, getattr(self, "_calendar", None))
-        if deadline[1] < today:
-            return format_html('<strong style="color:#b42318">{} ({})</strong>', _("overdue"), left)
-        return left
+        """Stands in `list_display` for the admin's checks; each request shows `days_left_column`'s."""
+        return days_left_column(today_kst(), calendar.get_calendar())(claim)
 
     @admin.action(description=_("Assign the selected claims…"))
     def assign_action(self, request, queryset):

@@ -7,7 +7,7 @@ Refusals (`DomainError`) come back as admin error messages or form errors, never
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -81,11 +81,8 @@ class NoticeVersionInline(admin.TabularInline):
 
 
 class IncidentForm(forms.ModelForm):
-    """Saving runs the service (create or update) once the fields are valid.
-
-    Done in `_post_clean` so a refusal becomes a form error on the same page and the
-    admin's own save never runs for a refused incident.
-    """
+    """Validation asks `services.incident_check` (it writes nothing), so a refusal is a form error on the
+    same page; `IncidentAdmin.save_model` then writes through `incident_create` / `incident_update`."""
 
     class Meta:
         model = Incident
@@ -98,20 +95,21 @@ class IncidentForm(forms.ModelForm):
         for name in ("started_at", "ended_at", "detected_at"):
             if name in self.fields:
                 self.fields[name].help_text = KST_HELP
-        self.saved_incident = None
 
-    def _post_clean(self):
-        super()._post_clean()
+    def service_fields(self):
+        return {name: self.cleaned_data[name] for name in INCIDENT_FIELDS if name in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
         if self.errors:
-            return
-        data = {name: self.cleaned_data[name] for name in INCIDENT_FIELDS if name in self.cleaned_data}
+            return cleaned
+        # clean() runs before the form copies its data onto the instance: this is the stored incident.
+        stored = self.instance if self.instance.pk else None
         try:
-            if self.instance.pk is None:
-                self.saved_incident = services.incident_create(actor=self.request.user, **data)
-            else:
-                self.saved_incident = services.incident_update(incident=self.instance, actor=self.request.user, **data)
+            services.incident_check(actor=self.request.user, incident=stored, **self.service_fields())
         except DomainError as error:
-            self.add_error(None, str(error))
+            raise ValidationError(str(error)) from error
+        return cleaned
 
 
 @admin.register(Incident)
@@ -171,9 +169,20 @@ class IncidentAdmin(admin.ModelAdmin):
 
     # --- saving goes through the services --------------------------------------
     def save_model(self, request, obj, form, change):
-        # IncidentForm already ran incident_create / incident_update.
-        obj.pk = form.saved_incident.pk
+        if change:
+            saved = services.incident_update(incident=Incident(pk=obj.pk), actor=request.user, **form.service_fields())
+        else:
+            saved = services.incident_create(actor=request.user, **form.service_fields())
+        obj.pk = saved.pk
         obj.refresh_from_db()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            # The incident changed between the form's check and the save (another editor): say so.
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         return False  # records are kept; a mistaken incident is dismissed instead

@@ -282,3 +282,60 @@ def test_incident_list_search_and_filters(admin_client):
     content = page.content.decode()
     assert "출금 지연 사고" in content
     assert "입금 지연 사고" not in content
+
+
+@pytest.mark.django_db
+def test_validating_the_incident_form_writes_nothing(rf):
+    """Forms validate; only the admin's save writes (a valid form that is never saved leaves no incident)."""
+    from django.contrib import admin as django_admin
+
+    user = SupervisorFactory()
+    request = rf.post("/")
+    request.user = user
+    model_admin = django_admin.site._registry[Incident]
+    form_class = model_admin.get_form(request, None, change=False)
+    form = form_class(
+        data={
+            "title": "검증만",
+            "incident_type": "other",
+            "severity": "minor",
+            "affected_services": "x",
+            "started_at_0": "2025-01-20",
+            "started_at_1": "09:00:00",
+            "detected_at_0": "2025-01-20",
+            "detected_at_1": "09:10:00",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert not Incident.objects.filter(title="검증만").exists()
+
+
+@pytest.mark.django_db
+def test_editing_an_incident_in_admin_goes_through_the_service(supervisor_client):
+    incident = IncidentFactory(title="수정 전")
+    data = {
+        "title": "수정 후",
+        "incident_type": incident.incident_type,
+        "severity": incident.severity,
+        "affected_services": incident.affected_services,
+        "started_at_0": "2025-01-20",
+        "started_at_1": "09:00:00",
+        "detected_at_0": "2025-01-20",
+        "detected_at_1": "09:05:00",
+        "ended_at_0": "",
+        "ended_at_1": "",
+        "root_cause": "",
+        "actions_taken": "",
+        "estimated_affected_users": "",
+        "notice_versions-TOTAL_FORMS": "0",
+        "notice_versions-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    response = supervisor_client.post(change_url(incident), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incident.refresh_from_db()
+    assert incident.title == "수정 후"
+    refused = supervisor_client.post(change_url(incident), {**data, "detected_at_1": "08:00:00"})
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.non_field_errors()
