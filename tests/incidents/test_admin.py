@@ -331,6 +331,8 @@ def test_editing_an_incident_in_admin_goes_through_the_service(supervisor_client
         "notice_versions-INITIAL_FORMS": "0",
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
+        "withdrawal_blocks-TOTAL_FORMS": "0",
+        "withdrawal_blocks-INITIAL_FORMS": "0",
     }
     response = supervisor_client.post(change_url(incident), data)
     assert response.status_code == 302, response.content.decode()[:2000]
