@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench loadtest messages check clean
+.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench chaos loadtest messages check clean
 
 install: $(STAMP)
 
@@ -65,6 +65,12 @@ test-integration: install
 
 test-e2e: install
 	$(call pytest_allow_empty,DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m e2e tests/e2e)
+
+# Issue 15's fault scenarios at full size (CI runs them with 12 claims each inside test-integration):
+# a private redis-server, Celery workers, PostgreSQL and a misbehaving SMTP sink. CHAOS_CLAIMS=N to resize.
+CHAOS_CLAIMS ?= 200
+chaos: install
+	CHAOS_CLAIMS=$(CHAOS_CLAIMS) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m integration tests/integration/test_chaos.py -k survive
 
 # All bench/bench_*.py; `make bench BENCH=calendar` runs only those whose name contains it.
 bench: install

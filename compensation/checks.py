@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from compensation.notifications.outbox import BATCH_BUDGET_SECONDS
+from compensation.notifications.outbox import batch_budget_seconds
 
 # About ten SMTP round trips (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, body, QUIT), each
 # bounded by EMAIL_TIMEOUT.
@@ -13,6 +13,7 @@ SMTP_ROUND_TRIPS = 10
 @register()
 def notification_timeouts(app_configs, **kwargs):
     email_timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    budget = batch_budget_seconds()
     lease = settings.NOTIFICATION_LEASE_SECONDS
     soft = settings.NOTIFICATION_TASK_SOFT_TIME_LIMIT
     hard = settings.NOTIFICATION_TASK_TIME_LIMIT
@@ -24,11 +25,12 @@ def notification_timeouts(app_configs, **kwargs):
                 id="compensation.E001",
             )
         )
-    elif not (BATCH_BUDGET_SECONDS + SMTP_ROUND_TRIPS * email_timeout <= soft < hard < lease):
+    elif not (budget + SMTP_ROUND_TRIPS * email_timeout <= soft < hard < lease):
         errors.append(
             Error(
-                f"Mail time limits do not nest: need {BATCH_BUDGET_SECONDS} + {SMTP_ROUND_TRIPS} × EMAIL_TIMEOUT "
-                f"({email_timeout}) ≤ NOTIFICATION_TASK_SOFT_TIME_LIMIT ({soft}) < NOTIFICATION_TASK_TIME_LIMIT "
+                f"Mail time limits do not nest: need NOTIFICATION_BATCH_BUDGET_SECONDS ({budget}) "
+                f"+ {SMTP_ROUND_TRIPS} × EMAIL_TIMEOUT ({email_timeout}) ≤ NOTIFICATION_TASK_SOFT_TIME_LIMIT ({soft}) "
+                f"< NOTIFICATION_TASK_TIME_LIMIT "
                 f"({hard}) < NOTIFICATION_LEASE_SECONDS ({lease}); otherwise a send can outlive its lease "
                 "and a second worker sends the same mail.",
                 id="compensation.E002",

@@ -57,9 +57,6 @@ URGENT_KINDS = frozenset({"deadline_alert", "daily_digest", "account_mail"})
 # Retries due later than this are not published with an ETA: Redis would hand such a task out
 # again after its visibility timeout (an hour). The sweep queues them when they are due.
 ETA_LIMIT = timedelta(minutes=50)
-# A batch task stops taking new rows after this many seconds and queues the rest as a new task,
-# so it stays well inside the task time limit however slow the mail server is.
-BATCH_BUDGET_SECONDS = 60
 # After a failed publish this process does not try the broker again for a while: the rows wait
 # for the sweep and requests do not each pay the broker timeout.
 broker_breaker = Breaker("Celery broker", "outbox rows stay pending for the every-minute sweep")
@@ -299,9 +296,15 @@ def deliver(*, notification_id):
     return "late_copy"
 
 
-def deliver_batch(*, notification_ids, budget=BATCH_BUDGET_SECONDS):
+def batch_budget_seconds():
+    """A batch task stops taking new rows after this long and queues the rest as a new task, so it
+    stays well inside the task time limit however slow the mail server is."""
+    return _setting("NOTIFICATION_BATCH_BUDGET_SECONDS", 60)
+
+
+def deliver_batch(*, notification_ids, budget=None):
     """Send rows one by one; rows left when the time budget runs out go back to the broker."""
-    deadline = time.monotonic() + budget
+    deadline = time.monotonic() + (batch_budget_seconds() if budget is None else budget)
     results = []
     for index, pk in enumerate(notification_ids):
         if index and time.monotonic() > deadline:

@@ -158,7 +158,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # Seconds per SMTP operation (connect, each command, each reply): a stalled server frees the worker
 # after this and the row is retried. Several operations fit in one lease (NOTIFICATION_LEASE_SECONDS).
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="보상센터 <compensation@exchange.example>")
 
 # --- Accounts (django-allauth) ----------------------------------------------------
@@ -278,5 +278,7 @@ NOTIFICATION_REQUEUE_GRACE_SECONDS = env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS
 # round trips of EMAIL_TIMEOUT each), shorter than the lease (checked by `compensation.checks`).
 NOTIFICATION_TASK_SOFT_TIME_LIMIT = env.int("NOTIFICATION_TASK_SOFT_TIME_LIMIT", default=240)
 NOTIFICATION_TASK_TIME_LIMIT = env.int("NOTIFICATION_TASK_TIME_LIMIT", default=270)
+# A batch task stops taking rows after this long and queues the rest as a new task.
+NOTIFICATION_BATCH_BUDGET_SECONDS = env.int("NOTIFICATION_BATCH_BUDGET_SECONDS", default=60)
 # Overdue alerts are sent for items that became overdue within this many days; older ones are in the digest.
 ALERT_OVERDUE_LOOKBACK_DAYS = env.int("ALERT_OVERDUE_LOOKBACK_DAYS", default=7)
