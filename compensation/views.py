@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -170,7 +171,13 @@ def _detail(request, claim, *, status=200, **forms):
 
 @login_required
 def claim_detail(request, pk):
-    return _detail(request, selectors.my_claim(request.user, pk))
+    claim = selectors.my_claim(request.user, pk)
+    unopened = selectors.decision_not_yet_opened(claim)
+    if unopened is not None:
+        # The claimant sees the decision now: the objection window counts from today if the mail has not.
+        services.decision_notice_seen(decision=unopened, at=timezone.now(), via="portal")
+        claim = selectors.my_claim(request.user, pk)
+    return _detail(request, claim)
 
 
 def _act(request, pk, form_class, form_name, call):

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     NO_ROUNDS_LEFT = "no_rounds_left"
     NOT_ALLOWED = "not_allowed"
     NOT_FOUND = "not_found"
+    NOT_DELIVERED = "not_delivered"
     NOTICE_INCOMPLETE = "notice_incomplete"
     OBJECTION_LATE = "objection_late"
     OBJECTION_WINDOW = "objection_window"

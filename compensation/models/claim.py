@@ -308,7 +308,11 @@ class Claim(FSMModelMixin, models.Model):
         return self.objection_window_ends_on is not None and timezone.now() <= self.objection_window_ends_at
 
     def has_objection_rounds_left(self):
-        return self.objection_round < self.max_objection_rounds
+        # A correction against the claimant (정정 결정) has its own objection window and uses up no round.
+        return self.objection_round < self.max_objection_rounds or self.objecting_a_correction()
+
+    def objecting_a_correction(self):
+        return self.decisions.filter(status="in_force", is_correction=True).exists()
 
     def objection_window_lapsed(self):
         return self.objection_window_ends_on is not None and timezone.now() > self.objection_window_ends_at
@@ -371,6 +375,12 @@ class Claim(FSMModelMixin, models.Model):
     @transition(field=state, source=[ClaimState.PAID, ClaimState.ACCEPTED], target=ClaimState.CLOSED)
     def close(self):
         pass
+
+    @transition(
+        field=state, source=[ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED], target=ClaimState.DECIDED
+    )
+    def correct_against_claimant(self):
+        """A correction that lowers the amount or recovers money is a new decision the claimant may object to."""
 
     @transition(field=state, source=[ClaimState.PAID, ClaimState.CLOSED], target=ClaimState.ACCEPTED)
     def reopen_payment(self):

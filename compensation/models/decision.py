@@ -98,6 +98,9 @@ class Decision(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("decision notice sent at"), null=True, blank=True)
+    # The objection window (and so deemed acceptance) counts from whichever comes first.
+    mail_sent_at = models.DateTimeField(_("decision mail delivered at"), null=True, blank=True)
+    first_opened_at = models.DateTimeField(_("first opened in the portal at"), null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -24,6 +24,7 @@ class Notification(models.Model):
         DECISION = "decision", _("Decision")
         OBJECTION_RECEIVED = "objection_received", _("Objection received")
         OBJECTION_DECIDED = "objection_decided", _("Objection decided")
+        DECISION_CORRECTED = "decision_corrected", _("Corrected decision (정정 결정)")
         REVIEW_EXTENDED = "review_extended", _("Review deadline extended")
         PAY_DATE_REPLANNED = "pay_date_replanned", _("Planned pay date moved")
         PAYMENT_MADE = "payment_made", _("Payment made")

@@ -103,11 +103,27 @@ def review_extended(*, claim):
     )
 
 
-def decision_made(*, claim, decision):
-    """The decision (or an objection's decision) once it is in force; a pending one waits for approval."""
+# The mails that carry a decision: delivering one starts the objection window (see outbox.deliver).
+DECISION_NOTICE_KINDS = (
+    Notification.Kind.DECISION,
+    Notification.Kind.OBJECTION_DECIDED,
+    Notification.Kind.DECISION_CORRECTED,
+)
+
+
+def decision_made(*, claim, decision, against_claimant=False):
+    """The decision (or an objection's decision, or a correction: 정정 결정) once it is in force.
+
+    A pending one waits for approval. A correction against the claimant carries its own objection
+    window; a favourable one is mailed without objection text; a final-round decision offers no
+    objection and names the outside remedies (templates/emails/compensation/_decision*).
+    """
     if decision.status != Decision.Status.IN_FORCE:
         return []
-    kind = Notification.Kind.OBJECTION_DECIDED if decision.objection_id else Notification.Kind.DECISION
+    if decision.is_correction:
+        kind = Notification.Kind.DECISION_CORRECTED
+    else:
+        kind = Notification.Kind.OBJECTION_DECIDED if decision.objection_id else Notification.Kind.DECISION
     return _to_claimant(
         claim,
         kind=kind,
@@ -124,6 +140,9 @@ def decision_made(*, claim, decision):
         ),
         rounds_left=claim.objection_rounds_left,
         max_rounds=claim.max_objection_rounds,
+        decision_id=decision.pk,
+        correction=decision.is_correction,
+        against_claimant=against_claimant,
     )
 
 

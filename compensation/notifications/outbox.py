@@ -38,7 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from compensation import account_links, tasks
-from compensation.models import Notification
+from compensation.models import Decision, Notification
 from config.breaker import Breaker
 
 logger = logging.getLogger(__name__)
@@ -283,6 +283,7 @@ def deliver(*, notification_id):
         log("notification %s not sent (attempt %d, %s): %s", row.pk, row.attempts, _kind(permanent), exc)
         return _record_failure(row, exc, permanent=permanent)
     if _ours(row).update(state=State.SENT, sent_at=timezone.now(), last_error="", queued_at=None):
+        _decision_delivered(row)
         return "sent"
     # The server has our copy, but our lease ran out during the send and another sender holds (or
     # has sent) the row: this copy is not the row's send. Recorded so a duplicate is explained.
@@ -294,6 +295,27 @@ def deliver(*, notification_id):
         message.extra_headers["Message-ID"],
     )
     return "late_copy"
+
+
+def _decision_delivered(row):
+    """A decision mail went out: the claimant's objection window counts from today (issue 12)."""
+    decision_id = (row.context or {}).get("decision_id")
+    if row.kind not in DECISION_KINDS or not decision_id:
+        return
+    # Imported here: the services import this module (through notifications.claimant).
+    from compensation.services.review import decision_notice_seen
+
+    decision = Decision.objects.filter(pk=decision_id).select_related("claim").first()
+    if decision is None:
+        return
+    try:
+        decision_notice_seen(decision=decision, at=timezone.now(), via="mail")
+    except Exception:  # noqa: BLE001 - the mail is sent; the window then starts when the portal shows it
+        logger.exception("decision %s: mail sent but the objection window was not restarted", decision_id)
+
+
+# Kept here (not imported from claimant.py, which imports this module) for `_decision_delivered`.
+DECISION_KINDS = (Notification.Kind.DECISION, Notification.Kind.OBJECTION_DECIDED, Notification.Kind.DECISION_CORRECTED)
 
 
 def batch_budget_seconds():

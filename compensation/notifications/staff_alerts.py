@@ -177,6 +177,33 @@ def _report_alerts(window, editors):
             )
 
 
+DECISION_MAIL_FAILED = "decision_mail_failed"
+
+
+def _failed_decision_mails():
+    """Decision mails the outbox gave up on while the claim waits on them: nothing is deemed accepted
+    until the claimant has the decision, so staff must reach them another way (or resend)."""
+    return Notification.objects.filter(
+        state=Notification.State.FAILED, kind__in=outbox.DECISION_KINDS, claim__state=ClaimState.DECIDED
+    ).values_list("pk", "claim_id", "claim__number", "claim__assignee_id", "claim__assignee__email", "created_at")
+
+
+def _failed_decision_mail_alerts(supervisors):
+    for pk, claim_id, number, assignee_id, assignee_email, created_at in _failed_decision_mails():
+        recipients = [(assignee_id, assignee_email)] if assignee_id and assignee_email else supervisors
+        for to in recipients:
+            yield _alert(
+                deadline=DECISION_MAIL_FAILED,
+                ref=f"n{pk}",
+                due=calendar.to_kst_date(created_at),
+                stage=OVERDUE,
+                to=to,
+                claim_id=claim_id,
+                claim_number=number or str(claim_id),
+                state=ClaimState.DECIDED,
+            )
+
+
 def sweep(*, now=None):
     """Queue D-3, D-1 and overdue alerts for every running deadline; returns how many were new."""
     window = AlertWindow(now or timezone.now())
@@ -187,6 +214,7 @@ def sweep(*, now=None):
         rows = list(_claim_alerts(window, supervisors))
         rows.extend(_incident_alerts(window, editors))
         rows.extend(_report_alerts(window, editors))
+        rows.extend(_failed_decision_mail_alerts(supervisors))
         return len(outbox.add(rows))
 
 
@@ -284,6 +312,11 @@ def digest(*, now=None):
         for report in reporting.open_reports_due_by(now)[:50]
     ]
 
+    failed_decision_mails = [
+        {"claim_id": claim_id, "claim_number": number or str(claim_id), "assignee_id": assignee_id}
+        for _pk, claim_id, number, assignee_id, _email, _created in _failed_decision_mails()[:50]
+    ]
+
     rows = []
     for user_id, email in people:
         mine = counts.get(user_id, {})
@@ -303,6 +336,7 @@ def digest(*, now=None):
                     "overdue": overdue,
                     "late_incidents": late_incidents,
                     "late_reports": late_reports,
+                    "failed_decision_mails": failed_decision_mails,
                 },
             )
         )

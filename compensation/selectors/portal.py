@@ -193,3 +193,14 @@ def claimant_actions(claim):
         "object_blocked": object_blocked,
         "review_clock": claim.state in REVIEW_CLOCK_STATES,
     }
+
+
+def decision_not_yet_opened(claim):
+    """The decision in force on a decided claim that the claimant has not opened in the portal yet."""
+    if claim.state != ClaimState.DECIDED:
+        return None
+    return (
+        Decision.objects.filter(claim=claim, status=Decision.Status.IN_FORCE, first_opened_at__isnull=True)
+        .select_related("claim")
+        .first()
+    )

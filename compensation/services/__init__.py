@@ -32,6 +32,7 @@ from compensation.services.review import (
     claim_request_supplement,
     claim_start_review,
     decision_approve,
+    decision_notice_seen,
     decision_send_back,
     objection_decide,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "claims_recompute_deadlines",
     "correction_approve",
     "decision_approve",
+    "decision_notice_seen",
     "decision_correct",
     "decision_send_back",
     "documents_for_upload",

@@ -2,7 +2,9 @@
 
 import logging
 
-from compensation.models import Claim, ClaimState
+from django.db.models import Exists, OuterRef, Q
+
+from compensation.models import Claim, ClaimState, Decision
 from compensation.services.settlement import claim_lapse_objection_window
 from incidents.errors import DomainError
 from incidents.kst import today_kst
@@ -17,7 +19,12 @@ def lapse_objection_windows(*, chunk_size=200, limit=5000):
     `limit` bounds one run, the next hourly run continues.
     """
     today = today_kst()
-    due = Claim.objects.filter(state=ClaimState.DECIDED, objection_window_ends_on__lt=today).order_by("pk")
+    # Only decisions that reached the claimant (mail delivered or opened in the portal) lapse.
+    reached = Decision.objects.filter(claim=OuterRef("pk"), status=Decision.Status.IN_FORCE).filter(
+        Q(mail_sent_at__isnull=False) | Q(first_opened_at__isnull=False)
+    )
+    due = Claim.objects.filter(state=ClaimState.DECIDED, objection_window_ends_on__lt=today).filter(Exists(reached))
+    due = due.order_by("pk")
     last_pk, done = 0, 0
     while done < limit:
         chunk = list(due.filter(pk__gt=last_pk).values_list("pk", flat=True)[:chunk_size])

@@ -50,6 +50,44 @@ def replan_pay_date(claim, decision, *, actor, reason, mail=True):
     return decision.pay_on
 
 
+def decision_notice_seen(*, decision, at, via):
+    """The claimant has the decision: its mail was delivered (`via="mail"`) or they opened it in the
+    portal (`via="portal"`). The first of the two starts the objection window; deemed acceptance
+    never runs before one of them happened."""
+    field = {"mail": "mail_sent_at", "portal": "first_opened_at"}[via]
+    with transaction.atomic():
+        claim = lock_claim(decision.claim)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        first = decision.mail_sent_at is None and decision.first_opened_at is None
+        if getattr(decision, field) is not None:
+            return decision
+        setattr(decision, field, at)
+        decision.save(update_fields=[field])
+        in_force = decision.status == Decision.Status.IN_FORCE and claim.state == ClaimState.DECIDED
+        start = calendar.to_kst_date(at)
+        if (
+            first
+            and in_force
+            and (claim.objection_window_started_on is None or start > claim.objection_window_started_on)
+        ):
+            old_end = claim.objection_window_ends_on
+            deadlines.start_objection_window(claim, decided_on=start)
+            claim.save()
+            ClaimEvent.objects.create(
+                claim=claim,
+                kind=ClaimEvent.Kind.DEADLINE,
+                reason=_("The objection period counts from the day the claimant received the decision"),
+                data={
+                    "deadline": "objection_window_ends_on",
+                    "from": old_end.isoformat() if old_end else None,
+                    "to": claim.objection_window_ends_on.isoformat(),
+                    "via": via,
+                    "decision": decision.pk,
+                },
+            )
+    return decision
+
+
 def _open_objection(claim):
     if claim.objection_round == 0:
         return None

@@ -91,7 +91,12 @@ def plan_payment(claim, decision, *, actor):
 
 def _settle_acceptance(claim, *, actor):
     decision = in_force_decision(claim)
-    if decision is None or decision.amount_krw == 0:
+    paid = paid_total(claim)
+    if decision is not None and decision.amount_krw == paid and paid > 0:
+        # An accepted correction that leaves nothing to pay or recover.
+        apply_transition(claim, "mark_paid", actor=actor, reason=_("Paid in full after correction"))
+        return
+    if decision is None or (decision.amount_krw == 0 and paid == 0):
         require_allowed(claim, Action.CLOSE, by=Actor.SYSTEM, action=_("closed"))
         apply_transition(claim, "close", actor=actor, reason=_("Nothing to pay"))
         return
@@ -114,6 +119,13 @@ def claim_lapse_objection_window(*, claim, actor=None):
     with transaction.atomic():
         claim = lock_claim(claim)
         require_allowed(claim, Action.LAPSE_OBJECTION_WINDOW, by=Actor.SYSTEM, action=_("accepted"))
+        decision = in_force_decision(claim)
+        if decision is not None and decision.mail_sent_at is None and decision.first_opened_at is None:
+            # The claimant may never have seen it: the window has not started, nothing is deemed.
+            raise DomainError(
+                _("The decision has not reached the claimant yet (mail not delivered, not opened)."),
+                code=ErrorCode.NOT_DELIVERED,
+            )
         if not claim.objection_window_lapsed():
             raise DomainError(_("The objection window is still open."), code=ErrorCode.WINDOW_OPEN)
         apply_transition(
@@ -234,6 +246,9 @@ def correction_approve(*, decision, actor):
 
 
 def _apply_correction(claim, decision, *, previous, actor):
+    """Put a correction in force. Against the claimant (lower amount, or money to recover) it is a new
+    decision with its own objection window (no round used up) and nothing is recovered before that
+    window lapses; in their favour the difference is paid."""
     decision.status = Decision.Status.IN_FORCE
     decision.notified_at = timezone.now()
     decision.save()
@@ -241,13 +256,24 @@ def _apply_correction(claim, decision, *, previous, actor):
         status=Decision.Status.SUPERSEDED
     )
     difference = decision.amount_krw - paid_total(claim)
+    against = difference < 0 or (previous is not None and decision.amount_krw < previous.amount_krw)
     data = {
         "decision": decision.pk,
         "from_krw": previous.amount_krw if previous else None,
         "to_krw": decision.amount_krw,
         "difference_krw": difference,
+        "against_claimant": against,
     }
-    if claim.state != ClaimState.ACCEPTED and difference != 0:
+    if against:
+        apply_transition(
+            claim,
+            "correct_against_claimant",
+            actor=actor,
+            reason=decision.reasons,
+            data=data,
+            prepare=lambda c: deadlines.start_objection_window(c, decided_on=today_kst()),
+        )
+    elif claim.state != ClaimState.ACCEPTED and difference != 0:
         apply_transition(
             claim,
             "reopen_payment",
@@ -265,4 +291,4 @@ def _apply_correction(claim, decision, *, previous, actor):
         elif claim.state == ClaimState.ACCEPTED:
             plan_payment(claim, decision, actor=actor)  # the corrected decision's pay date is the deadline now
             claim.save()
-    notify.decision_made(claim=claim, decision=decision)
+    notify.decision_made(claim=claim, decision=decision, against_claimant=against)

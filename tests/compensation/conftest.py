@@ -52,6 +52,12 @@ class World:
         policy = overrides.pop("policy", self.policy)
         return services.claim_submit(actor=actor, **submit_kwargs(incident=self.incident, policy=policy, **overrides))
 
+    def decision_mail_delivered(self, claim):
+        """The in-force decision's mail reached the claimant when it was notified (the outbox does not run
+        in tests unless on-commit callbacks are executed)."""
+        decision = claim.decisions.get(status="in_force")
+        services.decision_notice_seen(decision=decision, at=decision.notified_at, via="mail")
+
     def reload(self, claim):
         return type(claim).objects.get(pk=claim.pk)
 

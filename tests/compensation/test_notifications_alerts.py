@@ -130,7 +130,7 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_due_claims(world, at
 
     reads_ten, _inserts = split(ten)
     reads_many, inserts_many = split(two_hundred)
-    assert len(reads_ten) == len(reads_many) <= 7, reads_many
+    assert len(reads_ten) == len(reads_many) <= 8, reads_many  # +1: undelivered decision mails (issue 12)
     assert len(inserts_many) == (1 if connection.vendor == "postgresql" else 4)
 
 
@@ -160,6 +160,7 @@ def _other_policy(world):
 
 def test_objection_window_lapse_task_accepts_decided_claims(world, at):
     claim = world.claim_in(ClaimState.DECIDED)
+    world.decision_mail_delivered(claim)
     end = claim.objection_window_ends_on
     at(end.year, end.month, end.day, 23, 0)
     assert tasks.lapse_objection_windows.delay().get() == 0

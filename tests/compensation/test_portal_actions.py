@@ -176,7 +176,8 @@ def test_object_twice_then_the_third_is_refused_with_the_reason(world, client):
 
     page = client.get(detail_url(claim))
     assert "object" not in forms_on(page)
-    assert "you have already used all 2 objection rounds" in text_of(page)
+    assert "you have used all 2 objection rounds" in text_of(page)
+    assert "금융감독원 민원·분쟁조정" in text_of(page) and "한국소비자원" in text_of(page)
 
     response = client.post(url("object", claim), {"reason": "3차 이의: 여전히 부족"})
     text = text_of(response)
@@ -191,6 +192,8 @@ def test_object_twice_then_the_third_is_refused_with_the_reason(world, client):
 
 def test_a_late_objection_is_refused_and_the_reason_typed_is_kept(world, client, at):
     claim = world.claim_in(ClaimState.DECIDED)
+    decision = claim.decisions.get()  # its mail reached the claimant that day (the outbox does not run here)
+    services.decision_notice_seen(decision=decision, at=decision.notified_at, via="mail")
     at(2025, 2, 12, 10)  # 10 business days from 2025-01-22, 설 연휴 skipped: the window ended 2025-02-11
     client.force_login(world.claimant)
     response = client.post(url("object", claim), {"reason": "늦은 이의 사유"})

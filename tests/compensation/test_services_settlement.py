@@ -101,6 +101,7 @@ def test_accepting_a_rejection_closes_the_claim(world):
 
 def test_objection_window_lapses_only_after_its_end(world, at):
     claim = world.claim_in(ClaimState.DECIDED)
+    world.decision_mail_delivered(claim)
     with pytest.raises(DomainError):
         services.claim_lapse_objection_window(claim=claim)
     at(2025, 2, 12, 0, 1)
@@ -173,6 +174,15 @@ def test_raising_the_amount_after_payment_leaves_the_difference_to_pay(world):
 def test_lowering_the_amount_after_payment_is_recovered_not_overwritten(world):
     claim = world.claim_in(ClaimState.CLOSED)
     services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=150_000, reasons="중복 산정 정정")
+    claim = world.reload(claim)
+    # A correction against the claimant is a new decision they may object to; nothing is recovered
+    # before they accept it or its objection window lapses (issue 12).
+    assert claim.state == ClaimState.DECIDED
+    with pytest.raises(DomainError):
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=-50_000, method="bank_transfer", reference="EARLY"
+        )
+    services.claim_accept(claim=claim, actor=world.claimant)
     claim = world.reload(claim)
     assert claim.state == ClaimState.ACCEPTED
     with pytest.raises(DomainError):
