@@ -20,7 +20,21 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Notification._meta.fields]
     fieldsets = (
         (None, {"fields": ("key", "kind", "claim", "recipient", "to_email", "language")}),
-        (_("Delivery"), {"fields": ("state", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at")}),
+        (
+            _("Delivery"),
+            {
+                "fields": (
+                    "state",
+                    "attempts",
+                    "last_error",
+                    "next_attempt_at",
+                    "queued_at",
+                    "created_at",
+                    "sent_at",
+                    "late_copies",
+                )
+            },
+        ),
         (_("Message"), {"fields": ("subject", "body_text", "context")}),
     )
 

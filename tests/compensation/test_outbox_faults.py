@@ -310,3 +310,28 @@ def test_a_failed_publish_leaves_the_row_for_the_sweep_and_skips_the_broker_a_wh
     row.refresh_from_db()
     assert (row.state, row.queued_at) == ("pending", None)
     assert len([r for r in caplog.records if "Celery broker unreachable" in r.getMessage()]) == 1
+
+
+# --- on call ---------------------------------------------------------------------
+@pytest.mark.django_db
+def test_outbox_status_shows_what_waits_and_why(smtp):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    smtp.rcpt_reply = "450 4.2.0 Greylisted"
+    greylisted = make_row("status:greylisted")
+    outbox.deliver(notification_id=greylisted.pk)
+    smtp.rcpt_reply = "550 5.1.1 No such user"
+    bounced = make_row("status:bounced")
+    outbox.deliver(notification_id=bounced.pk)
+    stuck = make_row("status:stuck")  # its publish failed a minute ago
+    Notification.objects.filter(pk=stuck.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("outbox_status", stdout=out)
+    text = out.getvalue()
+    assert "sent 0, pending 2, failed 1" in text
+    assert "due now 1 (no task on its way: 1;" in text
+    assert "waiting for a retry 1" in text
+    assert "pending       1  SMTPRecipientsRefused 450" in text
+    assert "failed        1  SMTPRecipientsRefused 550" in text
