@@ -215,7 +215,14 @@ NOTICE_SECTIONS = (
 class NoticeSections(models.Model):
     description = models.TextField(_("incident details (사고내용)"), blank=True)
     claim_procedure = models.TextField(_("how to claim (보상신청 방법·절차)"), blank=True)
-    intake_period_note = models.TextField(_("intake period (접수기간)"), blank=True)
+    intake_period_note = models.TextField(
+        _("note below the intake period (접수기간)"),
+        blank=True,
+        help_text=_(
+            "Optional. The intake period itself is written from the computed dates when the notice is "
+            "published (Korean and English); this note is shown below it."
+        ),
+    )
     compensation_criteria = models.TextField(_("compensation criteria (보상기준)"), blank=True)
     intake_ends_on = models.DateField(
         _("longer intake end"),
@@ -235,8 +242,15 @@ class NoticeSections(models.Model):
     class Meta:
         abstract = True
 
+    # The 접수기간 section is generated from the computed dates at publication; the staff note is optional.
+    OPTIONAL_SECTIONS = ("intake_period_note",)
+
     def missing_sections(self):
-        return [label for field, label in NOTICE_SECTIONS if not getattr(self, field).strip()]
+        return [
+            label
+            for field, label in NOTICE_SECTIONS
+            if field not in self.OPTIONAL_SECTIONS and not getattr(self, field).strip()
+        ]
 
     def section_values(self):
         values = {field: getattr(self, field) for field, _label in NOTICE_SECTIONS}
@@ -283,6 +297,11 @@ class NoticeVersion(NoticeSections):
     intake_starts_on = models.DateField(_("intake starts on"))
     effective_intake_ends_on = models.DateField(_("intake ends on"))
     change_summary = models.TextField(_("what changed"), blank=True)
+    intake_period_generated = models.TextField(
+        _("intake period as published"),
+        blank=True,
+        help_text=_("Written from the computed intake dates when the version was published."),
+    )
     applies_to_filed_claims = models.BooleanField(
         _("applies to claims already filed"),
         default=False,
@@ -323,12 +342,54 @@ class NoticeVersion(NoticeSections):
     def delete(self, *args, **kwargs):
         raise ValueError("A published notice version is kept forever.")
 
+    def generate_intake_period(self):
+        """Write the 접수기간 section from the computed dates (Korean, then English)."""
+        self.intake_period_generated = intake_period_text(self.intake_starts_on, self.effective_intake_ends_on)
+
     PUBLISHED_FACTS = ("title", "incident_type", "affected_services", "started_at", "ended_at")
 
     def take_facts(self, incident):
         """Copy the incident's facts as they are at publication into this (unsaved) version."""
         for name in self.PUBLISHED_FACTS:
             setattr(self, name, getattr(incident, name))
+
+
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def intake_period_text(starts_on, ends_on):
+    """The 접수기간 a notice publishes, in Korean and in English, from the computed dates.
+
+    Fixed text in both languages (not translated at display): it is part of the published record.
+    """
+    days = (ends_on - starts_on).days + 1
+
+    def english(day):
+        return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+
+    korean = (
+        f"접수기간: {starts_on.year}년 {starts_on.month}월 {starts_on.day}일부터 "
+        f"{ends_on.year}년 {ends_on.month}월 {ends_on.day}일 23:59(한국 시간)까지 {days}일간 "
+        "보상 신청을 받습니다."
+    )
+    english_text = (
+        f"(English) Claims are accepted from {english(starts_on)} until {english(ends_on)}, "
+        f"23:59 Korean time (KST), {days} days."
+    )
+    return f"{korean}\n{english_text}"
 
 
 class HolidayKind(models.TextChoices):

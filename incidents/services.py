@@ -285,6 +285,7 @@ def _publish_version(*, incident, notice, actor, change_summary, applies_to_file
         **{k: v for k, v in notice.section_values().items()},
     )
     version.take_facts(incident)
+    version.generate_intake_period()
     version.save()
     incident.intake_ends_on = intake_end
     panels.version_published(incident=incident, version=version, actor=actor)

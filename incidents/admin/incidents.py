@@ -351,6 +351,7 @@ class IncidentAdmin(admin.ModelAdmin):
             **sections,
         )
         version.take_facts(incident)
+        version.generate_intake_period()
         return render_to_string(
             "incidents/incident_detail.html",
             {

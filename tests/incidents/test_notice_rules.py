@@ -18,10 +18,10 @@ from tests.factories import (
 
 from .conftest import kst
 
+# 접수기간 is written from the computed dates at publication (issue 13): its note is optional.
 SECTIONS = [
     ("description", "사고내용"),
     ("claim_procedure", "보상신청 방법·절차"),
-    ("intake_period_note", "접수기간"),
     ("compensation_criteria", "보상기준"),
 ]
 
@@ -50,8 +50,9 @@ def test_refusal_names_every_missing_section(compliance):
         publish_on_time(incident, compliance)
     message = str(refused.value)
     assert "사고내용" not in message
-    for name in ("보상신청 방법·절차", "접수기간", "보상기준"):
+    for name in ("보상신청 방법·절차", "보상기준"):
         assert name in message
+    assert "접수기간" not in message
 
 
 @pytest.mark.django_db
@@ -215,3 +216,31 @@ def test_start_time_is_frozen_once_the_notice_is_up(compliance):
     services.incident_update(incident=incident, actor=compliance, root_cause="DB 연결 풀 고갈")
     incident.refresh_from_db()
     assert incident.root_cause == "DB 연결 풀 고갈"
+
+
+@pytest.mark.django_db
+def test_the_intake_section_is_written_from_the_computed_dates_with_the_note_below(compliance, client):
+    """Issue 13, case 3: "14일간 접수" was published beside a computed end a month away."""
+    incident = IncidentFactory()  # 2025-01-20 09:00 KST: intake to 2025-02-20
+    Notice.objects.filter(incident=incident).update(intake_period_note="14일간 접수합니다.")
+    version = publish_on_time(incident, compliance)
+
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    section = page[page.index('id="s-intake"') : page.index("</section>", page.index('id="s-intake"'))]
+    assert "2025년 1월 20일부터 2025년 2월 20일 23:59(한국 시간)까지 32일간" in section
+    assert "from 20 January 2025 until 20 February 2025, 23:59 Korean time (KST), 32 days" in section
+    assert section.index("2025년 2월 20일") < section.index("14일간 접수합니다.")  # the note comes below
+    assert version.effective_intake_ends_on == date(2025, 2, 20)
+
+
+@pytest.mark.django_db
+def test_a_revision_rewrites_the_intake_section_from_its_own_dates(compliance):
+    incident = IncidentFactory()
+    first = publish_on_time(incident, compliance)
+    second = services.notice_revise(
+        incident=incident, actor=compliance, change_summary="접수 연장", intake_ends_on=date(2025, 3, 31)
+    )
+    assert "2025년 2월 20일" in first.intake_period_generated
+    assert "2025년 3월 31일" in second.intake_period_generated and "31 March 2025" in second.intake_period_generated
+    first.refresh_from_db()
+    assert "2025년 3월 31일" not in first.intake_period_generated
