@@ -11,7 +11,7 @@ def kst(moment, *, seconds=False):
     return timezone.localtime(moment, KST).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def hours_minutes(delta):
+def hours_colon_minutes(delta):
     """A timedelta as "h:mm" (27:05 for a day and three hours), "" for none."""
     if delta is None:
         return ""

@@ -249,18 +249,6 @@ def review_due_dates(filed_ats, business_days: int = 15) -> list[date]:
     return results
 
 
-def add_business_days_bulk(days, n: int) -> list[date]:
-    cal = get_calendar()
-    memo: dict[date, date] = {}
-    out = []
-    for day in days:
-        due = memo.get(day)
-        if due is None:
-            due = memo[day] = cal.add_business_days(day, n)
-        out.append(due)
-    return out
-
-
 def intake_end_date(incident_date: date, months: int = 1) -> date:
     """Last day of intake for an incident on `incident_date` (민법 157/160/161)."""
     return get_calendar().intake_end_date(incident_date, months)

@@ -35,7 +35,6 @@ from incidents import calendar, roles
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 
-STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
 CLAIM_NUMBER = re.compile(r"^C-[0-9A-Z]+-\d{6,}$")
 
 
@@ -171,10 +170,10 @@ class ClaimAdmin(NoRevertHistoryAdmin):
 
     # --- case page ---------------------------------------------------------------
     def has_view_permission(self, request, obj=None):
-        return roles.has_role(request.user, *STAFF_ROLES)
+        return roles.has_role(request.user, *roles.ALL_ROLES)
 
     def has_module_permission(self, request):
-        return roles.has_role(request.user, *STAFF_ROLES)
+        return roles.has_role(request.user, *roles.ALL_ROLES)
 
     def get_urls(self):
         custom = report_urls(self.admin_site) + [
@@ -267,14 +266,7 @@ def case_context(claim, user):
         ),
         "affected_orders": selectors.affected_orders_of(claim.incident, claim.contact_email),
         "case_actions": case_actions.available_actions(claim, user),
-        "events": claim.events.select_related("actor").order_by("created_at", "pk"),
-        "documents": claim.documents.order_by("uploaded_at"),
-        "decisions": claim.decisions.select_related("decided_by", "approved_by").order_by("decided_at"),
-        "objections": claim.objections.select_related("reviewer").order_by("round"),
-        "payments": claim.payments.select_related("recorded_by").order_by("paid_at"),
-        "paid_total": selectors.paid_total(claim),
-        "in_force": selectors.in_force_decision(claim),
-        "notifications": claim.notifications.order_by("-created_at")[:50],
+        **selectors.case_records(claim),
         "can_assign": roles.has_role(user, roles.SUPERVISOR),
         "doc_url_name": "compensation:document_download",
     }

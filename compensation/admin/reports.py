@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from compensation import selectors, services
 from compensation.admin import batches
 from compensation.admin.csv_export import stream_csv
-from compensation.formatting import hours_minutes, kst
+from compensation.formatting import hours_colon_minutes, kst
 from compensation.models import AffectedOrder, Claim, Decision
 from compensation.services.imports.orders import ORDER_IMPORTERS
 from compensation.services.imports.prices import PRICE_IMPORTERS
@@ -22,8 +22,6 @@ from incidents import roles
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.models import Incident, IncidentType
-
-STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
 
 
 class CsvImportForm(forms.Form):
@@ -71,7 +69,7 @@ def _read_utf8(form):
 def report_urls(admin_site):
     def guard(view, *required):
         def wrapped(request, *args, **kwargs):
-            if not roles.has_role(request.user, *(required or STAFF_ROLES)):
+            if not roles.has_role(request.user, *(required or roles.ALL_ROLES)):
                 raise PermissionDenied
             return view(admin_site, request, *args, **kwargs)
 
@@ -196,10 +194,10 @@ def incident_register_csv(admin_site, request):
                 incident.affected_services,
                 kst(incident.started_at),
                 kst(incident.ended_at),
-                hours_minutes(incident.outage_duration),
+                hours_colon_minutes(incident.outage_duration),
                 kst(incident.detected_at),
                 kst(incident.notice_first_posted_at),
-                hours_minutes(incident.notice_delay),
+                hours_colon_minutes(incident.notice_delay),
                 incident.notice_delay_reason,
                 incident.intake_ends_on or "",
                 incident.root_cause,

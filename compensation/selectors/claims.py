@@ -12,6 +12,7 @@ from compensation.models import (
     Method,
 )
 from compensation.models.claim import ASSESSABLE_STATES
+from compensation.selectors.notifications import notifications_for_claim
 
 
 def in_force_decision(claim):
@@ -21,6 +22,26 @@ def in_force_decision(claim):
 
 def paid_total(claim):
     return claim.payments.aggregate(total=Sum("amount_krw"))["total"] or 0
+
+
+def case_records(claim):
+    """The rows the staff case page lists about one claim: one query per kind, however long its history."""
+    decisions = list(
+        claim.decisions.select_related("decided_by", "approved_by", "objection").order_by("decided_at", "pk")
+    )
+    payments = list(claim.payments.select_related("recorded_by").order_by("paid_at", "pk"))
+    in_force = [d for d in decisions if d.status == Decision.Status.IN_FORCE]
+    return {
+        "events": list(claim.events.select_related("actor").order_by("created_at", "pk")),
+        "documents": list(claim.documents.select_related("requirement").order_by("uploaded_at", "pk")),
+        "decisions": decisions,
+        "objections": list(claim.objections.select_related("reviewer").order_by("round")),
+        "payments": payments,
+        # As `paid_total` and `in_force_decision` compute them, from the rows already read.
+        "paid_total": sum(payment.amount_krw for payment in payments),
+        "in_force": max(in_force, key=lambda d: (d.decided_at, d.pk)) if in_force else None,
+        "notifications": list(notifications_for_claim(claim).order_by("-created_at", "-pk")[:50]),
+    }
 
 
 def live_claim(claimant, incident, policy):

@@ -30,7 +30,7 @@ from incidents.models import PUBLIC_STATES, Incident, IncidentState
 from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
 
 # Roles that may open any claimant's documents through the download view.
-DOCUMENT_STAFF_ROLES = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+DOCUMENT_STAFF_ROLES = roles.ALL_ROLES
 SHOWN_DECISION_STATUSES = (Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED)
 
 

@@ -8,13 +8,6 @@ from django.utils.translation import gettext as _
 from incidents.errors import DomainError, ErrorCode
 
 MAX_BYTES = 10 * 1024 * 1024
-ALLOWED_TYPES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG",
-    "image/jpeg": "JPEG",
-}
-
-
 # The three accepted formats open with fixed bytes; checking them directly is exact and ~100× cheaper
 # than a full magic-number scan, which matters on the claim form during an outage.
 SIGNATURES = (

@@ -1,6 +1,6 @@
 from django import template
 
-from compensation.formatting import hours_minutes
+from compensation.formatting import hours_colon_minutes
 from compensation.formatting import plain_decimal as _plain_decimal
 from compensation.models import ClaimState, Notification
 
@@ -31,4 +31,4 @@ def notification_kind_label(value):
 
 @register.filter
 def timedelta_hm(value):
-    return hours_minutes(value)
+    return hours_colon_minutes(value)

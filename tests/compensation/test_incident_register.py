@@ -111,10 +111,10 @@ def test_claimants_cannot_open_the_register(world, client):
 
 
 def test_hours_minutes_formats_long_outages():
-    from compensation.formatting import hours_minutes
+    from compensation.formatting import hours_colon_minutes
 
-    assert hours_minutes(timedelta(days=1, hours=3, minutes=5, seconds=59)) == "27:05"
-    assert hours_minutes(None) == ""
+    assert hours_colon_minutes(timedelta(days=1, hours=3, minutes=5, seconds=59)) == "27:05"
+    assert hours_colon_minutes(None) == ""
 
 
 def test_the_incident_admin_page_links_to_its_compensation_work(world, staff_client):
