@@ -104,11 +104,7 @@ def review_extended(*, claim):
 
 
 # The mails that carry a decision: delivering one starts the objection window (see outbox.deliver).
-DECISION_NOTICE_KINDS = (
-    Notification.Kind.DECISION,
-    Notification.Kind.OBJECTION_DECIDED,
-    Notification.Kind.DECISION_CORRECTED,
-)
+DECISION_NOTICE_KINDS = outbox.DECISION_KINDS
 
 
 def decision_made(*, claim, decision, against_claimant=False):

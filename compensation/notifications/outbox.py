@@ -315,7 +315,12 @@ def _decision_delivered(row):
 
 
 # Kept here (not imported from claimant.py, which imports this module) for `_decision_delivered`.
-DECISION_KINDS = (Notification.Kind.DECISION, Notification.Kind.OBJECTION_DECIDED, Notification.Kind.DECISION_CORRECTED)
+DECISION_KINDS = (
+    Notification.Kind.DECISION,
+    Notification.Kind.OBJECTION_DECIDED,
+    Notification.Kind.DECISION_CORRECTED,
+    Notification.Kind.PROACTIVE_DECISION,
+)
 
 
 def batch_budget_seconds():

@@ -732,6 +732,8 @@ def _insert_notifications(cursor, batch, incident, *, now, window_ends, pay_on):
         ("approved", q["true"] if _pg() else "json('true')"),
         ("account_id", "a.account_id"),
         ("exchange_account_pk", "a.id"),
+        # Delivering the mail starts the objection window (outbox._decision_delivered, issue 12).
+        ("decision_id", "d.id"),
     ]
     build = "json_build_object" if _pg() else "json_object"
     members = ", ".join(f"'{name}', {expr}" for name, expr in pairs)

@@ -262,3 +262,10 @@ def test_an_account_whose_user_filed_a_claim_is_merged_and_paid_once(proactive, 
         services.claim_decide(claim=filed, actor=proactive.agent, approved=True, amount_krw=50_000, reasons="r")
     decision = services.claim_decide(claim=filed, actor=proactive.agent, approved=True, amount_krw=100_000, reasons="r")
     assert decision.amount_krw == 100_000
+
+
+def test_delivered_proactive_decision_mails_start_the_objection_window(proactive, django_capture_on_commit_callbacks):
+    """Issue 12: deemed acceptance counts from the day the decision reached the user; these mails count too."""
+    _issued(proactive, django_capture_on_commit_callbacks)
+    decisions = Decision.objects.filter(claim__origin=ClaimOrigin.PROACTIVE)
+    assert decisions.count() == 5 and not decisions.filter(mail_sent_at__isnull=True).exists()
