@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from compensation.models import DamageType, Method, PayoutMethod, TradeSide
+from incidents.bounds import BoundedFormMixin
 
 # What the browser's file picker offers; the real check is by content in `documents.validate_upload`.
 ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
@@ -36,7 +37,7 @@ def is_trading_policy(policy):
     return policy.method == Method.PRICE_DIFFERENCE or policy.damage_type in TRADING_DAMAGE_TYPES
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(BoundedFormMixin, forms.Form):
     # Generated when the form is first shown; a retry or double click sends the same key.
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     amount_claimed_krw = forms.IntegerField(

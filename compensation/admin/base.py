@@ -1,4 +1,8 @@
+from django.contrib.admin.utils import unquote
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
+
+from incidents.bounds import parse_id
 
 
 class ReadOnlyAdminMixin:
@@ -16,6 +20,12 @@ class ReadOnlyAdminMixin:
 
 class NoRevertHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """History is for reading: reverting would bypass the services and their checks."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple_history looks the id up as given: "abc" or 20 digits would reach the database.
+        if parse_id(unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         return self.history_view(request, object_id, extra_context)

@@ -11,6 +11,7 @@ from compensation.models import Decision, ExtensionGround, PaymentMethod
 from compensation.permissions import Action
 from compensation.services import deadlines
 from compensation.services.assessment import suggest_amount
+from incidents.bounds import BoundedFormMixin
 from incidents.kst import today_kst
 
 
@@ -26,7 +27,7 @@ class ConfirmForm(forms.Form):
     pass
 
 
-class SupplementRequestForm(forms.Form):
+class SupplementRequestForm(BoundedFormMixin, forms.Form):
     missing = forms.CharField(
         label=_("What is missing (the claimant reads this)"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -36,13 +37,13 @@ class SupplementRequestForm(forms.Form):
     extension_reason = forms.CharField(label=_("Reason for the extension"), required=False)
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(BoundedFormMixin, forms.Form):
     ground = forms.ChoiceField(label=_("Ground (listed)"), choices=ExtensionGround.choices)
     business_days = forms.IntegerField(label=_("Review business days in total"), min_value=16, max_value=30)
     reason = forms.CharField(label=_("Reason (the claimant is told)"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class DecideForm(forms.Form):
+class DecideForm(BoundedFormMixin, forms.Form):
     approved = forms.TypedChoiceField(
         label=_("Compensation (보상여부)"),
         coerce=lambda v: v == "yes",
@@ -61,21 +62,21 @@ class DecideForm(forms.Form):
     cap_override_reason = forms.CharField(label=_("Reason for exceeding the policy cap (supervisors)"), required=False)
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(BoundedFormMixin, forms.Form):
     reference_price_krw = forms.IntegerField(label=_("Executable price (KRW)"), min_value=0, required=False)
     fee_krw = forms.IntegerField(label=_("Fees charged (KRW)"), min_value=0, required=False)
     delayed_amount_krw = forms.IntegerField(label=_("Delayed amount (KRW)"), min_value=0, required=False)
-    delay_days = forms.IntegerField(label=_("Days delayed"), min_value=0, required=False)
+    delay_days = forms.IntegerField(label=_("Days delayed"), min_value=0, max_value=3650, required=False)
     reason = forms.CharField(label=_("Source (order log, price feed…)"), required=False)
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(BoundedFormMixin, forms.Form):
     amount_krw = forms.IntegerField(label=_("Corrected amount (KRW)"), min_value=0)
     reasons = forms.CharField(label=_("Reasons shown to the claimant"), widget=forms.Textarea(attrs={"rows": 3}))
     internal_note = forms.CharField(label=_("Internal note"), required=False)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(BoundedFormMixin, forms.Form):
     amount_krw = forms.IntegerField(label=_("Amount (KRW)"), min_value=1)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Transfer reference"), max_length=100)

@@ -31,7 +31,11 @@ from compensation.models import Claim, Method
 from compensation.models.claim import CLOCKS
 from compensation.selectors.terms import applied_terms
 from compensation.services.assessment import suggest_amount
-from incidents import calendar, roles
+from incidents import (
+    calendar,
+    converters,  # noqa: F401 - registers the <id:…> converter
+    roles,
+)
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 
@@ -178,7 +182,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     def get_urls(self):
         custom = report_urls(self.admin_site) + [
             path(
-                "<int:pk>/act/<str:action>/",
+                "<id:pk>/act/<str:action>/",
                 self.admin_site.admin_view(self.case_action_view),
                 name="compensation_claim_action",
             ),

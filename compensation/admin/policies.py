@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from compensation.models import CompensationPolicy, Exclusion, IncidentPolicyOverride, PolicyVersion, RequiredDocument
 from compensation.services import policies as policy_services
 from incidents import roles
+from incidents.bounds import BoundedAdminMixin
 from incidents.errors import DomainError
 
 
@@ -42,7 +43,7 @@ class PolicyForm(forms.ModelForm):
         return data
 
 
-class RequiredDocumentInline(admin.TabularInline):
+class RequiredDocumentInline(BoundedAdminMixin, admin.TabularInline):
     model = RequiredDocument
     extra = 1
     fields = ("position", "name", "description")
@@ -74,7 +75,7 @@ class PolicyVersionInline(admin.TabularInline):
 
 
 @admin.register(CompensationPolicy)
-class CompensationPolicyAdmin(admin.ModelAdmin):
+class CompensationPolicyAdmin(BoundedAdminMixin, admin.ModelAdmin):
     form = PolicyForm
     list_display = ("name", "incident_type", "damage_type", "method", "cap_krw", "is_active")
     list_filter = ("incident_type", "damage_type", "method", "is_active")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -16,9 +17,14 @@ from compensation.admin import batches
 from compensation.admin.csv_export import stream_csv
 from compensation.formatting import hours_colon_minutes, kst
 from compensation.models import AffectedOrder, Claim, Decision
+from compensation.services.imports._csv import decode_upload
 from compensation.services.imports.orders import ORDER_IMPORTERS
 from compensation.services.imports.prices import PRICE_IMPORTERS
-from incidents import roles
+from incidents import (
+    converters,  # noqa: F401 - registers the <id:…> converter
+    roles,
+)
+from incidents.bounds import parse_id
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.models import Incident, IncidentType
@@ -58,11 +64,11 @@ class PaymentImportForm(CsvImportForm):
 
 
 def _read_utf8(form):
-    """The uploaded CSV as text, or None with the error on the form."""
+    """The uploaded CSV as text, or None with the error on the form (CP949 from Excel is named as such)."""
     try:
-        return form.cleaned_data["file"].read().decode("utf-8")
-    except UnicodeDecodeError:
-        form.add_error("file", _("The file is not UTF-8 text."))
+        return decode_upload(form.cleaned_data["file"].read())
+    except ValueError as error:
+        form.add_error("file", str(error))
         return None
 
 
@@ -76,9 +82,9 @@ def report_urls(admin_site):
         return admin_site.admin_view(wrapped)
 
     return [
-        path("reports/incident/<int:incident_pk>/", guard(incident_dashboard), name="compensation_incident_dashboard"),
-        path("reports/incident/<int:incident_pk>/prices/", guard(market_prices), name="compensation_market_prices"),
-        path("reports/incident/<int:incident_pk>/orders/", guard(affected_orders), name="compensation_affected_orders"),
+        path("reports/incident/<id:incident_pk>/", guard(incident_dashboard), name="compensation_incident_dashboard"),
+        path("reports/incident/<id:incident_pk>/prices/", guard(market_prices), name="compensation_market_prices"),
+        path("reports/incident/<id:incident_pk>/orders/", guard(affected_orders), name="compensation_affected_orders"),
         path("reports/sla/", guard(sla_report), name="compensation_sla"),
         path("reports/sla.csv", guard(sla_csv), name="compensation_sla_csv"),
         path("reports/incidents/", guard(incident_register), name="compensation_incident_register"),
@@ -260,7 +266,12 @@ def _blank(value):
 def claim_register_csv(admin_site, request):
     claims = Claim.objects.select_related("incident", "policy", "claimant", "assignee").order_by("pk")
     if request.GET.get("incident"):
-        claims = claims.filter(incident_id=request.GET["incident"])
+        incident_pk = parse_id(request.GET["incident"])
+        if incident_pk is None:
+            return HttpResponseBadRequest(
+                _("incident must be an incident id, e.g. ?incident=12."), content_type="text/plain; charset=utf-8"
+            )
+        claims = claims.filter(incident_id=incident_pk)
     decisions = {d.claim_id: d for d in Decision.objects.filter(status=Decision.Status.IN_FORCE, claim__in=claims)}
     header = [
         "number",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import roles, services
+from incidents.bounds import BoundedAdminMixin
 from incidents.calendar import current_revision
 from incidents.errors import DomainError
 from incidents.holiday_sync import MAX_YEARS, package_holidays, sync_from_package
@@ -43,8 +44,10 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(day.year), str(day.year)) for day in years]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(date__year=self.value())
+        # A year that is not a number (?year=abc) or out of range is ignored, not passed to the database.
+        value = (self.value() or "").strip()
+        if value.isascii() and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR:
+            return queryset.filter(date__year=int(value))
         return queryset
 
 
@@ -116,7 +119,7 @@ class RemoveForm(forms.Form):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(BoundedAdminMixin, admin.ModelAdmin):
     form = HolidayForm
     change_form_template = "admin/incidents/holiday/change_form.html"
     list_display = ("date", "weekday", "name", "kind", "exchange_open", "source", "updated_by", "updated_at")

@@ -7,6 +7,7 @@ Refusals (`DomainError`) come back as admin error messages or form errors, never
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,9 +18,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents import legal, services
+from incidents import converters, legal, services  # noqa: F401 - converters registers <id:…>
 from incidents.admin import actions
 from incidents.admin.reporting import WithdrawalBlockInline
+from incidents.bounds import BoundedAdminMixin, BoundedFormMixin, parse_id
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.models import Incident, IncidentEvent, IncidentState, Notice, NoticeVersion, WithdrawalBlock
@@ -113,7 +115,7 @@ class IncidentForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
     form = IncidentForm
     list_display = (
         "title",
@@ -202,8 +204,8 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/notice/", view(self.notice_editor_view), name="incidents_incident_notice"),
-            path("<int:pk>/transition/<str:action>/", view(self.transition_view), name="incidents_incident_transition"),
+            path("<id:pk>/notice/", view(self.notice_editor_view), name="incidents_incident_notice"),
+            path("<id:pk>/transition/<str:action>/", view(self.transition_view), name="incidents_incident_transition"),
             *super().get_urls(),
         ]
 
@@ -384,7 +386,7 @@ class TransitionForm(forms.Form):
         self.fields["reason"].required = reason_required
 
 
-class NoticeEditorForm(forms.ModelForm):
+class NoticeEditorForm(BoundedFormMixin, forms.ModelForm):
     delay_reason = forms.CharField(
         label=_("Reason the notice is late"),
         required=False,
@@ -437,7 +439,7 @@ class NoticeAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, gettext("Open the notice editor"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        notice = get_object_or_404(Notice, pk=object_id)
+        notice = get_object_or_404(Notice, pk=parse_id(unquote(object_id)) or 0)
         return HttpResponseRedirect(reverse("admin:incidents_incident_notice", args=[notice.incident_id]))
 
     def has_add_permission(self, request):

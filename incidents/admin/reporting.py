@@ -10,6 +10,7 @@ import io
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import reporting, roles
+from incidents.bounds import parse_id
 from incidents.errors import DomainError
 from incidents.kst import KST
 from incidents.models import (
@@ -307,7 +309,7 @@ class IncidentReportAdmin(admin.ModelAdmin):
         self._require_staff(request)
         report = get_object_or_404(
             IncidentReport.objects.select_related("incident", "prepared_by", "approved_by", "submitted_by"),
-            pk=object_id,
+            pk=parse_id(unquote(object_id)) or 0,  # "abc" or 20 digits: a 404, not a query error
         )
         edit_form = ReportEditForm(
             initial={"summary": report.summary, "recipient": report.recipient, "channel": report.channel}

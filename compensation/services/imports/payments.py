@@ -1,16 +1,15 @@
 """Finance's bank confirmations, imported as payments: every row checked first, then all or nothing."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from compensation.models import Claim, ClaimState, Payment, PaymentMethod
 from compensation.selectors import in_force_decision, paid_total
-from compensation.services.imports._csv import csv_rows
+from compensation.services.imports._csv import parse_krw, parse_kst_datetime, read_csv
 from compensation.services.settlement import payment_record
-from incidents import calendar, roles
+from incidents import roles
 from incidents.errors import DomainError
 
 COLUMNS = ("claim_number", "amount_krw", "method", "reference", "paid_at")
@@ -26,30 +25,31 @@ def _parse_paid_at(value):
     value = value.strip()
     if not value:
         return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=calendar.KST)
+    return parse_kst_datetime(value, "paid_at")
 
 
 def payments_import(*, actor, csv_text):
     roles.require_role(actor, roles.SUPERVISOR, action=_("record payments"))
     result = ImportResult()
-    reader, problem = csv_rows(csv_text, COLUMNS)
-    if problem:
-        result.errors.append((1, problem))
+    rows, errors = read_csv(csv_text, COLUMNS)
+    if errors:
+        result.errors.extend(errors)
         return result
-    rows = list(reader)
-    numbers = {row["claim_number"].strip() for row in rows}
+    numbers = {row["claim_number"].strip()[:64] for _line, row in rows}
     claims = {c.number: c for c in Claim.objects.filter(number__in=numbers)}
     seen_refs, planned = set(), {}
     parsed = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         number = row["claim_number"].strip()
         claim = claims.get(number)
         try:
-            amount = int(row["amount_krw"].replace(",", "").strip())
+            amount = parse_krw(row["amount_krw"], "amount_krw")
             paid_at = _parse_paid_at(row["paid_at"])
-        except ValueError:
-            result.errors.append((line, _("amount_krw must be a whole number of KRW and paid_at an ISO date-time.")))
+        except ValueError as error:
+            result.errors.append((line, str(error)))
+            continue
+        if len(number) > 64:
+            result.errors.append((line, _("claim_number is too long to be a claim number.")))
             continue
         method, reference = row["method"].strip(), row["reference"].strip()
         if claim is None:
@@ -67,6 +67,9 @@ def payments_import(*, actor, csv_text):
                     _("Unknown method “%(m)s”; use %(all)s.") % {"m": method, "all": ", ".join(PaymentMethod.values)},
                 )
             )
+            continue
+        if len(reference) > 100:
+            result.errors.append((line, _("reference must be at most 100 characters.")))
             continue
         if (
             not reference

@@ -1,0 +1,158 @@
+"""Numbers and dates outside what the database holds, broken CSV and junk ids get a clear message, never a 500."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from compensation import services
+from compensation.models import AffectedOrder, ClaimState, Decision, MarketPrice
+from tests.compensation.portal import claim_form, client_for, new_claim_url
+from tests.factories import ComplianceFactory
+
+HEADER = "order_id,email,asset,side,quantity,price_krw,attempted_at"
+
+
+def import_orders(world, text):
+    with translation.override("en"):
+        return services.affected_orders_import(incident=world.incident, actor=world.supervisor, csv_text=text)
+
+
+def import_prices(world, text):
+    with translation.override("en"):
+        return services.market_prices_import(incident=world.incident, actor=world.supervisor, csv_text=text)
+
+
+def import_payments(world, text):
+    with translation.override("en"):
+        return services.payments_import(actor=world.supervisor, csv_text=text)
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ("O-1,a@example.com,BTC,buy,1e30,100,2025-01-20 10:00", "below"),
+        ("O-1,a@example.com,BTC,buy,1,1000000000000000000000000000000,2025-01-20 10:00", "at most"),
+        (f"O-1,a@example.com,BTC,buy,1,{2**63},2025-01-20 10:00", "at most"),
+        ("O-1,a@example.com,BTC,buy,1,100,0001-01-01 00:00", "between 2000 and 2100"),
+        ("O-1,a@example.com,BTC,buy,1,100,9999-12-31 23:59", "between 2000 and 2100"),
+    ],
+)
+def test_order_log_values_beyond_the_database_are_refused_by_line(world, row, words):
+    result = import_orders(world, f"{HEADER}\n{row}\n")
+    assert [line for line, _m in result.errors] == [2]
+    assert words in result.errors[0][1] or result.errors[0][1].startswith(("quantity", "price_krw", "attempted_at"))
+    assert not AffectedOrder.objects.exists()
+
+
+@pytest.mark.parametrize("row", ["BTC,2025-01-20 11:00,1000000000000000000000000000000", "BTC,0001-01-01,5"])
+def test_prices_beyond_the_database_are_refused_by_line(world, row):
+    result = import_prices(world, f"asset,traded_at,price_krw\n{row}\n")
+    assert [line for line, _m in result.errors] == [2]
+    assert not MarketPrice.objects.exists()
+
+
+def test_payment_import_short_row_unterminated_quote_and_bad_dates_are_line_errors(world):
+    claim = world.claim_in(ClaimState.ACCEPTED)
+    header = "claim_number,amount_krw,method,reference,paid_at"
+    short = import_payments(world, f"{header}\n{claim.number},5\n")
+    assert short.errors and short.errors[0][0] == 2 and "columns" in short.errors[0][1]
+    quote = import_payments(world, f'{header}\n"{claim.number},5,bank_transfer,R1,\n')
+    assert quote.errors and quote.errors[0][0] == 2 and "quote" in quote.errors[0][1]
+    year_one = import_payments(world, f"{header}\n{claim.number},5,bank_transfer,R1,0001-01-01 00:00\n")
+    assert year_one.errors == [(2, "paid_at must be between 2000 and 2100.")]
+    huge = import_payments(world, f"{header}\n{claim.number},{10**30},bank_transfer,R1,\n")
+    assert huge.errors and "at most" in huge.errors[0][1]
+    assert claim.payments.count() == 0
+
+
+def test_cr_only_line_endings_are_read_and_huge_cells_are_a_line_error(world):
+    result = import_prices(world, "asset,traded_at,price_krw\rBTC,2025-01-20 11:00,5\rETH,2025-01-20 11:00,6\r")
+    assert (result.added, result.errors) == (2, [])
+    huge = import_prices(world, f"asset,traded_at,price_krw\nBTC,2025-01-20 11:01,5\n{'X' * 140_000},2025-01-20,5\n")
+    assert huge.errors == [(3, "A cell is longer than 131,072 characters.")]
+
+
+def test_cp949_upload_is_refused_with_save_as_utf8(world):
+    client = client_for(world.supervisor)
+    body = "asset,traded_at,price_krw\n비트코인,2025-01-20 11:00,5\n".encode("cp949")
+    response = client.post(
+        reverse("admin:compensation_market_prices", args=[world.incident.pk]),
+        {"file": SimpleUploadedFile("prices.csv", body, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "CSV UTF-8" in response.content.decode() and "CP949" in response.content.decode()
+
+
+def test_decision_and_assessment_amounts_beyond_bigint_are_form_errors(world):
+    claim = world.claim_in(ClaimState.IN_REVIEW)
+    client = client_for(world.agent)
+    decide = reverse("admin:compensation_claim_action", args=[claim.pk, "decide"])
+    response = client.post(decide, {"approved": "yes", "amount_krw": str(10**30), "reasons": "x"})
+    assert response.status_code == 200 and "1,000,000,000,000,000" in response.content.decode()
+    assess = reverse("admin:compensation_claim_action", args=[claim.pk, "assess"])
+    response = client.post(assess, {"fee_krw": str(2**63), "reason": "x"})
+    assert response.status_code == 200
+    assert not Decision.objects.filter(claim=claim).exists()
+
+
+def test_claim_form_intended_at_in_year_one_is_a_form_error(world):
+    client = client_for(world.claimant)
+    data = claim_form(world.policy, intended_at="0001-01-01T00:00")
+    response = client.post(new_claim_url(world.incident, world.policy), data)
+    assert response.status_code == 400
+    assert "between 2000 and 2100" in response.content.decode()
+
+
+def test_incident_admin_refuses_year_9999(world):
+    client = client_for(ComplianceFactory())
+    response = client.post(
+        reverse("admin:incidents_incident_add"),
+        {
+            "title": "t",
+            "incident_type": world.incident.incident_type,
+            "severity": world.incident.severity,
+            "affected_services": "x",
+            "started_at_0": "9999-12-31",
+            "started_at_1": "23:59",
+            "detected_at_0": "0001-01-01",
+            "detected_at_1": "00:00",
+            "root_cause": "x",
+            "actions_taken": "x",
+            "estimated_affected_users": str(2**63),
+        },
+    )
+    assert response.status_code == 200
+    assert "between 2000 and 2100" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url, query",
+    [
+        ("/admin/incidents/holiday/", {"year": "abc"}),
+        ("/admin/compensation/claim/reports/register.csv", {"incident": "abc"}),
+        ("/admin/compensation/claim/reports/register.csv", {"incident": "99999999999999999999"}),
+    ],
+)
+def test_junk_query_parameters_are_refused_or_ignored(world, url, query):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.supervisor)
+    response = client.get(url, query)
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/claims/99999999999999999999/documents/1/",
+        "/admin/compensation/claim/abc/history/",
+        "/admin/compensation/decision/99999999999999999999/history/",
+        "/admin/incidents/notice/abc/change/",
+        "/admin/compensation/claim/99999999999999999999/act/decide/",
+    ],
+)
+def test_junk_ids_in_paths_are_404_or_a_redirect(world, path):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.supervisor)
+    assert client.get(path).status_code in (302, 404)
