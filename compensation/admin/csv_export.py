@@ -1,8 +1,8 @@
 """CSV files for finance and compliance; streamed so 100,000 rows never sit in memory."""
 
-import csv
-
 from django.http import StreamingHttpResponse
+
+from incidents.csv_safe import formula_safe_writer
 
 
 class _Echo:
@@ -11,7 +11,7 @@ class _Echo:
 
 
 def stream_csv(filename, header, rows):
-    writer = csv.writer(_Echo())
+    writer = formula_safe_writer(_Echo())  # cells starting with = + - @ tab CR are text, never formulas
 
     def generate():
         yield "\ufeff"  # Excel opens UTF-8 Korean text correctly with a BOM

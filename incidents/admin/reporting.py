@@ -5,7 +5,6 @@ messages on the same page, never a 500. PDFs need WeasyPrint: without it the pag
 what to install instead of linking a PDF.
 """
 
-import csv
 import io
 
 from django import forms
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import reporting, roles
 from incidents.bounds import parse_id
+from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
 from incidents.kst import KST
 from incidents.models import (
@@ -172,7 +172,7 @@ class AttachmentForm(forms.Form):
 def _report_csv(report):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 Korean with a BOM
-    writer = csv.writer(buffer)
+    writer = formula_safe_writer(buffer)
     writer.writerow([gettext("field"), gettext("value")])
     writer.writerows(reporting.csv_rows(report))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
