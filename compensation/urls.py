@@ -16,4 +16,5 @@ urlpatterns = [
     path("claims/account/", views.exchange_account, name="exchange_account"),
     path("claims/account/link/<str:token>/", views.account_link, name="account_link"),
     path("claims/<id:pk>/documents/<id:doc_pk>/", views.document_download, name="document_download"),
+    path("coverage/", views.coverage_public, name="coverage_public"),
 ]

@@ -19,7 +19,9 @@ from compensation import services
 from compensation.formatting import plain_decimal
 from compensation.forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
 from compensation.selectors import portal as selectors
+from compensation.selectors.exposure import coverage_in_force
 from incidents.errors import DomainError, ErrorCode
+from incidents.kst import today_kst
 from incidents.models import Incident
 
 PAGE_SIZE = 20
@@ -299,3 +301,9 @@ def account_link(request, token):
         )
         return redirect("compensation:claim_list")
     return render(request, "compensation/account_link.html", {"refusal": None})
+
+
+def coverage_public(request):
+    """The coverage in force, disclosed to users (seed 003: 보험/공제 증권 또는 준비금 공시)."""
+    snapshot, policies = coverage_in_force(today_kst())
+    return render(request, "compensation/coverage_public.html", {"snapshot": snapshot, "policies": policies})

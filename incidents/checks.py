@@ -65,3 +65,16 @@ def legal_minimums(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def coverage_settings(app_configs, **kwargs):
+    """The coverage reading and licence must be one the app knows; the warning threshold a percentage."""
+    errors = []
+    if settings.COVERAGE_BASIS not in ("hot_wallet", "user_assets"):
+        errors.append(Error("COVERAGE_BASIS must be 'hot_wallet' or 'user_assets'.", id="incidents.E010"))
+    if settings.COVERAGE_LICENCE not in ("krw_market", "other"):
+        errors.append(Error("COVERAGE_LICENCE must be 'krw_market' or 'other'.", id="incidents.E011"))
+    if not 1 <= settings.COVERAGE_WARNING_PERCENT <= 100:
+        errors.append(Error("COVERAGE_WARNING_PERCENT must be between 1 and 100.", id="incidents.E012"))
+    return errors

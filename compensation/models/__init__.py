@@ -8,6 +8,13 @@ from compensation.models.claim import (
     PayoutMethod,
     TradeSide,
 )
+from compensation.models.coverage import (
+    CoverageBasis,
+    CoverageSnapshot,
+    InsurancePolicy,
+    LicenceType,
+    required_amount,
+)
 from compensation.models.decision import Decision, Objection, ObjectionOutcome
 from compensation.models.document import ClaimDocument, DocumentPurpose
 from compensation.models.intent import ClaimIntent
@@ -38,6 +45,11 @@ from compensation.models.proactive import (
 )
 
 __all__ = [
+    "CoverageBasis",
+    "CoverageSnapshot",
+    "InsurancePolicy",
+    "LicenceType",
+    "required_amount",
     "BatchEvent",
     "BatchLine",
     "BatchState",

@@ -14,7 +14,7 @@ from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from compensation.models import Claim, ClaimState, Notification
+from compensation.models import Claim, ClaimState, CoverageSnapshot, Notification
 from compensation.models.claim import OPEN_STATES, REVIEW_CLOCK_STATES
 from compensation.notifications import keys, outbox
 from incidents import calendar, legal, reporting, roles
@@ -28,6 +28,7 @@ PAYMENT_DUE = "payment_due"
 INTAKE_END = "intake_end"
 NOTICE_NOT_POSTED = "notice_not_posted"
 REPORT_DUE = "report_due"
+COVERAGE_SHORTFALL = "coverage_shortfall"
 INCIDENT_ROLES = (roles.SUPERVISOR, roles.COMPLIANCE)
 DIGEST_ITEMS = 20
 
@@ -204,6 +205,27 @@ def _failed_decision_mail_alerts(supervisors):
             )
 
 
+def _coverage_alerts(window, compliance):
+    """A coverage shortfall runs to its fix-by date (next business day, or the 10th)."""
+    rows = CoverageSnapshot.objects.filter(
+        status=CoverageSnapshot.Status.SHORTFALL, fix_by__gte=window.floor, fix_by__lte=window.d3
+    ).values_list("pk", "month", "fix_by", "shortfall_krw")
+    for pk, month, fix_by, shortfall in rows:
+        stage = window.stage(fix_by)
+        if stage is None:
+            continue
+        for to in compliance:
+            yield _alert(
+                deadline=COVERAGE_SHORTFALL,
+                ref=f"cov{pk}",
+                due=fix_by,
+                stage=stage,
+                to=to,
+                coverage_month=f"{month:%Y-%m}",
+                shortfall_krw=shortfall,
+            )
+
+
 def sweep(*, now=None):
     """Queue D-3, D-1 and overdue alerts for every running deadline; returns how many were new."""
     window = AlertWindow(now or timezone.now())
@@ -215,6 +237,7 @@ def sweep(*, now=None):
         rows.extend(_incident_alerts(window, editors))
         rows.extend(_report_alerts(window, editors))
         rows.extend(_failed_decision_mail_alerts(supervisors))
+        rows.extend(_coverage_alerts(window, sorted(staff[roles.COMPLIANCE])))
         return len(outbox.add(rows))
 
 

@@ -7,6 +7,7 @@ from compensation.services.accounts import (
     exchange_account_verify_payout,
 )
 from compensation.services.batches import batch_approve, batch_cancel, batch_compute, batch_create, batch_issue
+from compensation.services.coverage import coverage_fix, coverage_record
 from compensation.services.imports.exchange_logs import (
     delayed_transfers_import,
     exchange_accounts_import,
@@ -52,6 +53,8 @@ __all__ = [
     "batch_compute",
     "batch_create",
     "batch_issue",
+    "coverage_fix",
+    "coverage_record",
     "delayed_transfers_import",
     "exchange_account_link",
     "exchange_account_link_by_staff",

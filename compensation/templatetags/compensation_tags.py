@@ -32,3 +32,12 @@ def notification_kind_label(value):
 @register.filter
 def timedelta_hm(value):
     return hours_colon_minutes(value)
+
+
+@register.filter
+def krw(value):
+    """Whole KRW with thousands separators: 3000000000 → 3,000,000,000."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value

@@ -250,6 +250,14 @@ COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int("COMPENSATION_EXTENDED_REVI
 COMPENSATION_FOUR_EYES_LIMIT_KRW = env.int("COMPENSATION_FOUR_EYES_LIMIT_KRW", default=1_000_000)
 # Largest CSV the admin imports (order logs, prices, payments) take in one file; it is read into memory.
 COMPENSATION_IMPORT_MAX_MB = env.int("COMPENSATION_IMPORT_MAX_MB", default=50)
+# Coverage of liabilities (insurance or reserve): which reading of the rule applies until the final
+# rule is confirmed. "hot_wallet": 5% of hot-wallet assets, fixed by the next business day (the
+# decree, seed 002); "user_assets": 5% of users' assets at month end, fixed by the 10th (seed 003).
+COVERAGE_BASIS = env.str("COVERAGE_BASIS", default="hot_wallet")
+# The exchange's licence: "krw_market" (minimum 30억 KRW) or "other" (minimum 5억 KRW).
+COVERAGE_LICENCE = env.str("COVERAGE_LICENCE", default="krw_market")
+# An incident's exposure at or above this share of the cover in force is flagged.
+COVERAGE_WARNING_PERCENT = env.int("COVERAGE_WARNING_PERCENT", default=80)
 # How soon after detection a notice should be up; later ones are flagged.
 NOTICE_TARGET_HOURS = env.int("NOTICE_TARGET_HOURS", default=24)
 # How long a closed incident stays on the public front page.
