@@ -130,7 +130,8 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_due_claims(world, at
 
     reads_ten, _inserts = split(ten)
     reads_many, inserts_many = split(two_hundred)
-    assert len(reads_ten) == len(reads_many) <= 8, reads_many  # +1: undelivered decision mails (issue 12)
+    # Constant in N: claims, incidents, regulator reports, undelivered decision mails (issue 12), coverage shortfalls.
+    assert len(reads_ten) == len(reads_many) <= 9, reads_many
     assert len(inserts_many) == (1 if connection.vendor == "postgresql" else 4)
 
 
