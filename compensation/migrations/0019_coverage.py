@@ -8,7 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compensation', '0017_notification_queued_late_copies'),
+        # Also merges the two 0018 leaves that landed on main side by side.
+        ('compensation', '0018_imported_rows_without_per_row_checks'),
+        ('compensation', '0018_policy_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
