@@ -8,9 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        # Also merges the two 0018 leaves that landed on main side by side.
-        ('compensation', '0018_imported_rows_without_per_row_checks'),
-        ('compensation', '0018_policy_versions'),
+        ('compensation', '0019_merge_policy_versions_imported_rows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
