@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compensation', '0019_merge_policy_versions_imported_rows'),
+        ('compensation', '0020_decision_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
