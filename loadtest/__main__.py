@@ -8,7 +8,7 @@ the table; stops everything and drops the database.
 
 On a shared machine absolute figures move with what else runs: the ratios to the /healthz floor
 of the same run are what to compare. Environment: LOADTEST_PORT (8170), LOADTEST_REDIS
-(redis://127.0.0.1:6379/7), LOADTEST_POSTGRES (postgres://postgres@127.0.0.1:5432),
+(default: a private redis-server on LOADTEST_REDIS_PORT, 6380), LOADTEST_POSTGRES (postgres://postgres@127.0.0.1:5432),
 LOADTEST_WORKERS (gunicorn workers, 4), LOADTEST_SECONDS (scale of every run, 1.0),
 LOADTEST_QUEUE_CLAIMS (100000).
 """
@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PORT = int(os.environ.get("LOADTEST_PORT", "8170"))
 HOST = f"http://127.0.0.1:{PORT}"
-REDIS = os.environ.get("LOADTEST_REDIS", "redis://127.0.0.1:6379/7")
+# A private redis-server of our own (no persistence) when the binary is there, else a db index.
+REDIS_PORT = int(os.environ.get("LOADTEST_REDIS_PORT", "6380"))
+OWN_REDIS = shutil.which("redis-server") and not os.environ.get("LOADTEST_REDIS")
+REDIS = (
+    f"redis://127.0.0.1:{REDIS_PORT}/0" if OWN_REDIS else os.environ.get("LOADTEST_REDIS", "redis://127.0.0.1:6379/7")
+)
 POSTGRES = os.environ.get("LOADTEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "4"))
 SCALE = float(os.environ.get("LOADTEST_SECONDS", "1.0"))
@@ -62,6 +67,20 @@ def log(message):
     print(message, flush=True)
 
 
+def wait_redis():
+    import redis
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+            return
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 class Stack:
     def __init__(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="oc-loadtest-"))
@@ -84,6 +103,30 @@ class Stack:
             "GUNICORN_ACCESSLOG": "",
             "PYTHONUNBUFFERED": "1",
         }
+
+    def cpu_seconds(self):
+        """CPU time used so far by the server side: gunicorn, the worker, our Redis and the
+        PostgreSQL backends serving our database (persistent connections: they live on)."""
+        import psutil
+
+        total = 0.0
+        pids = set()
+        for _name, process in self.processes:
+            try:
+                parent = psutil.Process(process.pid)
+                pids.update([parent.pid, *(child.pid for child in parent.children(recursive=True))])
+            except psutil.NoSuchProcess:
+                continue
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchall()
+        pids.update(pid for (pid,) in rows)
+        for pid in pids:
+            try:
+                times = psutil.Process(pid).cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            total += times.user + times.system
+        return total
 
     def admin(self, sql):
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
@@ -116,6 +159,12 @@ class Stack:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def up(self):
+        if OWN_REDIS:
+            self.start(
+                "redis",
+                ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            )
+            wait_redis()
         self.admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         self.admin(f'CREATE DATABASE "{self.database}"')
         self.flush_redis()
@@ -154,7 +203,8 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
         try:
             self.admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-            self.flush_redis()
+            if not OWN_REDIS:
+                self.flush_redis()
         finally:
             if not keep_logs:
                 shutil.rmtree(self.tmp, ignore_errors=True)
@@ -201,6 +251,17 @@ def locust(stack, name, classes, users, seconds, accounts):
     return rows, seconds
 
 
+def read_failures(path):
+    try:
+        with open(path, newline="") as handle:
+            return [
+                f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:200]}"
+                for row in csv.DictReader(handle)
+            ]
+    except FileNotFoundError:
+        return []
+
+
 def number(text):
     try:
         return float(text)
@@ -230,7 +291,9 @@ def main():
         for name, classes, users, seconds, accounts in SCENARIOS:
             log(f"  {name}: {users} users …")
             floor_rows, _ = locust(stack, "floor", ["Healthz"], users, min(seconds, 15), None)
+            cpu_before = stack.cpu_seconds()
             rows, ran = locust(stack, "run", classes, users, seconds, accounts)
+            cpu = stack.cpu_seconds() - cpu_before
             if "/healthz" not in floor_rows or not int(rows.get("Aggregated", {}).get("Request Count", 0)):
                 raise RuntimeError(f"Locust measured nothing; logs in {stack.tmp}")
             floor = figures(floor_rows["/healthz"])
@@ -241,14 +304,19 @@ def main():
                 check = stack.run_child("loadtest.integrity", stack.tmp / "ledger.txt")
                 integrity.append((name, check))
                 ok &= not check["problems"]
-            results.append((name, users, total, detail, floor, ran))
+            results.append((name, users, total, detail, floor, ran, cpu))
+            failures = read_failures(stack.tmp / "locust-run_failures.csv")
+            for line in failures[:5]:
+                log(f"    error: {line}")
             ok &= total["failures"] == 0
     except BaseException:
         stack.down(keep_logs=True)
         log(f"logs kept in {stack.tmp}")
         raise
     else:
-        stack.down()
+        stack.down(keep_logs=not ok)
+        if not ok:
+            log(f"logs kept in {stack.tmp}")
     print_table(results, integrity)
     sys.exit(0 if ok else 1)
 
@@ -260,15 +328,24 @@ def ms(value):
 def print_table(results, integrity):
     print()
     print(
-        "| scenario | users | req/s | p50 / p95 / p99 ms | errors | /healthz floor req/s (same users) | ratio | notes |"
+        "| scenario | users | req/s | p50 / p95 / p99 ms | errors | /healthz req/s, same users | floor ÷ it | notes |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for name, users, total, detail, floor, ran in results:
+    sizing = {}
+    for name, users, total, detail, floor, ran, cpu in results:
         notes = []
+        notes.append(f"server CPU {1000 * cpu / max(1, total['count']):.0f} ms/request")
         if "claim submit" in detail:
             s = detail["claim submit"]
-            claims = (s["count"] - s["failures"]) / ran
-            notes.append(f"{claims:.1f} claims/s, submit p99 {ms(s['p99'])} ms")
+            filed = s["count"] - s["failures"]
+            notes.append(
+                f"{filed / ran:.1f} claims/s, submit p99 {ms(s['p99'])} ms, {cpu / max(1, filed):.2f} CPU-s/claim"
+            )
+            sizing[name] = cpu / max(1, filed)
+        if "sign in" in detail:
+            signed = detail["sign in"]["count"] - detail["sign in"]["failures"]
+            sizing["sign in"] = cpu / max(1, signed)
+            notes.append(f"{cpu / max(1, signed):.2f} CPU-s/sign-in")
         if "notice page" in detail and len(detail) > 1:
             notes.append(f"{detail['notice page']['rps']:.0f} notices/s")
         if name in TODAY:
@@ -279,6 +356,15 @@ def print_table(results, integrity):
             f" | {total['failures']} | {floor['rps']:.0f} | {ratio:.2f}× | {'; '.join(notes)} |"
         )
     print()
+    mixed = next((v for k, v in sizing.items() if k.startswith("mixed")), None)
+    if mixed is not None:
+        per_claim = mixed + sizing.get("sign in", 0.0)
+        print(
+            f"Sizing: the mixed profile costs {mixed:.2f} server CPU-s per claim (with its 7 notice views and "
+            f"2 portal reads), plus {sizing.get('sign in', 0.0):.2f} for one sign-in = {per_claim:.2f} CPU-s per "
+            f"affected user. 100,000 users in the first hour: {28 * per_claim:.1f} cores on average (28 claims/s), "
+            f"{55 * per_claim:.1f}–{85 * per_claim:.1f} at the peak (55–85 claims/s), before headroom."
+        )
     for name, check in integrity:
         verdict = "OK" if not check["problems"] else "PROBLEMS: " + "; ".join(check["problems"])
         print(
