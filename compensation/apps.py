@@ -10,6 +10,7 @@ class CompensationConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from compensation.incident_hooks import (
+            close_check,
             ended_clocks_over,
             incident_admin_links,
             notice_panels,
@@ -30,6 +31,7 @@ class CompensationConfig(AppConfig):
         panels.register_publish_check(publish_check)
         panels.register_impact(report_impact)
         panels.register_publish_listener(link_published_terms)
+        panels.register_close_check(close_check)
         for model in (self.get_model("CompensationPolicy"), self.get_model("RequiredDocument")):
             post_save.connect(policy_cache.policies_changed, sender=model, dispatch_uid=f"policy_cache.save.{model}")
             post_delete.connect(

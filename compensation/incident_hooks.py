@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from compensation.models import Claim, CompensationPolicy
+from compensation.models import Claim, ClaimState, CompensationPolicy
 from compensation.models.claim import CLOCKS
 from compensation.selectors.exposure import incident_impact
 from compensation.selectors.terms import published_terms
@@ -78,3 +78,15 @@ def ended_clocks_over(*, day, today):
 def report_impact(*, incident):
     """Claims, users, orders and KRW frozen into a regulator report's snapshot."""
     return incident_impact(incident)
+
+
+def close_check(*, incident):
+    """An incident is closed only when every claim of it is closed or withdrawn."""
+    open_claims = Claim.objects.filter(incident=incident).exclude(state__in=(ClaimState.CLOSED, ClaimState.WITHDRAWN))
+    count = open_claims.count()
+    if not count:
+        return []
+    return [
+        _("%(count)d claims of this incident are not closed or withdrawn yet; settle them before closing it.")
+        % {"count": count}
+    ]

@@ -5,6 +5,7 @@ class ErrorCode(StrEnum):
     """Why a rule refused. Views and tests compare against these, never against the message text."""
 
     CAP = "cap"
+    CLAIMS_OPEN = "claims_open"
     CSV_INVALID = "csv_invalid"
     DEADLINE_PASSED = "deadline_passed"
     DELAY_REASON = "delay_reason"
@@ -32,6 +33,7 @@ class ErrorCode(StrEnum):
     PAY_DATE = "pay_date"
     PENDING = "pending"
     POLICY = "policy"
+    REASON_REQUIRED = "reason_required"
     REFUSED = "refused"
     SAME_REVIEWER = "same_reviewer"
     WINDOW_OPEN = "window_open"

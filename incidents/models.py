@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
 
 from incidents import legal
 from incidents.kst import end_of_day
@@ -37,6 +38,19 @@ class IncidentState(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
+class RootCause(models.TextChoices):
+    """Root-cause categories of the incident register (전자금융사고 관리대장)."""
+
+    CAPACITY = "capacity", _("Capacity or traffic surge")
+    SOFTWARE = "software", _("Software defect or faulty change")
+    INFRASTRUCTURE = "infrastructure", _("Hardware or infrastructure failure")
+    NETWORK = "network", _("Network failure")
+    THIRD_PARTY = "third_party", _("Third-party or outsourced service")
+    OPERATOR = "operator", _("Operator error")
+    SECURITY = "security", _("Security breach or attack")
+    OTHER = "other", _("Other")
+
+
 PUBLIC_STATES = (IncidentState.NOTICE_POSTED, IncidentState.INTAKE_CLOSED, IncidentState.CLOSED)
 
 
@@ -54,6 +68,9 @@ class Incident(FSMModelMixin, models.Model):
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     detected_at = models.DateTimeField(_("detected at"))
+    root_cause_category = models.CharField(
+        _("root cause category"), max_length=20, choices=RootCause.choices, blank=True
+    )
     root_cause = models.TextField(_("root cause"), blank=True)
     actions_taken = models.TextField(_("actions taken"), blank=True)
     estimated_affected_users = models.PositiveIntegerField(_("estimated affected users"), null=True, blank=True)
@@ -85,6 +102,21 @@ class Incident(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Four eyes: a dismissal is requested by one person and takes effect when a second supervisor approves.
+    dismissal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissal requested by"),
+    )
+    dismissal_requested_at = models.DateTimeField(_("dismissal requested at"), null=True, blank=True)
+    dismissal_reason = models.TextField(_("reason for dismissal"), blank=True)
+
+    # Every change of the facts, with who and why (the state has its own event rows).
+    history = HistoricalRecords(excluded_fields=["state"])
 
     class Meta:
         verbose_name = _("incident")
@@ -166,7 +198,13 @@ class Incident(FSMModelMixin, models.Model):
 
 
 class IncidentEvent(models.Model):
-    """One row per state change of an incident: who, when, from, to, why."""
+    """One row per state change of an incident (who, when, from, to, why), and per audited change of
+    its facts after the first publication (old and new values in `data`)."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("State change")
+        FACTS = "facts", _("Facts corrected")
+        DISMISSAL_REQUEST = "dismissal_request", _("Dismissal requested")
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events", verbose_name=_("incident"))
     from_state = models.CharField(_("from"), max_length=32, blank=True)
@@ -180,6 +218,8 @@ class IncidentEvent(models.Model):
         verbose_name=_("by"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
+    data = models.JSONField(_("changes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

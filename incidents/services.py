@@ -1,7 +1,7 @@
 """Incident use cases. Each is keyword-only, one transaction, locks the row, writes an event."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +41,7 @@ def _transition(incident, *, method_name, actor, reason=""):
         )
     from_state = incident.state
     method()
+    incident._history_user = actor
     incident.save()
     IncidentEvent.objects.create(
         incident=incident, from_state=from_state, to_state=incident.state, actor=actor, reason=reason
@@ -58,6 +59,7 @@ def incident_create(
     started_at,
     detected_at,
     ended_at=None,
+    root_cause_category="",
     root_cause="",
     actions_taken="",
     estimated_affected_users=None,
@@ -73,6 +75,7 @@ def incident_create(
             started_at=started_at,
             ended_at=ended_at,
             detected_at=detected_at,
+            root_cause_category=root_cause_category,
             root_cause=root_cause,
             actions_taken=actions_taken,
             estimated_affected_users=estimated_affected_users,
@@ -99,6 +102,7 @@ _EDITABLE_FIELDS = (
     "started_at",
     "ended_at",
     "detected_at",
+    "root_cause_category",
     "root_cause",
     "actions_taken",
     "estimated_affected_users",
@@ -112,7 +116,21 @@ def _check_times(*, started_at, detected_at, ended_at):
         raise DomainError(_("An incident cannot be detected before it started."))
 
 
-def _check_update(incident, fields):
+def _check_update(incident, fields, reason=None):
+    published = incident.notice_first_posted_at is not None
+    if published and "incident_type" in fields and fields["incident_type"] != incident.incident_type:
+        raise DomainError(
+            _(
+                "The incident type cannot change after the notice is published: the published notice, "
+                "its compensation criteria and the claims filed under them rest on it."
+            ),
+            code=ErrorCode.FROZEN,
+        )
+    if published and reason is not None and _fact_changes(incident, fields) and not reason.strip():
+        raise DomainError(
+            _("Give the reason for correcting the facts of a published incident; it is kept in its record."),
+            code=ErrorCode.REASON_REQUIRED,
+        )
     if incident.state != IncidentState.DETECTED:
         frozen = [name for name in _FROZEN_AFTER_NOTICE if name in fields and fields[name] != getattr(incident, name)]
         if frozen:
@@ -127,7 +145,25 @@ def _check_update(incident, fields):
     _check_times(**times)
 
 
-def incident_check(*, actor, incident=None, **fields):
+def _plain(value):
+    """JSON for an event row: times in UTC ISO 8601, dates ISO, the rest as is."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _fact_changes(incident, fields):
+    """{field: {"from": old, "to": new}} for the fields whose value changes (JSON-ready)."""
+    return {
+        name: {"from": _plain(getattr(incident, name)), "to": _plain(value)}
+        for name, value in fields.items()
+        if value != getattr(incident, name)
+    }
+
+
+def incident_check(*, actor, incident=None, reason=None, **fields):
     """Refuse what `incident_create` (no `incident`) or `incident_update` would refuse, writing nothing.
 
     Forms validate with this; the write services check the same again when they run.
@@ -139,21 +175,38 @@ def incident_check(*, actor, incident=None, **fields):
         )
     else:
         roles.require_role(actor, *NOTICE_EDITORS, action=_("edit an incident"))
-        _check_update(incident, fields)
+        _check_update(incident, fields, reason)
 
 
-def incident_update(*, incident, actor, **fields):
-    """Correct an incident's facts (not its state); times that fix the intake freeze at publishing."""
+def incident_update(*, incident, actor, reason="", **fields):
+    """Correct an incident's facts (not its state). Every save is in its history (who, why); after the
+    first publication a change needs a reason and writes an IncidentEvent with the old and new values.
+    The type and the times that fix the intake freeze at publishing."""
     roles.require_role(actor, *NOTICE_EDITORS, action=_("edit an incident"))
     unknown = set(fields) - set(_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown incident fields: {sorted(unknown)}")
     with transaction.atomic():
         incident = _locked(incident)
-        _check_update(incident, fields)
+        _check_update(incident, fields, reason or "")
+        changes = _fact_changes(incident, fields)
+        if not changes:
+            return incident
         for name, value in fields.items():
             setattr(incident, name, value)
+        incident._history_user = actor
+        incident._change_reason = reason or ""
         incident.save()
+        if incident.notice_first_posted_at is not None:
+            IncidentEvent.objects.create(
+                incident=incident,
+                kind=IncidentEvent.Kind.FACTS,
+                from_state=incident.state,
+                to_state=incident.state,
+                actor=actor,
+                reason=reason,
+                data={"changes": changes},
+            )
     return incident
 
 
@@ -387,20 +440,93 @@ def incident_close_intake(*, incident, actor, reason=""):
 
 
 def incident_close(*, incident, actor, reason=""):
+    """Close the incident: refused while any of its claims is still open, and without the root cause
+    (category and description) and the actions taken against recurrence (재발방지) on record."""
     roles.require_role(actor, *NOTICE_EDITORS, action=_("close an incident"))
     with transaction.atomic():
         incident = _locked(incident)
+        if not can_proceed(incident.close):
+            return _transition(incident, method_name="close", actor=actor, reason=reason)  # refuses with the state
+        missing = [
+            str(label)
+            for value, label in (
+                (incident.root_cause_category, _("root cause category")),
+                (incident.root_cause.strip(), _("root cause")),
+                (incident.actions_taken.strip(), _("actions taken (재발방지)")),
+            )
+            if not value
+        ]
+        if missing:
+            raise DomainError(
+                _("Record on the incident before closing it: %(fields)s.") % {"fields": ", ".join(missing)},
+                code=ErrorCode.NOTICE_INCOMPLETE,
+            )
+        problems = panels.close_problems(incident=incident)
+        if problems:
+            raise DomainError(" ".join(str(p) for p in problems), code=ErrorCode.CLAIMS_OPEN)
         return _transition(incident, method_name="close", actor=actor, reason=reason)
 
 
+DISMISSAL_REASON_MIN_CHARS = 20
+
+
+def _substantial(reason):
+    return len("".join((reason or "").split())) >= DISMISSAL_REASON_MIN_CHARS
+
+
 def incident_dismiss(*, incident, actor, reason):
-    """No compensation is due (e.g. no user impact); only before any notice went up."""
+    """Ask to dismiss (no compensation is due, e.g. no user impact); only before any notice went up.
+
+    Four eyes: it takes effect when a second supervisor approves (`incident_dismiss_approve`).
+    """
     roles.require_role(actor, *NOTICE_EDITORS, action=_("dismiss an incident"))
-    if not (reason or "").strip():
-        raise DomainError(_("Give the reason for dismissing the incident."))
+    if not _substantial(reason):
+        raise DomainError(
+            _(
+                "Give the reason for dismissing the incident in substance (at least %(n)d characters): "
+                "why no user was harmed and no compensation is due."
+            )
+            % {"n": DISMISSAL_REASON_MIN_CHARS},
+            code=ErrorCode.REASON_REQUIRED,
+        )
     with transaction.atomic():
         incident = _locked(incident)
-        return _transition(incident, method_name="dismiss", actor=actor, reason=reason)
+        if not can_proceed(incident.dismiss):
+            return _transition(incident, method_name="dismiss", actor=actor, reason=reason)  # refuses
+        if incident.dismissal_requested_by_id is not None:
+            raise DomainError(
+                _("A dismissal of this incident is already waiting for a second supervisor."),
+                code=ErrorCode.PENDING,
+            )
+        incident.dismissal_requested_by = actor
+        incident.dismissal_requested_at = timezone.now()
+        incident.dismissal_reason = reason
+        incident._history_user = actor
+        incident.save()
+        IncidentEvent.objects.create(
+            incident=incident,
+            kind=IncidentEvent.Kind.DISMISSAL_REQUEST,
+            from_state=incident.state,
+            to_state=incident.state,
+            actor=actor,
+            reason=reason,
+        )
+    return incident
+
+
+def incident_dismiss_approve(*, incident, actor, reason=""):
+    """The second supervisor, never the one who asked, dismisses the incident."""
+    roles.require_role(actor, roles.SUPERVISOR, action=_("approve a dismissal"))
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.dismissal_requested_by_id is None:
+            raise DomainError(_("Nobody has asked to dismiss this incident."), code=ErrorCode.INVALID_TRANSITION)
+        if incident.dismissal_requested_by_id == actor.pk:
+            raise DomainError(
+                _("You asked for this dismissal; another supervisor must approve it."), code=ErrorCode.FOUR_EYES
+            )
+        note = incident.dismissal_reason + (f"\n{reason}" if (reason or "").strip() else "")
+        return _transition(incident, method_name="dismiss", actor=actor, reason=note)
 
 
 # --- the holiday table: every edit is a HolidayChange row; history needs a second pair of eyes ---------

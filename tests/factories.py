@@ -72,6 +72,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     started_at = factory.LazyFunction(lambda: datetime(2025, 1, 20, 9, 0, tzinfo=KST))
     ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(hours=2))
     detected_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=5))
+    root_cause_category = "capacity"
     root_cause = "트래픽 폭증"
     actions_taken = "서버 증설"
     estimated_affected_users = 1200

@@ -21,6 +21,7 @@ class TransitionAction:
     method_name: str
     reason_required: bool
     help: str
+    available: object = None  # (incident, user) -> bool, beyond the state machine
 
 
 TRANSITIONS = {
@@ -48,7 +49,22 @@ TRANSITIONS = {
             service=services.incident_dismiss,
             method_name="dismiss",
             reason_required=True,
-            help=_("Only before a notice is published, e.g. when no user was affected."),
+            help=_(
+                "Only before a notice is published, e.g. when no user was affected. Give the reason in "
+                "substance; a second supervisor approves it."
+            ),
+            available=lambda incident, user: incident.dismissal_requested_by_id is None,
+        ),
+        TransitionAction(
+            name="approve_dismissal",
+            label=_("Approve dismissal (second supervisor)"),
+            service=services.incident_dismiss_approve,
+            method_name="dismiss",
+            reason_required=False,
+            help=_("Four eyes: dismisses the incident as requested by another person."),
+            available=lambda incident, user: (
+                incident.dismissal_requested_by_id not in (None, user.pk) and roles.has_role(user, roles.SUPERVISOR)
+            ),
         ),
     )
 }
@@ -62,7 +78,12 @@ def allowed_transitions(incident, user):
     """The transition actions this user may start on this incident right now."""
     if not roles.has_role(user, *services.NOTICE_EDITORS):
         return []
-    return [action for action in TRANSITIONS.values() if can_proceed(getattr(incident, action.method_name))]
+    return [
+        action
+        for action in TRANSITIONS.values()
+        if can_proceed(getattr(incident, action.method_name))
+        and (action.available is None or action.available(incident, user))
+    ]
 
 
 def notice_actions(incident, user):

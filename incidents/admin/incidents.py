@@ -37,6 +37,7 @@ INCIDENT_FIELDS = (
     "started_at",
     "ended_at",
     "detected_at",
+    "root_cause_category",
     "root_cause",
     "actions_taken",
     "estimated_affected_users",
@@ -92,6 +93,13 @@ class IncidentForm(forms.ModelForm):
 
     request = None  # set by IncidentAdmin.get_form
 
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required once the notice is published: every correction is kept with old and new values."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("started_at", "ended_at", "detected_at"):
@@ -108,7 +116,12 @@ class IncidentForm(forms.ModelForm):
         # clean() runs before the form copies its data onto the instance: this is the stored incident.
         stored = self.instance if self.instance.pk else None
         try:
-            services.incident_check(actor=self.request.user, incident=stored, **self.service_fields())
+            services.incident_check(
+                actor=self.request.user,
+                incident=stored,
+                reason=self.cleaned_data.get("change_reason", "") if stored else None,
+                **self.service_fields(),
+            )
         except DomainError as error:
             raise ValidationError(str(error)) from error
         return cleaned
@@ -140,7 +153,15 @@ class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return INCIDENT_FIELDS
-        return ("state", "notice_delay_display", "intake_ends_on", *INCIDENT_FIELDS, "created_by", "created_at")
+        return (
+            "state",
+            "notice_delay_display",
+            "intake_ends_on",
+            *INCIDENT_FIELDS,
+            "change_reason",
+            "created_by",
+            "created_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -148,8 +169,10 @@ class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
         readonly = ["state", "notice_delay_display", "intake_ends_on", "created_by", "created_at"]
         if obj.state != IncidentState.DETECTED:
             readonly += ["started_at", "detected_at"]  # they fix the published intake period
+        if obj.notice_first_posted_at is not None:
+            readonly += ["incident_type"]  # the published notice and its criteria rest on it
         if obj.state in (IncidentState.CLOSED, IncidentState.DISMISSED):
-            readonly = list(self.get_fields(request, obj))
+            readonly = [name for name in self.get_fields(request, obj) if name != "change_reason"]
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -172,7 +195,12 @@ class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
     # --- saving goes through the services --------------------------------------
     def save_model(self, request, obj, form, change):
         if change:
-            saved = services.incident_update(incident=Incident(pk=obj.pk), actor=request.user, **form.service_fields())
+            saved = services.incident_update(
+                incident=Incident(pk=obj.pk),
+                actor=request.user,
+                reason=form.cleaned_data.get("change_reason", ""),
+                **form.service_fields(),
+            )
         else:
             saved = services.incident_create(actor=request.user, **form.service_fields())
         obj.pk = saved.pk

@@ -55,8 +55,19 @@ def incident_in(state, actor):
             "publish": lambda: publish_on_time(incident, actor),
             "close_intake": lambda: services.incident_close_intake(incident=incident, actor=actor),
             "close": lambda: services.incident_close(incident=incident, actor=actor),
-            "dismiss": lambda: services.incident_dismiss(incident=incident, actor=actor, reason="영향 없음"),
+            "dismiss": lambda: dismiss(incident, actor),
         }[step]()
     incident.refresh_from_db()
     assert incident.state == state
     return incident
+
+
+DISMISSAL_REASON = "로그 확인 결과 주문·입출금 영향 없음, 내부 모니터링 경보만 발생"
+
+
+def dismiss(incident, actor):
+    """Four eyes: `actor` asks, a second supervisor approves."""
+    from tests.factories import SupervisorFactory
+
+    services.incident_dismiss(incident=incident, actor=actor, reason=DISMISSAL_REASON)
+    return services.incident_dismiss_approve(incident=incident, actor=SupervisorFactory())

@@ -127,24 +127,40 @@ def test_save_draft_changes_nothing_public(supervisor_client):
 
 
 @pytest.mark.django_db
-def test_dismiss_button_needs_a_reason_and_writes_an_event(supervisor_client):
+def test_dismiss_button_needs_a_reason_of_substance_and_a_second_supervisor(supervisor_client, client):
     incident = IncidentFactory()
 
-    empty = supervisor_client.post(transition_url(incident, "dismiss"), {"reason": ""})
-    assert empty.status_code == 200
+    for reason in ("", "x", "이용자 영향 없음"):  # issue 13, case 6: "x" dismissed an incident
+        refused = supervisor_client.post(transition_url(incident, "dismiss"), {"reason": reason})
+        assert refused.status_code == 200
+        incident.refresh_from_db()
+        assert incident.state == IncidentState.DETECTED and incident.dismissal_requested_by is None
+
+    reason = "주문 로그와 입출금 기록을 확인한 결과 이용자 영향이 없었습니다."
+    asked = supervisor_client.post(transition_url(incident, "dismiss"), {"reason": reason})
+    assert asked.status_code == 302
+    incident.refresh_from_db()
+    assert incident.state == IncidentState.DETECTED  # waits for the second supervisor
+    assert (
+        transition_url(incident, "approve_dismissal")
+        not in supervisor_client.get(change_url(incident)).content.decode()
+    )
+    refused = supervisor_client.post(transition_url(incident, "approve_dismissal"), {"reason": ""})
     incident.refresh_from_db()
     assert incident.state == IncidentState.DETECTED
 
-    done = supervisor_client.post(transition_url(incident, "dismiss"), {"reason": "이용자 영향 없음"})
+    second = SupervisorFactory()
+    client.force_login(second)
+    assert transition_url(incident, "approve_dismissal") in client.get(change_url(incident)).content.decode()
+    done = client.post(transition_url(incident, "approve_dismissal"), {"reason": "확인"})
     assert done.status_code == 302
     incident.refresh_from_db()
     assert incident.state == IncidentState.DISMISSED
-    event = IncidentEvent.objects.filter(incident=incident).latest("pk")
-    assert (event.to_state, event.actor, event.reason) == (
-        IncidentState.DISMISSED,
-        supervisor_client.user,
-        "이용자 영향 없음",
-    )
+    event = IncidentEvent.objects.filter(incident=incident, kind="transition").latest("pk")
+    assert (event.to_state, event.actor) == (IncidentState.DISMISSED, second)
+    assert reason in event.reason
+    request = IncidentEvent.objects.get(incident=incident, kind="dismissal_request")
+    assert (request.actor, request.reason) == (supervisor_client.user, reason)
 
 
 @pytest.mark.django_db

@@ -213,7 +213,9 @@ def test_start_time_is_frozen_once_the_notice_is_up(compliance):
     publish_on_time(incident, compliance)
     with pytest.raises(DomainError):
         services.incident_update(incident=incident, actor=compliance, started_at=kst(2025, 1, 19, 9))
-    services.incident_update(incident=incident, actor=compliance, root_cause="DB 연결 풀 고갈")
+    services.incident_update(
+        incident=incident, actor=compliance, root_cause="DB 연결 풀 고갈", reason="원인 분석 결과 반영"
+    )
     incident.refresh_from_db()
     assert incident.root_cause == "DB 연결 풀 고갈"
 
