@@ -29,7 +29,7 @@ from compensation.services._common import (
     require_claimant,
 )
 from compensation.services.policies import policy_version_record
-from compensation.services.uploads import validate_upload
+from compensation.services.uploads import check_upload
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 from incidents.models import Incident
@@ -40,21 +40,22 @@ def _store_documents(*, claim, actor, files, purpose, written, objection=None):
 
     Each stored file is added to `written` (from `atomic_with_files`) as soon as it is on disk.
     """
-    checked = [(requirement, upload, *validate_upload(upload)) for requirement, upload in files]
+    # Checked past the first bytes; images are stored re-encoded, so size and hash are the clean file's.
+    checked = [(requirement, upload, check_upload(upload)) for requirement, upload in files]
     documents = []
-    for requirement, upload, content_type, sha256 in checked:
+    for requirement, upload, clean in checked:
         document = ClaimDocument(
             claim=claim,
             requirement=requirement,
             objection=objection,
             purpose=purpose,
             original_name=(upload.name or "document")[:255],
-            content_type=content_type,
-            size=upload.size,
-            sha256=sha256,
+            content_type=clean.content_type,
+            size=clean.content.size,
+            sha256=clean.sha256,
             uploaded_by=actor,
         )
-        document.file.save(upload.name or "document", upload, save=False)
+        document.file.save(upload.name or "document", clean.content, save=False)
         written.append(document.file)
         documents.append(document)
     ClaimDocument.objects.bulk_create(documents)

@@ -1,14 +1,33 @@
+import io
 import uuid
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
 
 from compensation.models import CompensationPolicy, DamageType, Method, RequiredDocument
 from incidents.models import IncidentType
 from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+def _png_bytes():
+    # Made by Pillow, so re-encoding on upload gives the same bytes back.
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _pdf_bytes():
+    out = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(out)
+    return out.getvalue()
+
+
+PNG_BYTES = _png_bytes()
+PDF_BYTES = _pdf_bytes()
 
 
 def png_upload(name="screenshot.png"):
