@@ -335,3 +335,18 @@ def test_outbox_status_shows_what_waits_and_why(smtp):
     assert "waiting for a retry 1" in text
     assert "pending       1  SMTPRecipientsRefused 450" in text
     assert "failed        1  SMTPRecipientsRefused 550" in text
+
+
+def test_workers_wait_out_a_frozen_broker_while_web_processes_do_not():
+    from celery import Celery
+
+    from config.celery import _worker_waits_out_a_frozen_broker, app
+
+    web = app.conf.broker_transport_options
+    assert (web["socket_timeout"], web["socket_connect_timeout"], web["max_retries"]) == (2.0, 2.0, 0)
+    worker = Celery("worker-conf", set_as_current=False)
+    worker.conf.broker_transport_options = dict(web)
+    _worker_waits_out_a_frozen_broker(conf=worker.conf)
+    options = worker.conf.broker_transport_options
+    assert options["socket_timeout"] is None and options["socket_keepalive"] is True
+    assert options["socket_connect_timeout"] == 2.0 and app.conf.broker_transport_options["socket_timeout"] == 2.0
