@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentState
+from tests.compensation.factories import ensure_policy
 from tests.factories import ComplianceFactory
 
 pytestmark = pytest.mark.e2e
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_staff_publishes_a_notice_and_the_public_page_shows_it(server, staff_page, page, screenshot):
     officer = ComplianceFactory(username="officer@demo.test")
+    ensure_policy("order_failure")  # a notice needs an active policy for the incident's type
     staff_page(officer)
     started = timezone.localtime() - timedelta(hours=3)
     detected = started + timedelta(minutes=10)

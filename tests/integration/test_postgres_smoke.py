@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from incidents.models import IncidentEvent, IncidentState, NoticeVersion
+from tests.compensation.factories import ensure_policy
 from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -22,6 +23,7 @@ def test_healthz_on_postgresql(client):
 def test_publishing_a_notice_on_postgresql(client):
     officer = ComplianceFactory()
     incident = IncidentFactory(title="PG 주문 장애")
+    ensure_policy(incident.incident_type)  # a notice needs an active policy for its type
 
     version = publish_on_time(incident, officer)
 
