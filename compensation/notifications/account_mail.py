@@ -15,6 +15,15 @@ from compensation.notifications import keys, outbox
 
 
 class OutboxAccountAdapter(DefaultAccountAdapter):
+    def populate_username(self, request, user):
+        """The username is the email address (shown in greetings and staff timelines), when it fits."""
+        email = (user.email or "").strip().lower()
+        model = type(user)
+        if email and len(email) <= 150 and not model._default_manager.filter(username__iexact=email).exists():
+            user.username = email
+            return
+        super().populate_username(request, user)
+
     def send_mail(self, template_prefix, email, context):
         message = self.render_mail(template_prefix, email, context)
         html = next((content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")

@@ -6,6 +6,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, STORAGES, env
 
 DEBUG = False
+ADMIN_REQUIRE_MFA = True  # never relaxed in production, whatever the environment says
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuses to start without it
 # Django checks the key only when it is first used; a blank or guessable one must stop start-up.
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:

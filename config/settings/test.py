@@ -27,3 +27,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+ADMIN_REQUIRE_MFA = False  # tests sign staff in with force_login; tests/test_staff_access.py turns it on
