@@ -98,3 +98,34 @@ def test_admin_classes_keep_no_per_request_state_on_the_shared_instance(path):
                 if isinstance(target, ast.Attribute) and getattr(target.value, "id", None) == "self":
                     found.append(f"{cls.name}.{target.attr} (line {node.lineno})")
     assert not found, found
+
+
+MAX_FUNCTION_LINES = 60
+# Functions still over the limit, each to be split by the work that owns it now; the list only shrinks
+# (a function that fits is refused here, so it cannot stay listed).
+KNOWN_LONG_FUNCTIONS = {
+    "compensation/demo.py:load",
+    "compensation/services/intake.py:claim_submit",
+    "compensation/services/review.py:claim_decide",
+    "compensation/services/batches.py:batch_compute",
+    "compensation/services/batches.py:_insert_claims",
+    "compensation/notifications/staff_alerts.py:digest",
+    "incidents/admin/reporting.py:reporting_view",
+    "incidents/admin/reporting.py:change_view",
+}
+
+
+def _function_lengths():
+    for path in APP_MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield f"{path.relative_to(ROOT)}:{node.name}", node.end_lineno - node.lineno + 1
+
+
+def test_no_function_is_longer_than_60_lines_outside_migrations_and_tests():
+    lengths = {}
+    for name, length in _function_lengths():
+        lengths[name] = max(length, lengths.get(name, 0))
+    too_long = {name for name, length in lengths.items() if length > MAX_FUNCTION_LINES}
+    assert too_long - KNOWN_LONG_FUNCTIONS == set(), sorted(too_long - KNOWN_LONG_FUNCTIONS)
+    assert KNOWN_LONG_FUNCTIONS - too_long == set(), "now short enough: remove from the list"
