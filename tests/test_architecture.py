@@ -112,6 +112,8 @@ KNOWN_LONG_FUNCTIONS = {
     "compensation/notifications/staff_alerts.py:digest",
     "incidents/admin/reporting.py:reporting_view",
     "incidents/admin/reporting.py:change_view",
+    "compensation/charts.py:_render",
+    "compensation/selectors/exposure.py:exposure_by_incident",
 }
 
 
