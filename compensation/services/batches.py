@@ -568,6 +568,10 @@ def batch_issue(*, batch, actor):
                 statutory_due=deadlines.statutory_review_due(now),
             )
             _insert_decisions(cursor, batch, now=stamp, pay_on=pay_on, review_due=review_due)
+            if _pg():
+                # The planner must know the rows inserted a moment ago before it joins them (else it
+                # may loop over them once per row).
+                cursor.execute(f"ANALYZE {_t(Claim)}, {_t(Decision)}, {_t(BatchLine)}")
             _insert_events(cursor, batch, actor=actor, now=stamp)
             _note_merged(cursor, batch, actor=actor, now=stamp)
             ids = _insert_notifications(cursor, batch, incident, now=stamp, window_ends=window_ends, pay_on=pay_on)
@@ -631,25 +635,30 @@ def _insert_claims(
         params.append(value)
     source = f"FROM {line} l JOIN {account} a ON a.account_id = l.account_id WHERE l.batch_id = %s AND l.outcome = %s"
     if pg:
-        aliased = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(select))
-        outer = ", ".join(f"s.c{i}" for i in range(len(select)))
+        # Each line takes its claim's id from the sequence first (the foreign key is checked at
+        # commit), so the claims are inserted with their ids and numbers and nothing is joined back.
         cursor.execute(
-            f"INSERT INTO {claim} (id, number, {', '.join(columns)}) SELECT s.id, "
-            f"'C-{year}-' || CASE WHEN s.id < 1000000 THEN lpad(s.id::text, 6, '0') ELSE s.id::text END, {outer} "
-            f"FROM (SELECT nextval(pg_get_serial_sequence('{claim}', 'id')) AS id, {aliased} {source}) s",
+            f"UPDATE {line} SET claim_id = nextval(pg_get_serial_sequence('{claim}', 'id')) "
+            f"WHERE batch_id = %s AND outcome = %s",
+            [batch.pk, LineOutcome.ISSUE],
+        )
+        cursor.execute(
+            f"INSERT INTO {claim} (id, number, {', '.join(columns)}) SELECT l.claim_id, "
+            f"'C-{year}-' || CASE WHEN l.claim_id < 1000000 THEN lpad(l.claim_id::text, 6, '0') "
+            f"ELSE l.claim_id::text END, {', '.join(select)} {source}",
             params + [batch.pk, LineOutcome.ISSUE],
         )
-    else:
-        cursor.execute(
-            f"INSERT INTO {claim} ({', '.join(columns)}) SELECT {', '.join(select)} {source}",
-            params + [batch.pk, LineOutcome.ISSUE],
-        )
+        return cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {claim} ({', '.join(columns)}) SELECT {', '.join(select)} {source}",
+        params + [batch.pk, LineOutcome.ISSUE],
+    )
     issued = cursor.rowcount
     # Each line points at its claim (the claim is the account's for this incident and policy).
     cursor.execute(
-        f"UPDATE {line} SET claim_id = (SELECT c.id FROM {claim} c JOIN {account} a ON c.exchange_account_id = a.id "
-        f"WHERE a.account_id = {line}.account_id AND c.incident_id = %s AND c.policy_id = {line}.policy_id "
-        f"AND c.origin = %s) WHERE batch_id = %s AND outcome = %s",
+        f"UPDATE {line} AS l SET claim_id = c.id FROM {claim} c JOIN {account} a ON c.exchange_account_id = a.id "
+        f"WHERE a.account_id = l.account_id AND c.incident_id = %s AND c.policy_id = l.policy_id "
+        f"AND c.origin = %s AND l.batch_id = %s AND l.outcome = %s",
         [incident.pk, ClaimOrigin.PROACTIVE, batch.pk, LineOutcome.ISSUE],
     )
     if not pg:
