@@ -7,9 +7,15 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-unit test-unit-postgres test-integration test-e2e bench chaos loadtest messages check clean
+.PHONY: install python-version run test test-unit test-unit-postgres test-integration test-e2e bench chaos loadtest messages check clean
 
-install: $(STAMP)
+install: python-version $(STAMP)
+
+# pyproject says requires-python >= 3.11; say so plainly instead of failing deep inside pip.
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "This project needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo 'not found')."; \
+	  echo "Install python3.11 (or newer) and run: make install PYTHON=python3.11"; exit 1; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

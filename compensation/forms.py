@@ -1,5 +1,6 @@
 """Claimant forms. They check shape only; the services decide (intake open, duplicates, file contents)."""
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -180,3 +181,11 @@ class ObjectionForm(forms.Form):
     files = MultipleFileField(
         label=_("Supporting documents (optional)"), required=False, help_text=_("PDF, PNG or JPEG, up to 10 MB each.")
     )
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form without the password field's own “Forgot your password?” link (the page has one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""

@@ -3,6 +3,7 @@
 Someone else's claim or document is a 404, never a 403, so the pages never confirm it exists.
 """
 
+import functools
 import uuid
 
 from django.contrib import messages
@@ -13,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from compensation import services
 from compensation.formatting import plain_decimal
@@ -25,6 +25,18 @@ from incidents.kst import today_kst
 from incidents.models import Incident
 
 PAGE_SIZE = 20
+
+
+def post_only_else_claim_page(view):
+    """An action URL opened with GET (a bookmark, a reload, a link) goes to the claim page, not a bare 405."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk, *args, **kwargs):
+        if request.method != "POST":
+            return redirect("compensation:claim_detail", pk=pk)
+        return view(request, pk, *args, **kwargs)
+
+    return wrapped
 
 
 @login_required
@@ -199,7 +211,7 @@ def _act(request, pk, form_class, form_name, call):
 
 
 @login_required
-@require_POST
+@post_only_else_claim_page
 def claim_supplement(request, pk):
     def call(claim, data):
         services.claim_add_supplement(
@@ -211,7 +223,7 @@ def claim_supplement(request, pk):
 
 
 @login_required
-@require_POST
+@post_only_else_claim_page
 def claim_withdraw(request, pk):
     def call(claim, data):
         services.claim_withdraw(claim=claim, actor=request.user, reason=data["reason"])
@@ -221,7 +233,7 @@ def claim_withdraw(request, pk):
 
 
 @login_required
-@require_POST
+@post_only_else_claim_page
 def claim_accept(request, pk):
     def call(claim, data):
         claim = services.claim_accept(claim=claim, actor=request.user)
@@ -235,7 +247,7 @@ def claim_accept(request, pk):
 
 
 @login_required
-@require_POST
+@post_only_else_claim_page
 def claim_object(request, pk):
     def call(claim, data):
         objection = services.claim_object(

@@ -117,6 +117,12 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     def changelist_view(self, request, extra_context=None):
         if not request.GET and default_queue_for(request.user) == "mine":
             return HttpResponseRedirect(f"{request.path}?queue=mine")
+        # Only the buttons this role can use (the views still refuse the others with a 403).
+        extra_context = {
+            "can_export_unpaid": roles.has_role(request.user, roles.SUPERVISOR, roles.COMPLIANCE),
+            "can_import_payments": roles.has_role(request.user, roles.SUPERVISOR),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
     def get_list_display(self, request):

@@ -192,6 +192,7 @@ LOGIN_REDIRECT_URL = "compensation:claim_list"
 # Verification and reset mails are outbox rows like every other message (retried, never lost).
 ACCOUNT_ADAPTER = "compensation.notifications.account_mail.OutboxAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_FORMS = {"login": "compensation.forms.LoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

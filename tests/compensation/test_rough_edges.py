@@ -1,0 +1,35 @@
+"""What new users and staff hit: action URLs opened with GET, buttons a role cannot use, a doubled link."""
+
+import pytest
+from django.urls import reverse
+
+from compensation.models import ClaimState
+from tests.compensation.portal import client_for, detail_url
+from tests.factories import ComplianceFactory
+
+
+@pytest.mark.parametrize("name", ["claim_object", "claim_accept", "claim_withdraw", "claim_supplement"])
+def test_action_urls_opened_with_get_go_to_the_claim_page(world, name):
+    claim = world.claim_in(ClaimState.DECIDED)
+    response = client_for(world.claimant).get(reverse(f"compensation:{name}", args=[claim.pk]))
+    assert response.status_code == 302 and response["Location"] == detail_url(claim)
+    other = client_for(world.other_user).get(reverse(f"compensation:{name}", args=[claim.pk]), follow=True)
+    assert other.status_code == 404  # someone else's claim still never shows
+
+
+def test_queue_shows_only_the_buttons_the_role_can_use(world):
+    import_url = reverse("admin:compensation_payment_import")
+    unpaid_url = reverse("admin:compensation_unpaid_csv")
+    queue = reverse("admin:compensation_claim_changelist") + "?queue=all"
+    agent_page = client_for(world.agent).get(queue).content.decode()
+    assert import_url not in agent_page and unpaid_url not in agent_page
+    compliance_page = client_for(ComplianceFactory()).get(queue).content.decode()
+    assert import_url not in compliance_page and unpaid_url in compliance_page
+    supervisor_page = client_for(world.supervisor).get(queue).content.decode()
+    assert import_url in supervisor_page and unpaid_url in supervisor_page
+
+
+@pytest.mark.django_db
+def test_login_page_offers_the_password_reset_once():
+    page = client_for().get(reverse("account_login")).content.decode()
+    assert page.count(reverse("account_reset_password")) == 1
