@@ -119,6 +119,7 @@ def incident_dashboard(admin_site, request, incident_pk):
         stats=selectors.incident_dashboard(incident),
         events=incident.events.select_related("actor").order_by("created_at", "pk"),
         notice_versions=incident.notice_versions.select_related("published_by").order_by("number"),
+        claims_chart=selectors.claims_per_day_chart(incident),
     )
 
 

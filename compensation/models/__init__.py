@@ -8,6 +8,7 @@ from compensation.models.claim import (
     PayoutMethod,
     TradeSide,
 )
+from compensation.models.control_review import ControlReview
 from compensation.models.coverage import (
     CoverageBasis,
     CoverageSnapshot,
@@ -45,6 +46,7 @@ from compensation.models.proactive import (
 )
 
 __all__ = [
+    "ControlReview",
     "CoverageBasis",
     "CoverageSnapshot",
     "InsurancePolicy",

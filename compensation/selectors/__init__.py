@@ -6,6 +6,7 @@ reports: dashboards, register, SLA; portal: the claimant's pages; notifications:
 
 from compensation.selectors.batches import *  # noqa: F403
 from compensation.selectors.claims import *  # noqa: F403
+from compensation.selectors.control_review import *  # noqa: F403
 from compensation.selectors.exposure import *  # noqa: F403
 from compensation.selectors.notifications import *  # noqa: F403
 from compensation.selectors.portal import *  # noqa: F403

@@ -7,6 +7,7 @@ from compensation.services.accounts import (
     exchange_account_verify_payout,
 )
 from compensation.services.batches import batch_approve, batch_cancel, batch_compute, batch_create, batch_issue
+from compensation.services.control_review import control_review_sign_off
 from compensation.services.coverage import coverage_fix, coverage_record
 from compensation.services.imports.exchange_logs import (
     delayed_transfers_import,
@@ -53,6 +54,7 @@ __all__ = [
     "batch_compute",
     "batch_create",
     "batch_issue",
+    "control_review_sign_off",
     "coverage_fix",
     "coverage_record",
     "delayed_transfers_import",

@@ -1,0 +1,142 @@
+"""The yearly control review in the admin: the pack for a year, its charts, sign-off, PDF and CSV."""
+
+import csv
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from compensation import services
+from compensation.models import ControlReview
+from compensation.selectors.control_review import control_review_charts, control_review_pack
+from incidents import roles
+from incidents.errors import DomainError
+from incidents.kst import today_kst
+from incidents.pdf import pdf_unavailable_reason, render_pdf
+
+
+class SignOffForm(forms.Form):
+    conclusion = forms.CharField(
+        label=gettext_lazy("conclusion and findings"), widget=forms.Textarea(attrs={"rows": 4, "cols": 90})
+    )
+
+
+def _year(request):
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or today_kst().year - 1)
+    except ValueError:
+        year = today_kst().year - 1
+    return min(max(year, 2000), today_kst().year)
+
+
+def _pack(year):
+    """(the sign-off or None, the sections): frozen once signed off, live before."""
+    review = ControlReview.objects.filter(year=year).select_related("signed_off_by").first()
+    return review, (review.pack if review else control_review_pack(year))
+
+
+@admin.register(ControlReview)
+class ControlReviewAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("pdf/", view(self.pdf_view), name="compensation_controlreview_pdf"),
+            path("csv/", view(self.csv_view), name="compensation_controlreview_csv"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = ControlReview.objects.filter(pk=object_id).first()
+        url = reverse("admin:compensation_controlreview_changelist")
+        return HttpResponseRedirect(f"{url}?year={review.year}" if review else url)
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        year = _year(request)
+        form = SignOffForm()
+        if request.method == "POST" and roles.has_role(request.user, roles.COMPLIANCE):
+            form = SignOffForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.control_review_sign_off(
+                        year=year, actor=request.user, conclusion=form.cleaned_data["conclusion"]
+                    )
+                except DomainError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                else:
+                    self.message_user(request, _("The review is signed off; its figures are frozen."), messages.SUCCESS)
+                    return HttpResponseRedirect(f"{request.path}?year={year}")
+        review, sections = _pack(year)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Yearly control review %(year)d") % {"year": year},
+            "year": year,
+            "years": list(range(today_kst().year, today_kst().year - 6, -1)),
+            "review": review,
+            "sections": sections,
+            "charts": control_review_charts(year),
+            "form": form if review is None and roles.has_role(request.user, roles.COMPLIANCE) else None,
+            "pdf_problem": pdf_unavailable_reason(),
+        }
+        return TemplateResponse(request, "admin/compensation/reports/control_review.html", context)
+
+    def pdf_view(self, request, **kwargs):
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        year = _year(request)
+        review, sections = _pack(year)
+        try:
+            data = render_pdf(
+                "pdf/control_review.html", {"year": year, "review": review, "sections": sections}, request=request
+            )
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(f"{reverse('admin:compensation_controlreview_changelist')}?year={year}")
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="control-review-{year}.pdf"'
+        return response
+
+    def csv_view(self, request, **kwargs):
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        year = _year(request)
+        review, sections = _pack(year)
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer)
+        writer.writerow([_("Yearly control review %(year)d") % {"year": year}])
+        if review:
+            writer.writerow([_("signed off by"), review.signed_off_by.get_username(), review.signed_off_at.isoformat()])
+            writer.writerow([_("conclusion and findings"), review.conclusion])
+        for section in sections:
+            writer.writerow([])
+            writer.writerow([section["title"]])
+            writer.writerow(section["columns"])
+            writer.writerows(section["rows"])
+            if section.get("note"):
+                writer.writerow([section["note"]])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="control-review-{year}.csv"'
+        return response

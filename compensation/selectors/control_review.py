@@ -1,0 +1,286 @@
+"""The yearly control review (내부통제 점검, DAXA 모범규준: 연 1회 이상): what the controls did in a year.
+
+`control_review_pack(year)` returns sections of plain rows (strings and integers only) so the same
+pack renders as the admin page, the PDF and the CSV, and freezes into JSON at sign-off. The SLA
+counts use the one definition of on time, `compensation.selectors.reports` (`review_sla`'s
+aggregates), restricted to decisions notified in the year.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils.translation import gettext as _
+
+from compensation.charts import Chart, Series
+from compensation.models import Claim, CompensationBatch, CoverageSnapshot, Decision
+from compensation.selectors.reports import FIRST_ROUND_SLA, NOTIFIED_ON, claims_open_overdue, first_decisions
+from incidents.kst import KST
+from incidents.models import (
+    HolidayChange,
+    Incident,
+    IncidentEvent,
+    IncidentReport,
+    IncidentState,
+    ReportabilityDecision,
+    ReportState,
+)
+
+__all__ = ["claims_per_day_chart", "control_review_charts", "control_review_pack", "review_sla_by_month"]
+
+
+def _when(moment):
+    return f"{moment.astimezone(KST):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def _day(day):
+    return f"{day:%Y-%m-%d}" if day else ""
+
+
+def _user(user):
+    return user.get_username() if user else ""
+
+
+def review_sla_by_month(year):
+    """{month number: {decided, on_time, extended, late}} for first decisions notified in `year` (KST)."""
+    rows = (
+        first_decisions()
+        .annotate(notified_on=NOTIFIED_ON, month=TruncMonth("notified_at", tzinfo=KST))
+        .filter(notified_on__year=year)
+        .values("month")
+        .annotate(**FIRST_ROUND_SLA)
+        .order_by("month")
+    )
+    months = {m: {"decided": 0, "on_time": 0, "extended": 0, "late": 0} for m in range(1, 13)}
+    for row in rows:
+        months[row["month"].month] = {key: row[key] for key in ("decided", "on_time", "extended", "late")}
+    return months
+
+
+def _section(key, title, columns, rows, note=""):
+    return {"key": key, "title": title, "columns": columns, "rows": rows, "note": note}
+
+
+def control_review_pack(year):
+    """Every section of the review for `year`: a list of {key, title, columns, rows, note}."""
+    sections = []
+    by_month = review_sla_by_month(year)
+    totals = {key: sum(m[key] for m in by_month.values()) for key in ("decided", "on_time", "extended", "late")}
+    open_overdue = claims_open_overdue().filter(statutory_due_on__year=year).count()
+    sections.append(
+        _section(
+            "sla",
+            _("Review SLA (15 business days, first decisions notified in the year)"),
+            [_("decided"), _("on time"), _("extended"), _("late"), _("open past the statutory date")],
+            [[totals["decided"], totals["on_time"], totals["extended"], totals["late"], open_overdue]],
+            _("Same definition as the SLA report (review_sla): the decision notice by the statutory date."),
+        )
+    )
+
+    target = timedelta(hours=settings.NOTICE_TARGET_HOURS)
+    incidents = list(Incident.objects.filter(started_at__year=year).order_by("started_at", "pk"))
+    late = [i for i in incidents if i.notice_delay is not None and i.notice_delay > target]
+    sections.append(
+        _section(
+            "late_notices",
+            _("Notices later than the target (%(hours)d h after detection)") % {"hours": settings.NOTICE_TARGET_HOURS},
+            [_("incident"), _("detected at"), _("notice first posted at"), _("delay (hours)"), _("reason")],
+            [
+                [
+                    i.title,
+                    _when(i.detected_at),
+                    _when(i.notice_first_posted_at),
+                    round(i.notice_delay.total_seconds() / 3600, 1),
+                    getattr(i, "notice_delay_reason", ""),
+                ]
+                for i in late
+            ],
+        )
+    )
+
+    extended = Claim.objects.filter(filed_at__year=year).exclude(review_extension_reason="").order_by("filed_at")
+    sections.append(
+        _section(
+            "extensions",
+            _("Review extensions"),
+            [_("claim"), _("filed at"), _("statutory date"), _("extended to"), _("reason")],
+            [
+                [
+                    c.number or str(c.pk),
+                    _when(c.filed_at),
+                    _day(c.statutory_due_on),
+                    _day(c.review_due_on),
+                    c.review_extension_reason,
+                ]
+                for c in extended.only(
+                    "number", "filed_at", "statutory_due_on", "review_due_on", "review_extension_reason"
+                )
+            ],
+        )
+    )
+
+    overrides = (
+        Decision.objects.filter(decided_at__year=year)
+        .exclude(cap_override_reason="")
+        .select_related("claim", "decided_by", "approved_by")
+        .order_by("decided_at")
+    )
+    sections.append(
+        _section(
+            "cap_overrides",
+            _("Decisions above the policy cap"),
+            [_("claim"), _("amount (KRW)"), _("decided by"), _("approved by"), _("reason")],
+            [
+                [
+                    d.claim.number or str(d.claim_id),
+                    d.amount_krw,
+                    _user(d.decided_by),
+                    _user(d.approved_by),
+                    d.cap_override_reason,
+                ]
+                for d in overrides
+            ],
+        )
+    )
+
+    four_eyes = [
+        [
+            _("decisions above the four-eyes limit"),
+            Decision.objects.filter(decided_at__year=year, approved_by__isnull=False).count(),
+        ],
+        [
+            _("reportability decisions"),
+            ReportabilityDecision.objects.filter(decided_at__year=year, reviewed_by__isnull=False).count(),
+        ],
+        [_("regulator reports"), IncidentReport.objects.filter(approved_at__year=year).count()],
+        [_("holiday edits"), HolidayChange.objects.filter(proposed_at__year=year, approved_by__isnull=False).count()],
+        [
+            _("proactive compensation batches"),
+            CompensationBatch.objects.filter(created_at__year=year, approved_by__isnull=False).count(),
+        ],
+    ]
+    sections.append(_section("four_eyes", _("Approvals by a second person"), [_("what"), _("count")], four_eyes))
+
+    holiday_edits = HolidayChange.objects.filter(proposed_at__year=year).select_related("proposed_by", "approved_by")
+    sections.append(
+        _section(
+            "holiday_edits",
+            _("Holiday edits"),
+            [_("date"), _("action"), _("status"), _("proposed by"), _("approved by"), _("reason")],
+            [
+                [
+                    _day(h.day),
+                    h.get_action_display(),
+                    h.get_status_display(),
+                    _user(h.proposed_by),
+                    _user(h.approved_by),
+                    h.reason,
+                ]
+                for h in holiday_edits.order_by("proposed_at")
+            ],
+        )
+    )
+
+    dismissed = IncidentEvent.objects.filter(
+        to_state=IncidentState.DISMISSED, incident__started_at__year=year
+    ).select_related("incident", "actor")
+    sections.append(
+        _section(
+            "dismissed",
+            _("Dismissed incidents"),
+            [_("incident"), _("dismissed at"), _("by"), _("reason")],
+            [
+                [e.incident.title, _when(e.created_at), _user(e.actor), e.reason]
+                for e in dismissed.order_by("created_at")
+            ],
+        )
+    )
+
+    reports = IncidentReport.objects.filter(incident__started_at__year=year).select_related("incident")
+    report_rows = []
+    for r in reports.order_by("due_at", "pk"):
+        if r.state == ReportState.SUBMITTED:
+            timeliness = _("late") if r.submitted_late else _("on time")
+        else:
+            timeliness = _("overdue") if r.is_overdue() else _("open")
+        report_rows.append([r.incident.title, r.get_kind_display(), _when(r.due_at), _when(r.submitted_at), timeliness])
+    decided_not = ReportabilityDecision.objects.filter(
+        incident__started_at__year=year, status=ReportabilityDecision.Status.APPROVED, reportable=False
+    ).count()
+    sections.append(
+        _section(
+            "reports",
+            _("Regulator reports and their timeliness"),
+            [_("incident"), _("report kind"), _("due at"), _("submitted at"), _("timeliness")],
+            report_rows,
+            _("Incidents decided not reportable (two names each): %(n)d") % {"n": decided_not},
+        )
+    )
+
+    shortfalls = CoverageSnapshot.objects.filter(month__year=year, shortfall_krw__gt=0).order_by("month")
+    sections.append(
+        _section(
+            "coverage",
+            _("Coverage shortfalls"),
+            [_("month"), _("shortfall (KRW)"), _("fix by"), _("fixed at"), _("on time")],
+            [
+                [
+                    f"{s.month:%Y-%m}",
+                    s.shortfall_krw,
+                    _day(s.fix_by),
+                    _when(s.fixed_at),
+                    "" if not s.fixed_at else (_("late") if s.fixed_late else _("on time")),
+                ]
+                for s in shortfalls
+            ],
+        )
+    )
+    return sections
+
+
+def control_review_charts(year):
+    """Reviews on time / extended / late per month, and time to notice per incident against the target."""
+    by_month = review_sla_by_month(year)
+    months = list(range(1, 13))
+    sla = Chart(
+        title=_("Reviews per month: on time, extended, late"),
+        categories=[f"{year}-{m:02d}" for m in months],
+        series=[
+            Series(_("on time"), [by_month[m]["on_time"] for m in months], "#16a34a"),
+            Series(_("extended"), [by_month[m]["extended"] for m in months], "#f59e0b"),
+            Series(_("late"), [by_month[m]["late"] for m in months], "#dc2626"),
+        ],
+        stacked=True,
+    )
+    incidents = Incident.objects.filter(started_at__year=year, notice_first_posted_at__isnull=False).order_by(
+        "started_at", "pk"
+    )
+    notice = Chart(
+        title=_("Time to notice per incident (hours) against the target"),
+        categories=[f"#{i.pk} {i.title[:14]}" for i in incidents],
+        series=[Series(_("hours to notice"), [round(i.notice_delay.total_seconds() / 3600, 1) for i in incidents])],
+        target=settings.NOTICE_TARGET_HOURS,
+        target_label=_("target %(hours)d h") % {"hours": settings.NOTICE_TARGET_HOURS},
+    )
+    return [sla, notice]
+
+
+def claims_per_day_chart(incident):
+    """Claims filed per KST day from the incident date to the end of intake; None before a notice."""
+    if incident.intake_ends_on is None:
+        return None
+    first, last = incident.incident_date, incident.intake_ends_on
+    per_day = dict(
+        Claim.objects.filter(incident=incident)
+        .annotate(day=TruncDate("filed_at", tzinfo=KST))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    return Chart(
+        title=_("Claims filed per day during intake"),
+        categories=[f"{d:%m-%d}" for d in days],
+        series=[Series(_("claims filed"), [per_day.get(d, 0) for d in days])],
+    )
