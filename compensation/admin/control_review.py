@@ -66,7 +66,7 @@ class ControlReviewAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        review = ControlReview.objects.filter(pk=object_id).first()
+        review = self.get_object(request, object_id)  # None for an unknown or malformed id
         url = reverse("admin:compensation_controlreview_changelist")
         return HttpResponseRedirect(f"{url}?year={review.year}" if review else url)
 
