@@ -1,6 +1,5 @@
 """The yearly control review in the admin: the pack for a year, its charts, sign-off, PDF and CSV."""
 
-import csv
 import io
 
 from django import forms
@@ -15,6 +14,7 @@ from compensation import services
 from compensation.models import ControlReview
 from compensation.selectors.control_review import control_review_charts, control_review_pack
 from incidents import roles
+from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.pdf import pdf_unavailable_reason, render_pdf
@@ -125,7 +125,7 @@ class ControlReviewAdmin(admin.ModelAdmin):
         review, sections = _pack(year)
         buffer = io.StringIO()
         buffer.write("\ufeff")
-        writer = csv.writer(buffer)
+        writer = formula_safe_writer(buffer)  # conclusions and reasons are typed text
         writer.writerow([_("Yearly control review %(year)d") % {"year": year}])
         if review:
             writer.writerow([_("signed off by"), review.signed_off_by.get_username(), review.signed_off_at.isoformat()])
