@@ -10,7 +10,7 @@ from compensation.models import ClaimState, ControlReview, InsurancePolicy
 from compensation.selectors.control_review import claims_per_day_chart, control_review_pack
 from incidents import services as incident_services
 from incidents.errors import DomainError, ErrorCode
-from tests.factories import AgentFactory, ComplianceFactory, IncidentFactory
+from tests.factories import AgentFactory, ComplianceFactory, IncidentFactory, SupervisorFactory
 from tests.pdf_checks import pdf_text, require_pdf_support
 
 억 = 100_000_000
@@ -23,7 +23,10 @@ def _section(pack, key):
 def test_the_pack_lists_dismissed_incidents_shortfalls_and_the_sla(world, at):
     officer = ComplianceFactory()
     quiet = IncidentFactory(title="영향 없는 배치 지연")
-    incident_services.incident_dismiss(incident=quiet, actor=officer, reason="이용자 영향 없음")
+    incident_services.incident_dismiss(
+        incident=quiet, actor=officer, reason="내부 정산 배치만 지연되었고 이용자 주문·입출금에는 영향이 없었음"
+    )
+    incident_services.incident_dismiss_approve(incident=quiet, actor=SupervisorFactory())
     InsurancePolicy.objects.create(
         insurer="보험사",
         policy_number="X-1",
