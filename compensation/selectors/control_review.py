@@ -62,88 +62,84 @@ def _section(key, title, columns, rows, note=""):
     return {"key": key, "title": title, "columns": columns, "rows": rows, "note": note}
 
 
-def control_review_pack(year):
-    """Every section of the review for `year`: a list of {key, title, columns, rows, note}."""
-    sections = []
+def _sla_counts(year):
     by_month = review_sla_by_month(year)
     totals = {key: sum(m[key] for m in by_month.values()) for key in ("decided", "on_time", "extended", "late")}
     open_overdue = claims_open_overdue().filter(statutory_due_on__year=year).count()
-    sections.append(
-        _section(
-            "sla",
-            _("Review SLA (15 business days, first decisions notified in the year)"),
-            [_("decided"), _("on time"), _("extended"), _("late"), _("open past the statutory date")],
-            [[totals["decided"], totals["on_time"], totals["extended"], totals["late"], open_overdue]],
-            _("Same definition as the SLA report (review_sla): the decision notice by the statutory date."),
-        )
+    return _section(
+        "sla",
+        _("Review SLA (15 business days, first decisions notified in the year)"),
+        [_("decided"), _("on time"), _("extended"), _("late"), _("open past the statutory date")],
+        [[totals["decided"], totals["on_time"], totals["extended"], totals["late"], open_overdue]],
+        _("Same definition as the SLA report (review_sla): the decision notice by the statutory date."),
     )
 
+
+def _late_notices(year):
     target = timedelta(hours=settings.NOTICE_TARGET_HOURS)
     incidents = list(Incident.objects.filter(started_at__year=year).order_by("started_at", "pk"))
     late = [i for i in incidents if i.notice_delay is not None and i.notice_delay > target]
-    sections.append(
-        _section(
-            "late_notices",
-            _("Notices later than the target (%(hours)d h after detection)") % {"hours": settings.NOTICE_TARGET_HOURS},
-            [_("incident"), _("detected at"), _("notice first posted at"), _("delay (hours)"), _("reason")],
+    return _section(
+        "late_notices",
+        _("Notices later than the target (%(hours)d h after detection)") % {"hours": settings.NOTICE_TARGET_HOURS},
+        [_("incident"), _("detected at"), _("notice first posted at"), _("delay (hours)"), _("reason")],
+        [
             [
-                [
-                    i.title,
-                    _when(i.detected_at),
-                    _when(i.notice_first_posted_at),
-                    round(i.notice_delay.total_seconds() / 3600, 1),
-                    getattr(i, "notice_delay_reason", ""),
-                ]
-                for i in late
-            ],
-        )
+                i.title,
+                _when(i.detected_at),
+                _when(i.notice_first_posted_at),
+                round(i.notice_delay.total_seconds() / 3600, 1),
+                getattr(i, "notice_delay_reason", ""),
+            ]
+            for i in late
+        ],
     )
 
+
+def _extensions(year):
     extended = Claim.objects.filter(filed_at__year=year).exclude(review_extension_reason="").order_by("filed_at")
-    sections.append(
-        _section(
-            "extensions",
-            _("Review extensions"),
-            [_("claim"), _("filed at"), _("statutory date"), _("extended to"), _("reason")],
+    return _section(
+        "extensions",
+        _("Review extensions"),
+        [_("claim"), _("filed at"), _("statutory date"), _("extended to"), _("reason")],
+        [
             [
-                [
-                    c.number or str(c.pk),
-                    _when(c.filed_at),
-                    _day(c.statutory_due_on),
-                    _day(c.review_due_on),
-                    c.review_extension_reason,
-                ]
-                for c in extended.only(
-                    "number", "filed_at", "statutory_due_on", "review_due_on", "review_extension_reason"
-                )
-            ],
-        )
+                c.number or str(c.pk),
+                _when(c.filed_at),
+                _day(c.statutory_due_on),
+                _day(c.review_due_on),
+                c.review_extension_reason,
+            ]
+            for c in extended.only("number", "filed_at", "statutory_due_on", "review_due_on", "review_extension_reason")
+        ],
     )
 
+
+def _cap_overrides(year):
     overrides = (
         Decision.objects.filter(decided_at__year=year)
         .exclude(cap_override_reason="")
         .select_related("claim", "decided_by", "approved_by")
         .order_by("decided_at")
     )
-    sections.append(
-        _section(
-            "cap_overrides",
-            _("Decisions above the policy cap"),
-            [_("claim"), _("amount (KRW)"), _("decided by"), _("approved by"), _("reason")],
+    return _section(
+        "cap_overrides",
+        _("Decisions above the policy cap"),
+        [_("claim"), _("amount (KRW)"), _("decided by"), _("approved by"), _("reason")],
+        [
             [
-                [
-                    d.claim.number or str(d.claim_id),
-                    d.amount_krw,
-                    _user(d.decided_by),
-                    _user(d.approved_by),
-                    d.cap_override_reason,
-                ]
-                for d in overrides
-            ],
-        )
+                d.claim.number or str(d.claim_id),
+                d.amount_krw,
+                _user(d.decided_by),
+                _user(d.approved_by),
+                d.cap_override_reason,
+            ]
+            for d in overrides
+        ],
     )
 
+
+def _four_eyes(year):
     four_eyes = [
         [
             _("decisions above the four-eyes limit"),
@@ -160,43 +156,42 @@ def control_review_pack(year):
             CompensationBatch.objects.filter(created_at__year=year, approved_by__isnull=False).count(),
         ],
     ]
-    sections.append(_section("four_eyes", _("Approvals by a second person"), [_("what"), _("count")], four_eyes))
+    return _section("four_eyes", _("Approvals by a second person"), [_("what"), _("count")], four_eyes)
 
+
+def _holiday_edits(year):
     holiday_edits = HolidayChange.objects.filter(proposed_at__year=year).select_related("proposed_by", "approved_by")
-    sections.append(
-        _section(
-            "holiday_edits",
-            _("Holiday edits"),
-            [_("date"), _("action"), _("status"), _("proposed by"), _("approved by"), _("reason")],
+    return _section(
+        "holiday_edits",
+        _("Holiday edits"),
+        [_("date"), _("action"), _("status"), _("proposed by"), _("approved by"), _("reason")],
+        [
             [
-                [
-                    _day(h.day),
-                    h.get_action_display(),
-                    h.get_status_display(),
-                    _user(h.proposed_by),
-                    _user(h.approved_by),
-                    h.reason,
-                ]
-                for h in holiday_edits.order_by("proposed_at")
-            ],
-        )
+                _day(h.day),
+                h.get_action_display(),
+                h.get_status_display(),
+                _user(h.proposed_by),
+                _user(h.approved_by),
+                h.reason,
+            ]
+            for h in holiday_edits.order_by("proposed_at")
+        ],
     )
 
+
+def _dismissed(year):
     dismissed = IncidentEvent.objects.filter(
         to_state=IncidentState.DISMISSED, incident__started_at__year=year
     ).select_related("incident", "actor")
-    sections.append(
-        _section(
-            "dismissed",
-            _("Dismissed incidents"),
-            [_("incident"), _("dismissed at"), _("by"), _("reason")],
-            [
-                [e.incident.title, _when(e.created_at), _user(e.actor), e.reason]
-                for e in dismissed.order_by("created_at")
-            ],
-        )
+    return _section(
+        "dismissed",
+        _("Dismissed incidents"),
+        [_("incident"), _("dismissed at"), _("by"), _("reason")],
+        [[e.incident.title, _when(e.created_at), _user(e.actor), e.reason] for e in dismissed.order_by("created_at")],
     )
 
+
+def _reports_timeliness(year):
     reports = IncidentReport.objects.filter(incident__started_at__year=year).select_related("incident")
     report_rows = []
     for r in reports.order_by("due_at", "pk"):
@@ -208,35 +203,50 @@ def control_review_pack(year):
     decided_not = ReportabilityDecision.objects.filter(
         incident__started_at__year=year, status=ReportabilityDecision.Status.APPROVED, reportable=False
     ).count()
-    sections.append(
-        _section(
-            "reports",
-            _("Regulator reports and their timeliness"),
-            [_("incident"), _("report kind"), _("due at"), _("submitted at"), _("timeliness")],
-            report_rows,
-            _("Incidents decided not reportable (two names each): %(n)d") % {"n": decided_not},
-        )
+    return _section(
+        "reports",
+        _("Regulator reports and their timeliness"),
+        [_("incident"), _("report kind"), _("due at"), _("submitted at"), _("timeliness")],
+        report_rows,
+        _("Incidents decided not reportable (two names each): %(n)d") % {"n": decided_not},
     )
 
+
+def _coverage_shortfalls(year):
     shortfalls = CoverageSnapshot.objects.filter(month__year=year, shortfall_krw__gt=0).order_by("month")
-    sections.append(
-        _section(
-            "coverage",
-            _("Coverage shortfalls"),
-            [_("month"), _("shortfall (KRW)"), _("fix by"), _("fixed at"), _("on time")],
+    return _section(
+        "coverage",
+        _("Coverage shortfalls"),
+        [_("month"), _("shortfall (KRW)"), _("fix by"), _("fixed at"), _("on time")],
+        [
             [
-                [
-                    f"{s.month:%Y-%m}",
-                    s.shortfall_krw,
-                    _day(s.fix_by),
-                    _when(s.fixed_at),
-                    "" if not s.fixed_at else (_("late") if s.fixed_late else _("on time")),
-                ]
-                for s in shortfalls
-            ],
-        )
+                f"{s.month:%Y-%m}",
+                s.shortfall_krw,
+                _day(s.fix_by),
+                _when(s.fixed_at),
+                "" if not s.fixed_at else (_("late") if s.fixed_late else _("on time")),
+            ]
+            for s in shortfalls
+        ],
     )
-    return sections
+
+
+SECTIONS = (
+    _sla_counts,
+    _late_notices,
+    _extensions,
+    _cap_overrides,
+    _four_eyes,
+    _holiday_edits,
+    _dismissed,
+    _reports_timeliness,
+    _coverage_shortfalls,
+)
+
+
+def control_review_pack(year):
+    """Every section of the review for `year`: a list of {key, title, columns, rows, note}."""
+    return [section(year) for section in SECTIONS]
 
 
 def control_review_charts(year):
