@@ -5,8 +5,13 @@ import pytest
 import time_machine
 
 from compensation import services
-from compensation.models import ClaimState
-from tests.compensation.factories import PolicyFactory, RequiredDocumentFactory, open_incident, submit_kwargs
+from tests.compensation.factories import (
+    ClaimFactory,
+    PolicyFactory,
+    RequiredDocumentFactory,
+    open_incident,
+    submit_kwargs,
+)
 from tests.factories import AgentFactory, SupervisorFactory, UserFactory
 
 KST = ZoneInfo("Asia/Seoul")
@@ -63,47 +68,14 @@ class World:
 
     def claim_in(self, state, claimant=None):
         """A claim (of `claimant`, default the world's) driven through the services into `state`."""
-        owner = claimant or self.claimant
-        claim = self.submit(actor=owner)
-        steps = {
-            ClaimState.SUBMITTED: [],
-            ClaimState.IN_REVIEW: ["review"],
-            ClaimState.SUPPLEMENT_REQUESTED: ["review", "supplement"],
-            ClaimState.AWAITING_APPROVAL: ["review", "big_decision"],
-            ClaimState.DECIDED: ["review", "decide"],
-            ClaimState.OBJECTED: ["review", "decide", "object"],
-            ClaimState.ACCEPTED: ["review", "decide", "accept"],
-            ClaimState.PAID: ["review", "decide", "accept", "pay"],
-            ClaimState.CLOSED: ["review", "decide", "accept", "pay", "close"],
-            ClaimState.WITHDRAWN: ["withdraw"],
-        }[state]
-        for step in steps:
-            {
-                "review": lambda: services.claim_start_review(claim=claim, actor=self.agent),
-                "supplement": lambda: services.claim_request_supplement(
-                    claim=claim, actor=self.agent, missing="거래내역서"
-                ),
-                "big_decision": lambda: services.claim_decide(
-                    claim=claim, actor=self.supervisor, approved=True, amount_krw=2_000_000, reasons="산정"
-                ),
-                "decide": lambda: services.claim_decide(
-                    claim=claim, actor=self.agent, approved=True, amount_krw=200_000, reasons="차액 보상"
-                ),
-                "object": lambda: services.claim_object(claim=claim, actor=owner, reason="부족"),
-                "accept": lambda: services.claim_accept(claim=claim, actor=owner),
-                "pay": lambda: services.payment_record(
-                    claim=claim,
-                    actor=self.supervisor,
-                    amount_krw=200_000,
-                    method="bank_transfer",
-                    reference=f"TX-{claim.pk}",
-                ),
-                "close": lambda: services.claim_close(claim=claim, actor=self.supervisor),
-                "withdraw": lambda: services.claim_withdraw(claim=claim, actor=owner),
-            }[step]()
-        claim = self.reload(claim)
-        assert claim.state == state
-        return claim
+        return ClaimFactory(
+            state=state,
+            incident=self.incident,
+            policy=self.policy,
+            claimant=claimant or self.claimant,
+            agent=self.agent,
+            supervisor=self.supervisor,
+        )
 
 
 @pytest.fixture

@@ -6,9 +6,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
 
-from compensation.models import CompensationPolicy, DamageType, Method, RequiredDocument
+from compensation import services
+from compensation.models import Claim, ClaimState, CompensationPolicy, DamageType, Method, RequiredDocument
 from incidents.models import IncidentType
-from tests.factories import ComplianceFactory, IncidentFactory, publish_on_time
+from tests.factories import (
+    AgentFactory,
+    ComplianceFactory,
+    IncidentFactory,
+    SupervisorFactory,
+    UserFactory,
+    publish_on_time,
+)
 
 
 def _png_bytes():
@@ -95,3 +103,65 @@ def submit_kwargs(*, incident, policy, **overrides):
     )
     data.update(overrides)
     return data
+
+
+# How a claim reaches each state through the services (what a real claim goes through).
+STEPS = {
+    ClaimState.SUBMITTED: [],
+    ClaimState.IN_REVIEW: ["review"],
+    ClaimState.SUPPLEMENT_REQUESTED: ["review", "supplement"],
+    ClaimState.AWAITING_APPROVAL: ["review", "big_decision"],
+    ClaimState.DECIDED: ["review", "decide"],
+    ClaimState.OBJECTED: ["review", "decide", "object"],
+    ClaimState.ACCEPTED: ["review", "decide", "accept"],
+    ClaimState.PAID: ["review", "decide", "accept", "pay"],
+    ClaimState.CLOSED: ["review", "decide", "accept", "pay", "close"],
+    ClaimState.WITHDRAWN: ["withdraw"],
+}
+
+
+def _step(name, claim, *, owner, agent, supervisor):
+    {
+        "review": lambda: services.claim_start_review(claim=claim, actor=agent),
+        "supplement": lambda: services.claim_request_supplement(claim=claim, actor=agent, missing="거래내역서"),
+        "big_decision": lambda: services.claim_decide(
+            claim=claim, actor=supervisor, approved=True, amount_krw=2_000_000, reasons="산정"
+        ),
+        "decide": lambda: services.claim_decide(
+            claim=claim, actor=agent, approved=True, amount_krw=200_000, reasons="차액 보상"
+        ),
+        "object": lambda: services.claim_object(claim=claim, actor=owner, reason="부족"),
+        "accept": lambda: services.claim_accept(claim=claim, actor=owner),
+        "pay": lambda: services.payment_record(
+            claim=claim, actor=supervisor, amount_krw=200_000, method="bank_transfer", reference=f"TX-{claim.pk}"
+        ),
+        "close": lambda: services.claim_close(claim=claim, actor=supervisor),
+        "withdraw": lambda: services.claim_withdraw(claim=claim, actor=owner),
+    }[name]()
+
+
+class ClaimFactory(factory.Factory):
+    """A claim filed through `claim_submit`, then driven through the services into `state`.
+
+    No row is written behind the services' back, so every claim it makes has the event rows,
+    deadlines and outbox rows a real one has. `ClaimFactory(state=ClaimState.PAID)`.
+    """
+
+    class Meta:
+        model = Claim
+
+    incident = factory.LazyFunction(open_incident)
+    policy = factory.LazyAttribute(lambda o: ensure_policy(o.incident.incident_type))
+    claimant = factory.SubFactory(UserFactory)
+    agent = factory.SubFactory(AgentFactory)
+    supervisor = factory.SubFactory(SupervisorFactory)
+    state = ClaimState.SUBMITTED
+
+    @classmethod
+    def _create(cls, model_class, *, incident, policy, claimant, agent, supervisor, state, **overrides):
+        claim = services.claim_submit(actor=claimant, **submit_kwargs(incident=incident, policy=policy, **overrides))
+        for name in STEPS[state]:
+            _step(name, claim, owner=claimant, agent=agent, supervisor=supervisor)
+        claim = model_class.objects.get(pk=claim.pk)
+        assert claim.state == state, (claim.state, state)
+        return claim

@@ -51,7 +51,20 @@ def test_overdue_and_due_soon_filters(world, login, at):
     overdue = client.get(reverse("admin:compensation_claim_changelist") + "?queue=all&deadline=overdue")
     body = overdue.content.decode()
     assert early.number in body and late.number not in body
-    assert "overdue" in body or "기한 경과" in body
+    # The filter sidebar always says "overdue": look at the claim's own row, where the marker is red.
+    assert OVERDUE_MARK in _row(body, early.number)
+    all_claims = client.get(reverse("admin:compensation_claim_changelist") + "?queue=all").content.decode()
+    assert OVERDUE_MARK in _row(all_claims, early.number)
+    assert OVERDUE_MARK not in _row(all_claims, late.number)
+
+
+OVERDUE_MARK = '<strong style="color:#b42318">'
+
+
+def _row(page, number):
+    """The changelist row (<tr>…</tr>) that shows claim `number`."""
+    at = page.index(number)
+    return page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
 
 
 def test_case_page_shows_only_allowed_buttons(world, login):

@@ -111,3 +111,13 @@ def test_the_portal_offers_the_claimant_what_the_table_allows(state):
     # Objecting also needs the window open and a round left; an unsaved claim has no window.
     assert offered["object"] is False
     assert (offered["object_blocked"] is not None) == (Action.OBJECT in allowed)
+
+
+@pytest.mark.django_db
+def test_claim_factory_reaches_a_state_through_the_services_with_every_event_row():
+    from tests.compensation.factories import ClaimFactory
+
+    claim = ClaimFactory(state=ClaimState.PAID)
+    moves = list(claim.events.filter(kind="transition").values_list("to_state", flat=True))
+    assert moves[-4:] == [ClaimState.IN_REVIEW, ClaimState.DECIDED, ClaimState.ACCEPTED, ClaimState.PAID]
+    assert claim.payments.count() == 1 and claim.next_due_on is None
