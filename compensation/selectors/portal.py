@@ -144,6 +144,12 @@ def claim_page(claim):
         "earlier_decisions": [d for d in decisions if d is not in_force],
         "objections": objections,
         "documents": documents,
+        # What was paid (or recovered), when and under which transfer reference: the claimant's receipt.
+        "payments": list(
+            claim.payments.only("pk", "claim_id", "amount_krw", "method", "reference", "paid_at").order_by(
+                "paid_at", "pk"
+            )
+        ),
     }
 
 

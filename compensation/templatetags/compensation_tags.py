@@ -41,3 +41,20 @@ def krw(value):
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return value
+
+
+@register.simple_tag(takes_context=True)
+def workspace_links(context):
+    """For the admin home: the reports this user may open, and the dashboards of incidents still running."""
+    from incidents import roles
+    from incidents.models import Incident, IncidentState
+
+    user = context["request"].user
+    if not roles.has_role(user, roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE):
+        return {"reports": False, "incidents": []}
+    running = (
+        Incident.objects.exclude(state__in=[IncidentState.CLOSED, IncidentState.DISMISSED])
+        .only("pk", "title", "started_at")
+        .order_by("-started_at")[:8]
+    )
+    return {"reports": True, "incidents": list(running)}

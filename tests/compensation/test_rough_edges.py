@@ -1,5 +1,7 @@
 """What new users and staff hit: action URLs opened with GET, buttons a role cannot use, a doubled link."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 
@@ -33,3 +35,18 @@ def test_queue_shows_only_the_buttons_the_role_can_use(world):
 def test_login_page_offers_the_password_reset_once():
     page = client_for().get(reverse("account_login")).content.decode()
     assert page.count(reverse("account_reset_password")) == 1
+
+
+def test_paid_claim_page_shows_payment_date_and_reference(world):
+    claim = world.claim_in(ClaimState.PAID)
+    page = client_for(world.claimant).get(detail_url(claim)).content.decode()
+    payment = claim.payments.get()
+    assert payment.reference in page and "200,000" in page
+    assert payment.paid_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_admin_home_links_to_register_sla_and_running_dashboards(world):
+    page = client_for(world.agent).get(reverse("admin:index")).content.decode()
+    assert reverse("admin:compensation_incident_register") in page
+    assert reverse("admin:compensation_sla") in page
+    assert reverse("admin:compensation_incident_dashboard", args=[world.incident.pk]) in page
