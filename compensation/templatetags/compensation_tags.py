@@ -3,6 +3,8 @@ from django import template
 from compensation.formatting import hours_colon_minutes
 from compensation.formatting import plain_decimal as _plain_decimal
 from compensation.models import ClaimState, Notification
+from incidents import roles
+from incidents.models import Incident, IncidentState
 
 register = template.Library()
 
@@ -46,9 +48,6 @@ def krw(value):
 @register.simple_tag(takes_context=True)
 def workspace_links(context):
     """For the admin home: the reports this user may open, and the dashboards of incidents still running."""
-    from incidents import roles
-    from incidents.models import Incident, IncidentState
-
     user = context["request"].user
     if not roles.has_role(user, roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE):
         return {"reports": False, "incidents": []}
