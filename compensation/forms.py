@@ -97,9 +97,13 @@ class ClaimForm(BoundedFormMixin, forms.Form):
         self.document_fields = []
         for requirement in policy.required_documents.all():
             name = f"doc_{requirement.pk}"
+            # Not required: a claim is never lost to a missing document (issue 13); it is filed with the
+            # missing list and the claimant is asked for it in review.
+            help_text = _("Required. If you cannot attach it now, file anyway: we will ask you for it.")
             self.fields[name] = forms.FileField(
                 label=requirement.name,
-                help_text=requirement.description,
+                help_text=f"{requirement.description} {help_text}".strip(),
+                required=False,
                 allow_empty_file=True,
                 widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
             )
@@ -137,7 +141,11 @@ class ClaimForm(BoundedFormMixin, forms.Form):
 
 
 class SupplementForm(forms.Form):
-    files = MultipleFileField(label=_("Documents"), help_text=_("PDF, PNG or JPEG, up to 10 MB each."))
+    """Documents for a claim: one field per required document still missing (named beside it), and more."""
+
+    files = MultipleFileField(
+        label=_("Other documents"), required=False, help_text=_("PDF, PNG or JPEG, up to 10 MB each.")
+    )
     note = forms.CharField(
         label=_("Note for the reviewer (optional)"),
         required=False,
@@ -145,11 +153,31 @@ class SupplementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        if not files:
+    def __init__(self, *args, missing=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing = list(missing)
+        for doc in self.missing:
+            self.fields[f"doc_{doc['id']}"] = forms.FileField(
+                label=_("Missing: %(name)s") % {"name": doc["name"]},
+                required=False,
+                help_text=_("Still needed for your claim. PDF, PNG or JPEG, up to 10 MB."),
+            )
+        self.order_fields([*(f"doc_{doc['id']}" for doc in self.missing), "files", "note"])
+
+    def missing_fields(self):
+        return [self[f"doc_{doc['id']}"] for doc in self.missing]
+
+    def documents(self):
+        """(required document id or None, upload) pairs for the service."""
+        pairs = [(doc["id"], self.cleaned_data[f"doc_{doc['id']}"]) for doc in self.missing]
+        pairs = [(req, upload) for req, upload in pairs if upload]
+        return pairs + [(None, upload) for upload in self.cleaned_data.get("files") or []]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.documents():
             raise forms.ValidationError(_("Choose at least one document."))
-        return files
+        return data
 
 
 class WithdrawForm(forms.Form):

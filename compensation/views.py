@@ -164,7 +164,7 @@ def _detail(request, claim, *, status=200, **forms):
     actions = selectors.claimant_actions(claim)
     context.update(claim=claim, actions=actions)
     if actions["supplement"]:
-        context["supplement_form"] = forms.get("supplement_form") or SupplementForm()
+        context["supplement_form"] = forms.get("supplement_form") or SupplementForm(missing=claim.missing_documents)
     if actions["withdraw"]:
         context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
     if actions["accept"]:
@@ -194,10 +194,12 @@ def claim_detail(request, pk):
     return _detail(request, claim)
 
 
-def _act(request, pk, form_class, form_name, call):
+def _act(request, pk, form_class, form_name, call, **form_kwargs):
     """POST handler shared by the claim actions: validate, call the service, or re-render with what was typed."""
     claim = selectors.my_claim(request.user, pk)
-    form = form_class(request.POST, request.FILES)
+    if callable(form_kwargs.get("missing")):
+        form_kwargs["missing"] = form_kwargs["missing"](claim)
+    form = form_class(request.POST, request.FILES, **form_kwargs)
     if form.is_valid():
         try:
             message = call(claim, form.cleaned_data)
@@ -214,12 +216,15 @@ def _act(request, pk, form_class, form_name, call):
 @post_only_else_claim_page
 def claim_supplement(request, pk):
     def call(claim, data):
-        services.claim_add_supplement(
-            claim=claim, actor=request.user, files=[(None, f) for f in data["files"]], note=data["note"]
-        )
+        services.claim_add_supplement(claim=claim, actor=request.user, files=form_documents(data), note=data["note"])
         return _("Documents added. Your claim is back in review.")
 
-    return _act(request, pk, SupplementForm, "supplement_form", call)
+    def form_documents(data):
+        missing = [doc["id"] for doc in selectors.my_claim(request.user, pk).missing_documents]
+        pairs = [(req, data.get(f"doc_{req}")) for req in missing]
+        return [(req, upload) for req, upload in pairs if upload] + [(None, f) for f in data.get("files") or []]
+
+    return _act(request, pk, SupplementForm, "supplement_form", call, missing=lambda claim: claim.missing_documents)
 
 
 @login_required

@@ -175,6 +175,10 @@ class Claim(FSMModelMixin, models.Model):
         _("bank account or wallet"), max_length=200, help_text=_("Bank name and account number, or wallet address")
     )
 
+    # Required documents the claim was filed without ({"id", "name"}); it is never refused for them:
+    # review asks for them (supplement_requested) and each one supplied is taken off the list.
+    missing_documents = models.JSONField(_("documents still missing"), default=list, blank=True)
+
     # What staff establish from the exchange's own data (order logs, prices).
     reference_price_krw = models.PositiveBigIntegerField(
         _("executable price (KRW)"),

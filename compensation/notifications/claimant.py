@@ -68,6 +68,7 @@ def claim_received(*, claim):
         key=keys.claim_received(claim.pk),
         language=_claimant_language(claim, claimant_is_acting=True),
         first_of_claim=True,
+        missing_documents=", ".join(doc["name"] for doc in claim.missing_documents),
     )
 
 

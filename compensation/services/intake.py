@@ -16,6 +16,7 @@ from compensation.models import (
     DocumentPurpose,
     NoticeTerms,
     PolicyVersion,
+    RequiredDocument,
 )
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action, Actor
@@ -137,12 +138,8 @@ def claim_submit(
     if policy.incident_type != incident.incident_type or not policy.is_active:
         raise DomainError(_("This damage type does not apply to this incident."), code=ErrorCode.POLICY)
     files = list(files)
+    # A claim is never lost to a missing document: it is filed with the list, and review asks for them.
     missing = missing_required_documents(policy, files)
-    if missing:
-        raise DomainError(
-            _("Attach the required documents: %(names)s.") % {"names": ", ".join(doc.name for doc in missing)},
-            code=ErrorCode.DOCUMENTS_MISSING,
-        )
     if amount_claimed_krw is None or amount_claimed_krw < 0:
         raise DomainError(_("Enter the amount you claim in KRW (0 or more)."))
 
@@ -163,6 +160,7 @@ def claim_submit(
         intended_price_krw=intended_price_krw,
         intended_at=intended_at,
         filed_at=now,
+        missing_documents=[{"id": doc.pk, "name": doc.name} for doc in missing],
     )
     deadlines.start_review_clock(claim, started_at=now)
     claim.statutory_due_on = deadlines.statutory_review_due(now)
@@ -196,6 +194,7 @@ def claim_submit(
                     "review_due_on": claim.review_due_on.isoformat(),
                     "statutory_due_on": claim.statutory_due_on.isoformat(),
                     "calendar_revision": claim.calendar_revision,
+                    "missing_documents": claim.missing_documents,
                 },
             )
             notify.claim_received(claim=claim)
@@ -239,9 +238,14 @@ def claim_add_supplement(*, claim, actor, files, note=""):
         claim = lock_claim(claim)
         require_claimant(claim, actor)
         require_allowed(claim, Action.ADD_SUPPLEMENT, by=Actor.CLAIMANT, action=_("given more documents"))
+        files = _with_requirements(claim, files)
         documents = _store_documents(
             claim=claim, actor=actor, files=files, purpose=DocumentPurpose.SUPPLEMENT, written=written
         )
+        supplied = {requirement.pk for requirement, _upload in files if requirement is not None}
+        if supplied and claim.missing_documents:
+            claim.missing_documents = [doc for doc in claim.missing_documents if doc["id"] not in supplied]
+            claim.save(update_fields=["missing_documents", "updated_at"])
         ClaimEvent.objects.create(
             claim=claim,
             kind=ClaimEvent.Kind.DOCUMENT,
@@ -252,6 +256,13 @@ def claim_add_supplement(*, claim, actor, files, note=""):
         if claim.state == ClaimState.SUPPLEMENT_REQUESTED:
             apply_transition(claim, "add_supplement", actor=actor, reason=note or _("Documents added"))
     return claim
+
+
+def _with_requirements(claim, files):
+    """(requirement or its id or None, upload) → (RequiredDocument or None, upload), only the claim's policy's."""
+    ids = {req for req, _upload in files if isinstance(req, int)}
+    known = RequiredDocument.objects.filter(policy_id=claim.policy_id).in_bulk(ids) if ids else {}
+    return [(known.get(req) if isinstance(req, int) else req, upload) for req, upload in files]
 
 
 def claim_withdraw(*, claim, actor, reason=""):

@@ -118,6 +118,20 @@ def claim_start_review(*, claim, actor):
             objection.reviewer = actor
             objection.save(update_fields=["reviewer"])
         apply_transition(claim, "start_review", actor=actor, action=_("taken into review"), reason=_("Review started"))
+        if claim.missing_documents and objection is None:
+            # Filed without required documents: ask for them at once, and tell the claimant.
+            missing = _("Required documents not yet received: %(names)s.") % {
+                "names": ", ".join(doc["name"] for doc in claim.missing_documents)
+            }
+            apply_transition(
+                claim,
+                "request_supplement",
+                actor=actor,
+                reason=missing,
+                data={"missing_documents": claim.missing_documents},
+                action=_("sent a supplement request"),
+            )
+            notify.supplement_requested(claim=claim, missing=missing)
     return claim
 
 

@@ -346,7 +346,11 @@ class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
                 return None, self._render_preview(request, incident, sections)
             if "_revise" in request.POST and "revise" in publish_actions:
                 version = services.notice_revise(
-                    incident=incident, actor=request.user, change_summary=summary, **sections
+                    incident=incident,
+                    actor=request.user,
+                    change_summary=summary,
+                    applies_to_filed_claims=form.cleaned_data.get("applies_to_filed_claims", False),
+                    **sections,
                 )
                 message = gettext("Version %(n)d of the notice is published.") % {"n": version.number}
             else:
@@ -426,6 +430,14 @@ class NoticeEditorForm(BoundedFormMixin, forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for a revision; shown in the public change history."),
+    )
+    applies_to_filed_claims = forms.BooleanField(
+        label=_("Changed compensation terms apply to claims already filed"),
+        required=False,
+        help_text=_(
+            "Revisions only. Without it, claims already filed keep the terms they were filed under unless "
+            "the new ones are more favourable to them. Say so in “What changed”."
+        ),
     )
 
     class Meta:

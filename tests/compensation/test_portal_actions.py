@@ -230,3 +230,21 @@ def test_the_list_shows_state_and_next_deadline_in_pages(world, client, monkeypa
     assert first.context["page"].paginator.count == 3
     assert len(first.context["page"]) == 2 and len(second.context["page"]) == 1
     assert claim.number in second.content.decode()  # oldest last
+
+
+def test_the_page_names_the_missing_document_beside_its_upload_field_and_takes_it(world, client):
+    """Issue 13, case 4: the claimant without a screenshot files anyway and supplies it later."""
+    claim = world.submit(files=[])
+    services.claim_start_review(claim=claim, actor=world.agent)
+    page = text_of(client.get(detail_url(claim)))
+    field = f'name="doc_{world.requirement.pk}"'
+    assert field in page
+    assert page.index(f"Missing: {world.requirement.name}") < page.index(field)
+    assert "Still missing for your claim:" in page
+
+    response = client.post(url("supplement", claim), {f"doc_{world.requirement.pk}": png_upload("capture.png")})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.IN_REVIEW and claim.missing_documents == []
+    assert claim.documents.get(original_name="capture.png").requirement == world.requirement
+    assert field not in text_of(client.get(detail_url(claim)))

@@ -109,11 +109,13 @@ def test_bad_upload_is_refused_and_what_was_typed_is_kept(world, client, upload,
     assert not Claim.objects.exists()
 
 
-def test_a_missing_required_document_is_named(world, client):
+def test_a_claim_without_its_required_document_is_filed_and_the_document_asked_for(world, client):
+    """Issue 13, case 4: the portal refused a claim missing a required document."""
     response = client.post(new_claim_url(world.incident, world.policy), claim_form(world.policy, files={}))
-    assert response.status_code == 400
-    assert "This field is required." in page_text(response)
-    assert not Claim.objects.exists()
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert [doc["name"] for doc in claim.missing_documents] == [world.requirement.name]
+    assert world.requirement.name in page_text(client.get(response["Location"]))
 
 
 def test_a_late_claim_is_refused_with_the_date_intake_closed(world, client, at):

@@ -195,3 +195,26 @@ def test_only_compliance_sets_an_override_and_with_a_reason(world):
         services.policy_override_set(
             incident=world.incident, policy=world.policy, actor=ComplianceFactory(), cap_krw=1, reason=" "
         )
+
+
+def test_the_notice_editor_publishes_a_revision_that_applies_to_filed_claims(world, client):
+    claim = world.claim_in(ClaimState.IN_REVIEW)
+    world.policy.cap_krw = 1_000_000
+    world.policy.save()
+    officer = ComplianceFactory()
+    client.force_login(officer)
+    notice = world.incident.notice
+    data = {
+        "description": notice.description,
+        "claim_procedure": notice.claim_procedure,
+        "intake_period_note": notice.intake_period_note,
+        "compensation_criteria": notice.compensation_criteria,
+        "intake_ends_on": "",
+        "change_summary": "보상 한도 조정, 접수된 신청에도 적용",
+        "applies_to_filed_claims": "on",
+        "_revise": "1",
+    }
+    response = client.post(reverse("admin:incidents_incident_notice", args=[world.incident.pk]), data)
+    assert response.status_code == 302
+    assert world.incident.notice_versions.get(number=2).applies_to_filed_claims
+    assert applied_terms(claim).cap_krw == 1_000_000

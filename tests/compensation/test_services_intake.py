@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compensation import services
-from compensation.models import Claim, ClaimDocument, ClaimState
+from compensation.models import Claim, ClaimDocument, ClaimState, Notification
 from incidents.errors import DomainError
 from tests.compensation.factories import PolicyFactory, png_upload
 
@@ -81,11 +81,38 @@ def test_late_claim_is_refused_with_the_closing_date(world, at):
     assert refused.value.code == "intake_closed"
 
 
-def test_missing_required_document_is_named(world):
-    with pytest.raises(DomainError) as refused:
-        world.submit(files=[])
-    assert world.requirement.name in refused.value.message
-    assert not Claim.objects.exists()
+def test_a_claim_without_its_required_document_is_filed_with_the_missing_list(world):
+    """Issue 13, case 4: a claim missing a required document was refused outright."""
+    claim = world.submit(files=[])
+    assert claim.state == ClaimState.SUBMITTED
+    assert claim.missing_documents == [{"id": world.requirement.pk, "name": world.requirement.name}]
+    received = claim.events.get(to_state=ClaimState.SUBMITTED)
+    assert received.data["missing_documents"] == claim.missing_documents
+    mail = Notification.objects.get(claim=claim, kind=Notification.Kind.CLAIM_RECEIVED)
+    assert mail.context["missing_documents"] == world.requirement.name
+
+
+def test_review_of_a_claim_missing_documents_asks_for_them_at_once(world):
+    claim = world.submit(files=[])
+    services.claim_start_review(claim=claim, actor=world.agent)
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.SUPPLEMENT_REQUESTED
+    request = claim.events.filter(to_state=ClaimState.SUPPLEMENT_REQUESTED).get()
+    assert world.requirement.name in request.reason and request.actor == world.agent
+    mail = Notification.objects.get(claim=claim, kind=Notification.Kind.SUPPLEMENT_REQUESTED)
+    assert world.requirement.name in mail.context["missing"]
+
+    services.claim_add_supplement(claim=claim, actor=world.claimant, files=[(world.requirement.pk, png_upload())])
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.IN_REVIEW and claim.missing_documents == []
+    assert claim.documents.get(purpose="supplement").requirement == world.requirement
+
+
+def test_a_complete_claim_goes_into_review_as_before(world):
+    claim = world.submit()
+    assert claim.missing_documents == []
+    services.claim_start_review(claim=claim, actor=world.agent)
+    assert world.reload(claim).state == ClaimState.IN_REVIEW
 
 
 @pytest.mark.parametrize(
