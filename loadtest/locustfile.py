@@ -5,6 +5,7 @@ file). LOADTEST_ACCOUNTS="start:end" gives this run's claimant accounts, so scen
 claims never share an account (one claim per incident and damage type and user).
 """
 
+import io
 import itertools
 import json
 import os
@@ -23,8 +24,19 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 CLAIM_LINK = re.compile(r'href="/claims/(\d+)/"')
 CLAIM_URL = re.compile(r"/claims/(\d+)/$")
-# A 30 KB PNG (signature, IHDR, padding), as a phone screenshot would be.
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * (30 * 1024)
+
+
+def _png(size=30 * 1024):
+    """A real PNG of about 30 KB, as a phone screenshot would be (uploads are decoded and re-encoded)."""
+    from PIL import Image
+
+    noise = random.Random(17).randbytes(size)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (100, size // 300), noise).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 INTENDED_AT = os.environ.get("LOADTEST_INTENDED_AT", "")
 # Every submit is written down before it is sent and again with its outcome, so the integrity
 # check can match claims to submits exactly (also those cut off when the run stopped).
