@@ -117,6 +117,6 @@ def _render(chart, width, height):
     for s in series:
         out.append(f'<rect x="{legend_x}" y="{height - 16}" width="10" height="10" fill="{s.color}"/>')
         out.append(f'<text x="{legend_x + 14}" y="{height - 7}">{escape(s.name)}</text>')
-        legend_x += 24 + 7 * len(s.name)
+        legend_x += 24 + sum(7 if ord(ch) < 128 else 12 for ch in s.name)  # Hangul is about twice as wide
     out.append("</svg>")
     return "".join(out)
