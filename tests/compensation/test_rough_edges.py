@@ -50,3 +50,13 @@ def test_admin_home_links_to_register_sla_and_running_dashboards(world):
     assert reverse("admin:compensation_incident_register") in page
     assert reverse("admin:compensation_sla") in page
     assert reverse("admin:compensation_incident_dashboard", args=[world.incident.pk]) in page
+
+
+@pytest.mark.django_db
+def test_password_reset_for_an_address_too_long_to_exist_queues_nothing():
+    from compensation.models import Notification
+
+    address = "x" * 300 + "@example.com"
+    response = client_for().post(reverse("account_reset_password"), {"email": address})
+    assert response.status_code in (200, 302)
+    assert not Notification.objects.filter(to_email=address).exists()
