@@ -5,6 +5,7 @@ and receive the same pre-encoded multipart body (the form + one small PNG), so t
 the claim path costs beyond "parse the request, insert one row, redirect".
 """
 
+import io
 import os
 import statistics
 import time
@@ -26,13 +27,22 @@ from django.test.client import BOUNDARY, encode_multipart  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from compensation.models import Claim, CompensationPolicy, Method, RequiredDocument  # noqa: E402
 from incidents import services as incident_services  # noqa: E402
 from incidents.holiday_sync import sync_holiday_rows  # noqa: E402
 from incidents.models import Holiday, Incident, IncidentType, Notice, Severity  # noqa: E402
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 2048
+
+def _png_bytes():
+    """A real PNG: uploads are decoded and re-encoded, so the bench must send an image that opens."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png_bytes()
 WARMUP = 30
 # 300 requests each, in interleaved batches of 10: on a shared machine a burst of load then hits
 # both sides alike, and the best batch of each is the least disturbed one.
