@@ -1,20 +1,26 @@
 """Demo policies and claims for `make run` (called by `manage.py load_demo`); idempotent."""
 
+import io
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from compensation import services
 from compensation.models import Claim, CompensationPolicy, DamageType, Method, RequiredDocument
 from incidents.models import IncidentType
 
-# A real 1×1 PNG, so the demo documents pass the content check and open in a browser.
-PNG_1X1 = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+def _demo_png():
+    """A real picture: uploads are decoded and re-encoded, so the demo documents must open."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (240, 240, 240)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG_1X1 = _demo_png()
 
 POLICIES = [
     dict(
