@@ -7,6 +7,8 @@ def _fresh_process_caches():
 
     The cache's and the broker's breakers are closed too: one test's outage is not the next one's.
     """
+    from django.core.cache import cache as django_cache
+
     from compensation.notifications import outbox
     from compensation.selectors import policies as policy_cache
     from config import cache
@@ -15,6 +17,9 @@ def _fresh_process_caches():
 
     cache.breaker.reset()
     outbox.broker_breaker.reset()
+    # Rate-limit counters (allauth's sign-up and login limits) live in the cache: one test's
+    # sign-ups from 127.0.0.1 must not use up the next one's.
+    django_cache.clear()
     forget_cached_calendar()
     policy_cache.forget()
     public_cache.forget()

@@ -1,9 +1,11 @@
 """Compliance decides an incident is reportable, a second person approves, the initial report PDF
 downloads with its Korean title as text, and its first page shows Korean glyphs, not empty boxes."""
 
+import importlib
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from incidents import reporting
 from incidents.models import IncidentReport, ReportabilityDecision, ReportKind
@@ -25,6 +27,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e-screenshots"
 
 def test_reportable_decision_four_eyes_and_the_initial_report_pdf_in_korean(server, browser, login, screenshot, page):
     require_pdf_support()
+    # Browser tests flush the database between tests, which also drops the example checklist and
+    # deadline rules the data migration ships: put them back as a fresh install has them.
+    importlib.import_module("incidents.migrations.0009_reporting_examples").add_examples(apps, None)
     officer = ComplianceFactory(username="officer@demo.test")
     second = SupervisorFactory(username="supervisor@demo.test")
     incident = IncidentFactory(title=TITLE)
