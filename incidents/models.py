@@ -564,22 +564,31 @@ class HolidayChange(models.Model):
 # decision against a checklist compliance maintains, with two names on it either way.
 
 
-class ReportabilityCriterion(models.Model):
-    """One line of the reportability checklist; met by any incident, it makes the incident reportable."""
+class ComplianceRuleRow(models.Model):
+    """A row compliance maintains (checklist line, deadline rule): in use or not, shipped as an example or
+    confirmed, and who last changed it. The seeds fix none of these, so the examples are never law."""
 
-    text = models.CharField(_("criterion"), max_length=300)
-    guidance = models.TextField(_("guidance"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("in use"), default=True)
     is_example = models.BooleanField(
         _("example row"),
         default=False,
-        help_text=_("Shipped as an example. Compliance confirms it (untick) or replaces it with the exchange's rule."),
+        help_text=_("Shipped as an example, not the exchange's rule. Compliance confirms it (untick) or replaces it."),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReportabilityCriterion(ComplianceRuleRow):
+    """One line of the reportability checklist; met by any incident, it makes the incident reportable."""
+
+    text = models.CharField(_("criterion"), max_length=300)
+    guidance = models.TextField(_("guidance"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("reportability criterion")
@@ -663,7 +672,7 @@ class DeadlineAnchor(models.TextChoices):
     ENDED = "ended", _("End of the incident")
 
 
-class ReportDeadlineRule(models.Model):
+class ReportDeadlineRule(ComplianceRuleRow):
     """When a report of a kind is due; compliance keeps these rows (the seeds fix no deadline)."""
 
     kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
@@ -679,16 +688,6 @@ class ReportDeadlineRule(models.Model):
         _("business days after"), null=True, blank=True, help_text=_("Due at the end of that business day (KST).")
     )
     basis = models.CharField(_("basis"), max_length=300, blank=True, help_text=_("Where the rule comes from."))
-    active = models.BooleanField(_("in use"), default=True)
-    is_example = models.BooleanField(
-        _("example row"),
-        default=False,
-        help_text=_("Shipped as an example, not a legal deadline. Compliance confirms or replaces it."),
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("report deadline rule")
