@@ -1,6 +1,7 @@
-"""How values read to people: KST times, durations, quantities without trailing zeros."""
+"""How values read to people: KST times, durations, KRW amounts, quantities without trailing zeros."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from incidents.calendar import KST
 
@@ -25,3 +26,14 @@ def plain_decimal(value):
         return ""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def krw(amount):
+    """Whole KRW with thousands separators and the unit: 12345000 → "12,345,000원" ("12,345,000 KRW" in English)."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        number = int(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    return gettext("%(amount)s KRW") % {"amount": f"{number:,}"}

@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from compensation import permissions, selectors, services
-from compensation.models import Decision, ExtensionGround, PaymentMethod
+from compensation.formatting import krw, kst
+from compensation.models import Decision, ExtensionGround, Objection, PaymentMethod
 from compensation.permissions import Action
 from compensation.services import deadlines
 from compensation.services.assessment import suggest_amount
@@ -94,6 +95,93 @@ def _objected_decider_ids(claim):
         return set()
     objection = claim.objections.select_related("objected_decision").get(round=claim.objection_round)
     return {objection.objected_decision.decided_by_id, objection.objected_decision.approved_by_id}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled line at the top of an action form (what the person acting must see)."""
+
+    label: str
+    value: str
+    strong: bool = False
+
+
+def _result(decision):
+    return _("Approved") if decision.approved else _("Rejected")
+
+
+def _decision_facts(decision, amount_label):
+    return [
+        Fact(amount_label, krw(decision.amount_krw), strong=True),
+        Fact(_("Result"), _result(decision)),
+        Fact(_("Decided by"), f"{decision.decided_by} · {kst(decision.decided_at)} KST"),
+        Fact(_("Planned pay date"), f"{decision.pay_on:%Y-%m-%d}" if decision.pay_on else "—"),
+        Fact(_("Reasons shown to the claimant"), decision.reasons),
+    ]
+
+
+def _in_force_facts(claim, label=None):
+    decision = selectors.in_force_decision(claim)
+    if decision is None:
+        return []
+    return [Fact(label or _("Decided amount now in force"), f"{krw(decision.amount_krw)} ({_result(decision)})")]
+
+
+def _pending_facts(claim):
+    decision = _pending_decision(claim)
+    if decision is None:
+        return []
+    label = _("Corrected amount to approve") if decision.is_correction else _("Amount to approve")
+    return _decision_facts(decision, label) + _in_force_facts(claim)
+
+
+def _payment_facts(claim):
+    decision = selectors.in_force_decision(claim)
+    due, paid = (decision.amount_krw if decision else 0), selectors.paid_total(claim)
+    return [
+        Fact(_("Decided amount"), krw(due), strong=True),
+        Fact(_("Paid so far"), krw(paid)),
+        Fact(_("Left to pay"), krw(max(due - paid, 0))),
+    ]
+
+
+def open_objection(claim):
+    """The objection of the round running now while no decision answering it is in force (with its attachments)."""
+    if claim.objection_round == 0:
+        return None
+    return (
+        Objection.objects.select_related("objected_decision", "filed_by")
+        .prefetch_related("documents")
+        .filter(claim=claim, round=claim.objection_round, outcome="")
+        .first()
+    )
+
+
+def _objection_facts(objection):
+    if objection is None:
+        return []
+    earlier = objection.objected_decision
+    return [
+        Fact(
+            _("Decided amount objected to"),
+            f"{krw(earlier.amount_krw)} ({_result(earlier)})",
+            strong=True,
+        )
+    ]
+
+
+def action_context(spec, claim):
+    """What the action form shows above its fields: the amounts at stake and, in an objection round, the objection."""
+    objection = open_objection(claim)
+    facts = _objection_facts(objection)
+    if spec.name in (Action.APPROVE, Action.SEND_BACK, Action.APPROVE_CORRECTION):
+        facts += _pending_facts(claim)
+    elif spec.name == Action.RECORD_PAYMENT:
+        facts += _payment_facts(claim)
+    elif spec.name == Action.CORRECT:
+        facts += _in_force_facts(claim)
+    facts.append(Fact(_("Amount claimed (by the claimant)"), krw(claim.amount_claimed_krw)))
+    return {"facts": facts, "objection": objection}
 
 
 @dataclass(frozen=True)

@@ -231,6 +231,8 @@ class ClaimAdmin(NoRevertHistoryAdmin):
                 "spec": spec,
                 "opts": self.opts,
                 "suggestion": suggest_amount(claim),
+                "doc_url_name": "compensation:document_download",
+                **case_actions.action_context(spec, claim),
             },
         )
 

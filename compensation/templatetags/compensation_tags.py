@@ -1,6 +1,7 @@
 from django import template
 
 from compensation.formatting import hours_colon_minutes
+from compensation.formatting import krw as _krw
 from compensation.formatting import plain_decimal as _plain_decimal
 from compensation.models import ClaimState, Notification
 from incidents import roles
@@ -43,6 +44,12 @@ def krw(value):
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def won(value):
+    """Whole KRW with separators and the unit in the active language: 12345000 → 12,345,000원."""
+    return _krw(value)
 
 
 @register.simple_tag(takes_context=True)
