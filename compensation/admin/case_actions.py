@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from compensation import permissions, selectors, services
 from compensation.formatting import krw, kst
 from compensation.models import Decision, ExtensionGround, Objection, PaymentMethod
-from compensation.permissions import Action
+from compensation.permissions import CLAIM_ACTIONS, Action, Actor
 from compensation.services import deadlines
+from compensation.services._common import require_second_person
 from compensation.services.assessment import suggest_amount
 from incidents.bounds import BoundedFormMixin
+from incidents.errors import DomainError
 from incidents.kst import today_kst
 
 
@@ -90,11 +92,37 @@ def _pending_decision(claim):
     return claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).order_by("-pk").first()
 
 
-def _objected_decider_ids(claim):
-    if claim.objection_round == 0:
-        return set()
-    objection = claim.objections.select_related("objected_decision").get(round=claim.objection_round)
-    return {objection.objected_decision.decided_by_id, objection.objected_decision.approved_by_id}
+# Guards: the rules about the person (not the role) that the services enforce, asked here so that a
+# hidden button can say why. A guard returns None when the action is open, NOT_APPLICABLE when there
+# is nothing to act on (no reason to show), or the service's own refusal message.
+NOT_APPLICABLE = ""
+
+
+def _refusal(check, *args):
+    try:
+        check(*args)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _other_reviewer(claim, user):
+    return _refusal(services.review.require_other_reviewer, claim, user)
+
+
+def _second_person(claim, user):
+    decision = _pending_decision(claim)
+    if decision is None:
+        return NOT_APPLICABLE
+    return _refusal(require_second_person, decision, user)
+
+
+def _not_extended(claim, user):
+    return _refusal(services.review.require_not_extended, claim)
+
+
+def _nothing_pending(claim, user):
+    return _refusal(services.settlement.require_nothing_pending, claim)
 
 
 @dataclass(frozen=True)
@@ -193,13 +221,17 @@ class CaseAction:
     form_class: type
     run: Callable
     style: str = "default"
-    extra_check: Callable | None = None
+    guard: Callable | None = None
     initial: Callable | None = None
 
-    def available(self, claim, user):
+    def refusal(self, claim, user):
+        """None when open to this user now; else why not (NOT_APPLICABLE: nothing to say)."""
         if not permissions.user_allowed(user, self.name, claim.state):
-            return False
-        return self.extra_check is None or self.extra_check(claim, user)
+            return NOT_APPLICABLE
+        return None if self.guard is None else self.guard(claim, user)
+
+    def available(self, claim, user):
+        return self.refusal(claim, user) is None
 
 
 def _decide(claim, user, data):
@@ -235,7 +267,7 @@ ACTIONS = [
         _("Start review"),
         ConfirmForm,
         lambda c, u, d: services.claim_start_review(claim=c, actor=u),
-        extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
+        guard=_other_reviewer,
         style="primary",
     ),
     CaseAction(
@@ -256,14 +288,14 @@ ACTIONS = [
         _("Extend review deadline"),
         ExtendForm,
         lambda c, u, d: services.claim_extend_review(claim=c, actor=u, **d),
-        extra_check=lambda c, u: not c.review_extension_reason,
+        guard=_not_extended,
     ),
     CaseAction(
         Action.DECIDE,
         _("Decide"),
         DecideForm,
         _decide,
-        extra_check=lambda c, u: u.pk not in _objected_decider_ids(c),
+        guard=_other_reviewer,
         initial=_decide_initial,
         style="primary",
     ),
@@ -272,7 +304,7 @@ ACTIONS = [
         _("Approve decision (second supervisor)"),
         ReasonForm,
         lambda c, u, d: services.decision_approve(decision=_pending_decision(c), actor=u, note=d["reason"]),
-        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+        guard=_second_person,
         style="primary",
     ),
     CaseAction(
@@ -280,7 +312,7 @@ ACTIONS = [
         _("Send back to review"),
         RequiredReasonForm,
         lambda c, u, d: services.decision_send_back(decision=_pending_decision(c), actor=u, reason=d["reason"]),
-        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+        guard=_second_person,
     ),
     CaseAction(
         Action.RECORD_PAYMENT,
@@ -295,14 +327,14 @@ ACTIONS = [
         _("Correct the decided amount"),
         CorrectionForm,
         lambda c, u, d: services.decision_correct(claim=c, actor=u, **d),
-        extra_check=lambda c, u: _pending_decision(c) is None,
+        guard=_nothing_pending,
     ),
     CaseAction(
         Action.APPROVE_CORRECTION,
         _("Approve correction (second supervisor)"),
         ConfirmForm,
         lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
-        extra_check=lambda c, u: _pending_decision(c) is not None and _pending_decision(c).decided_by_id != u.pk,
+        guard=_second_person,
         style="primary",
     ),
     CaseAction(
@@ -316,4 +348,39 @@ ACTIONS_BY_NAME = {action.name: action for action in ACTIONS}
 
 
 def available_actions(claim, user):
-    return [action for action in ACTIONS if action.available(claim, user)]
+    return action_panel(claim, user)["case_actions"]
+
+
+ACTOR_NAMES = {
+    Actor.CLAIMANT: _("the claimant"),
+    Actor.AGENT: _("agents"),
+    Actor.SUPERVISOR: _("supervisors"),
+    Actor.SYSTEM: _("the system (deadlines and scheduled jobs)"),
+}
+
+
+def action_panel(claim, user):
+    """The case page's buttons for this user now, and why the others are missing: each guard's refusal or,
+    when the table gives their roles nothing in this state, who acts next (`permissions.CLAIM_ACTIONS`)."""
+    available, refused = [], {}
+    for action in ACTIONS:
+        reason = action.refusal(claim, user)
+        if reason is None:
+            available.append(action)
+        elif reason:
+            refused.setdefault(reason, []).append(str(action.label))
+    reasons = [f"{', '.join(labels)}: {reason}" for reason, labels in refused.items()]
+    if not any(permissions.user_allowed(user, action.name, claim.state) for action in ACTIONS):
+        reasons.append(_next_actors(claim))
+    return {"case_actions": available, "blocked_reasons": reasons}
+
+
+def _next_actors(claim):
+    actors = [ACTOR_NAMES[actor] for actor, allowed in CLAIM_ACTIONS.get(claim.state, {}).items() if allowed]
+    state = claim.get_state_display()
+    if not actors:
+        return _("Nothing more is done on a claim in the state “%(state)s”.") % {"state": state}
+    return _("In the state “%(state)s” only %(actors)s act next; your role has nothing to do here.") % {
+        "state": state,
+        "actors": ", ".join(str(name) for name in actors),
+    }

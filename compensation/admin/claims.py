@@ -277,7 +277,7 @@ def case_context(claim, user):
             else None
         ),
         "affected_orders": selectors.affected_orders_of(claim.incident, claim.contact_email),
-        "case_actions": case_actions.available_actions(claim, user),
+        **case_actions.action_panel(claim, user),
         **selectors.case_records(claim),
         "can_assign": roles.has_role(user, roles.SUPERVISOR),
         "doc_url_name": "compensation:document_download",

@@ -85,6 +85,15 @@ def require_claimant(claim, actor):
         raise DomainError(_("Claim not found."), code=ErrorCode.NOT_FOUND)
 
 
+def require_second_person(decision, actor):
+    """Four eyes: whoever made a decision never approves it (the admin also words a hidden button with this)."""
+    if decision.decided_by_id == actor.pk:
+        raise DomainError(
+            _("You made this decision; another supervisor must approve it."),
+            code=ErrorCode.FOUR_EYES,
+        )
+
+
 def require_staff(actor, permission, *, action):
     """The actor holds a staff role that may take `permission` in some state (else FORBIDDEN)."""
     roles.require_role(actor, *permissions.staff_roles_for(permission), action=action)

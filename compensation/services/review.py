@@ -19,7 +19,13 @@ from compensation.permissions import Action
 from compensation.selectors.batches import proactive_floor_krw
 from compensation.selectors.terms import applied_terms
 from compensation.services import deadlines
-from compensation.services._common import apply_transition, lock_claim, require_allowed, require_staff
+from compensation.services._common import (
+    apply_transition,
+    lock_claim,
+    require_allowed,
+    require_second_person,
+    require_staff,
+)
 from incidents import calendar, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -101,9 +107,22 @@ def _require_other_reviewer(objection, actor):
     earlier = objection.objected_decision
     if actor.pk in {earlier.decided_by_id, earlier.approved_by_id}:
         raise DomainError(
-            _("You made the decision this objection is against; another staff member must review it."),
+            _(
+                "Objections are reviewed by someone other than who made or approved the decision objected to; "
+                "another staff member must review this one."
+            ),
             code=ErrorCode.SAME_REVIEWER,
         )
+
+
+def require_other_reviewer(claim, actor):
+    """The objection round's reviewer rule for the claim as it is now (the admin words a hidden button with it)."""
+    _require_other_reviewer(_open_objection(claim), actor)
+
+
+def require_not_extended(claim):
+    if claim.review_extension_reason:
+        raise DomainError(_("The review deadline of this claim was already extended once."), code=ErrorCode.EXTENDED)
 
 
 def claim_start_review(*, claim, actor):
@@ -146,8 +165,7 @@ def round_statutory_due_on(claim):
 def _extend(claim, *, actor, business_days, reason, ground):
     """Once per claim, on a listed ground, with a reason, and only before the statutory date has passed."""
     limit = deadlines.max_extended_review_business_days()
-    if claim.review_extension_reason:
-        raise DomainError(_("The review deadline of this claim was already extended once."), code=ErrorCode.EXTENDED)
+    require_not_extended(claim)
     statutory = round_statutory_due_on(claim)
     if today_kst() > statutory:
         raise DomainError(
@@ -418,11 +436,7 @@ def decision_approve(*, decision, actor, note=""):
     require_staff(actor, Action.APPROVE, action=_("approve decisions"))
     with transaction.atomic():
         claim, decision = _lock_pending(decision, Action.APPROVE, actor)
-        if decision.decided_by_id == actor.pk:
-            raise DomainError(
-                _("You cannot approve your own decision; another supervisor must."),
-                code=ErrorCode.FOUR_EYES,
-            )
+        require_second_person(decision, actor)
         decision.approved_by = actor
         decision.approved_at = timezone.now()
         _bring_into_force(claim, decision, actor=actor)

@@ -17,6 +17,7 @@ from compensation.services._common import (
     lock_claim,
     require_allowed,
     require_claimant,
+    require_second_person,
     require_staff,
 )
 from compensation.services.intake import _store_documents
@@ -198,8 +199,7 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
             )
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))
-        if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
-            raise DomainError(_("A correction of this claim is already waiting for approval."), code=ErrorCode.PENDING)
+        require_nothing_pending(claim)
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
             claim=claim,
@@ -226,6 +226,12 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
     return decision
 
 
+def require_nothing_pending(claim):
+    """One decision at a time waits for a second supervisor (the admin words a hidden button with this)."""
+    if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
+        raise DomainError(_("A correction of this claim is already waiting for approval."), code=ErrorCode.PENDING)
+
+
 def correction_approve(*, decision, actor):
     """Four eyes on a correction above the limit: another supervisor puts it in force."""
     require_staff(actor, Action.APPROVE_CORRECTION, action=_("approve decisions"))
@@ -235,11 +241,7 @@ def correction_approve(*, decision, actor):
         require_allowed(claim, Action.APPROVE_CORRECTION, by=actor, action=_("corrected"))
         if decision.status != Decision.Status.PENDING_APPROVAL:
             raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
-        if decision.decided_by_id == actor.pk:
-            raise DomainError(
-                _("You cannot approve your own decision; another supervisor must."),
-                code=ErrorCode.FOUR_EYES,
-            )
+        require_second_person(decision, actor)
         decision.approved_by, decision.approved_at = actor, timezone.now()
         _apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
     return decision
