@@ -27,7 +27,7 @@ from compensation.admin.filters import (
 )
 from compensation.admin.paginators import CappedCountPaginator
 from compensation.admin.reports import report_urls
-from compensation.models import Claim, Method
+from compensation.models import Claim, ClaimState, Method
 from compensation.models.claim import CLOCKS
 from compensation.selectors.terms import applied_terms
 from compensation.services.assessment import suggest_amount
@@ -55,6 +55,17 @@ class AssignForm(forms.Form):
             .distinct()
             .order_by("email")
         )
+
+
+NEW_UNASSIGNED_COUNT_CAP = 999
+
+
+def queue_note(request):
+    """Above "my queue": what it holds, how many new claims nobody has taken (capped count), and a link out."""
+    if request.GET.get("queue") != "mine":
+        return None
+    new = Claim.objects.filter(assignee__isnull=True, state=ClaimState.SUBMITTED)[: NEW_UNASSIGNED_COUNT_CAP + 1]
+    return {"queue_note": True, "new_unassigned": new.count(), "new_unassigned_cap": NEW_UNASSIGNED_COUNT_CAP}
 
 
 def days_left_column(today, cal):
@@ -121,6 +132,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
         extra_context = {
             "can_export_unpaid": roles.has_role(request.user, roles.SUPERVISOR, roles.COMPLIANCE),
             "can_import_payments": roles.has_role(request.user, roles.SUPERVISOR),
+            **(queue_note(request) or {}),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)

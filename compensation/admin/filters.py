@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from compensation import selectors
@@ -8,17 +9,30 @@ from compensation.models import ClaimState
 from incidents import roles
 
 
+def my_queue_q(user):
+    """An agent's default queue: their claims, new claims nobody has taken yet and objections waiting
+    for a reviewer (the agent who decided cannot review them; every other agent may)."""
+    return Q(assignee=user) | Q(assignee__isnull=True, state=ClaimState.SUBMITTED) | Q(state=ClaimState.OBJECTED)
+
+
 class QueueFilter(admin.SimpleListFilter):
-    """Agents land on their own queue; everyone can switch to unassigned or all."""
+    """Agents land on their own queue, which includes the new unassigned claims; everyone can switch."""
 
     title = _("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("mine", _("My queue")), ("unassigned", _("Unassigned")), ("all", _("All claims"))]
+        return [
+            ("mine", _("Mine + new unassigned + objections")),
+            ("assigned", _("Assigned to me only")),
+            ("unassigned", _("Unassigned")),
+            ("all", _("All claims")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
+            return queryset.filter(my_queue_q(request.user))
+        if self.value() == "assigned":
             return queryset.filter(assignee=request.user)
         if self.value() == "unassigned":
             return queryset.filter(assignee__isnull=True)

@@ -131,7 +131,8 @@ def claim_start_review(*, claim, actor):
         claim = lock_claim(claim)
         objection = _open_objection(claim) if claim.state == ClaimState.OBJECTED else None
         _require_other_reviewer(objection, actor)
-        if claim.assignee_id is None:
+        if claim.assignee_id is None or objection is not None:
+            # An objection is reviewed by someone else than who decided: the case moves to its reviewer.
             claim.assignee = actor
         if objection is not None:
             objection.reviewer = actor
