@@ -1,6 +1,7 @@
-"""The signed link that proves a portal user controls an exchange account.
+"""Signed links: the one that proves a portal user controls an exchange account, and (below) the one
+that lets a user confirm a claim staff recorded for them.
 
-It is mailed only to the address the exchange holds for the account (the account list import),
+The account link is mailed only to the address the exchange holds for the account (the account list import),
 inside the decision mail of a proactive claim or on request from the portal. Opening it while
 signed in links the account to that portal user. Signed with SECRET_KEY, expires after
 `COMPENSATION_ACCOUNT_LINK_DAYS` (default 180: a decision's objection rounds fit inside it).
@@ -28,3 +29,28 @@ def account_pk_from(token):
 
 def link_path(account_pk):
     return reverse("compensation:account_link", args=[token_for(account_pk)])
+
+
+# --- the confirmation link of a claim staff recorded for a caller (staff-assisted intake) ---------
+# Mailed to the address staff recorded (or the portal user's). Opening it signed in as that user,
+# or with that address, shows the content to confirm or correct. Valid
+# `COMPENSATION_CONFIRMATION_LINK_DAYS` (default 30); afterwards the portal's claim page (for a
+# claim already tied to the user) or a new link from staff.
+CONFIRMATION_SALT = "compensation.assisted-claim-confirmation"
+
+
+def confirmation_max_age_seconds():
+    return max(1, getattr(settings, "COMPENSATION_CONFIRMATION_LINK_DAYS", 30)) * 86400
+
+
+def confirmation_token_for(claim_pk):
+    return signing.dumps({"c": claim_pk}, salt=CONFIRMATION_SALT)
+
+
+def claim_pk_from_confirmation(token):
+    """The claim's pk; raises signing.BadSignature (or SignatureExpired) for a bad or old token."""
+    return signing.loads(token, salt=CONFIRMATION_SALT, max_age=confirmation_max_age_seconds())["c"]
+
+
+def confirmation_link_path(claim_pk):
+    return reverse("compensation:assisted_confirm", args=[confirmation_token_for(claim_pk)])

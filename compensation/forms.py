@@ -211,6 +211,17 @@ class ObjectionForm(forms.Form):
     )
 
 
+class CorrectionRequestForm(forms.Form):
+    """What the user says is wrong in a claim staff recorded for them."""
+
+    text = forms.CharField(
+        label=_("What is not right, and what should it say?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write what is not right and what it should say.")},
+    )
+
+
 class LoginForm(AllauthLoginForm):
     """allauth's login form without the password field's own “Forgot your password?” link (the page has one)."""
 

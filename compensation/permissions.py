@@ -41,19 +41,33 @@ class Action(StrEnum):
     ACCEPT = "accept"
     OBJECT = "object"
     LAPSE_OBJECTION_WINDOW = "lapse_objection_window"
+    # Staff-assisted intake: staff record a caller's claim, the user confirms it or asks for a correction.
+    RECORD_ASSISTED = "record_assisted"
+    CONFIRM_CONTENT = "confirm_content"
+    REQUEST_CORRECTION = "request_correction"
+    CORRECT_CONTENT = "correct_content"
 
 
 A, S = Action, ClaimState
-_REVIEWING = {A.ASSESS, A.REQUEST_SUPPLEMENT, A.DECIDE}
-_EARLY_CLAIMANT = {A.ADD_SUPPLEMENT, A.WITHDRAW}
+# The row of a claim that does not exist yet: who may create one for someone else.
+NEW_CLAIM = "new"
+# Confirming or disputing what staff recorded (only on a staff-recorded claim; the service checks
+# that), and staff correcting it, are possible until the decision.
+_CONFIRMING = {A.CONFIRM_CONTENT, A.REQUEST_CORRECTION}
+_REVIEWING = {A.ASSESS, A.REQUEST_SUPPLEMENT, A.DECIDE, A.CORRECT_CONTENT}
+_EARLY_CLAIMANT = {A.ADD_SUPPLEMENT, A.WITHDRAW} | _CONFIRMING
 _AFTER_ACCEPTANCE = {A.CORRECT, A.APPROVE_CORRECTION}
 
 # state → actor → actions. A state or actor missing from a row may do nothing.
 CLAIM_ACTIONS = {
+    NEW_CLAIM: {
+        Actor.AGENT: {A.RECORD_ASSISTED},
+        Actor.SUPERVISOR: {A.RECORD_ASSISTED},
+    },
     S.SUBMITTED: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
-        Actor.AGENT: {A.START_REVIEW, A.ASSESS},
-        Actor.SUPERVISOR: {A.START_REVIEW, A.ASSESS},
+        Actor.AGENT: {A.START_REVIEW, A.ASSESS, A.CORRECT_CONTENT},
+        Actor.SUPERVISOR: {A.START_REVIEW, A.ASSESS, A.CORRECT_CONTENT},
     },
     S.IN_REVIEW: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
@@ -62,8 +76,8 @@ CLAIM_ACTIONS = {
     },
     S.SUPPLEMENT_REQUESTED: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
-        Actor.AGENT: {A.ASSESS},
-        Actor.SUPERVISOR: {A.ASSESS, A.EXTEND},
+        Actor.AGENT: {A.ASSESS, A.CORRECT_CONTENT},
+        Actor.SUPERVISOR: {A.ASSESS, A.EXTEND, A.CORRECT_CONTENT},
     },
     S.AWAITING_APPROVAL: {
         Actor.SUPERVISOR: {A.APPROVE, A.SEND_BACK},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("claims/<id:pk>/object/", views.claim_object, name="claim_object"),
     path("claims/account/", views.exchange_account, name="exchange_account"),
     path("claims/account/link/<str:token>/", views.account_link, name="account_link"),
+    path("claims/confirm/<str:token>/", views.assisted_confirm, name="assisted_confirm"),
     path("claims/<id:pk>/documents/<id:doc_pk>/", views.document_download, name="document_download"),
     path("coverage/", views.coverage_public, name="coverage_public"),
 ]

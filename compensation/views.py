@@ -17,7 +17,15 @@ from django.views.decorators.cache import never_cache
 
 from compensation import services
 from compensation.formatting import plain_decimal
-from compensation.forms import AcceptForm, ClaimForm, ObjectionForm, SupplementForm, WithdrawForm, is_trading_policy
+from compensation.forms import (
+    AcceptForm,
+    ClaimForm,
+    CorrectionRequestForm,
+    ObjectionForm,
+    SupplementForm,
+    WithdrawForm,
+    is_trading_policy,
+)
 from compensation.selectors import portal as selectors
 from compensation.selectors.exposure import coverage_in_force
 from incidents.errors import DomainError, ErrorCode
@@ -162,7 +170,7 @@ def _claim_page(request, incident, policies, policy, form, *, duplicate=None, or
 def _detail(request, claim, *, status=200, **forms):
     context = selectors.claim_page(claim)
     actions = selectors.claimant_actions(claim)
-    context.update(claim=claim, actions=actions)
+    context.update(claim=claim, actions=actions, confirmation_path=selectors.assisted_confirmation_path(claim))
     if actions["supplement"]:
         context["supplement_form"] = forms.get("supplement_form") or SupplementForm(missing=claim.missing_documents)
     if actions["withdraw"]:
@@ -318,6 +326,48 @@ def account_link(request, token):
         )
         return redirect("compensation:claim_list")
     return render(request, "compensation/account_link.html", {"refusal": None})
+
+
+REFUSAL_STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.FORBIDDEN: 403}
+
+
+def _assisted_page(request, token, *, correction_form=None, refusal=None, status=200):
+    context = {"refusal": refusal, "correction_form": correction_form or CorrectionRequestForm(), "token": token}
+    if refusal is None:
+        try:
+            context["claim"], context["intake"] = selectors.assisted_claim_for_link(request.user, token)
+        except DomainError as error:
+            context["refusal"] = error.message
+            status = REFUSAL_STATUS.get(error.code, 400)
+    return render(request, "compensation/assisted_confirm.html", context, status=status)
+
+
+@never_cache
+@login_required
+def assisted_confirm(request, token):
+    """The signed link of a claim staff recorded for the user: show it; confirm it or ask for a correction."""
+    if request.method != "POST":
+        return _assisted_page(request, token)
+    correcting = request.POST.get("action") == "correct"
+    form = CorrectionRequestForm(request.POST) if correcting else None
+    if form is not None and not form.is_valid():
+        return _assisted_page(request, token, correction_form=form, status=400)
+    try:
+        if correcting:
+            claim = services.assisted_claim_request_correction(
+                actor=request.user, token=token, text=form.cleaned_data["text"]
+            )
+            message = _("Thank you. Staff will correct your claim and mail it to you again to confirm.")
+        else:
+            claim = services.assisted_claim_confirm(actor=request.user, token=token)
+            message = _("You confirmed claim %(number)s. It is now reviewed.") % {"number": claim.number}
+    except DomainError as error:
+        status = REFUSAL_STATUS.get(error.code, 400)
+        if status != 400:
+            return _assisted_page(request, token, status=status)
+        return _assisted_page(request, token, correction_form=form, refusal=error.message, status=400)
+    messages.success(request, message)
+    return redirect("compensation:claim_detail", pk=claim.pk)
 
 
 def coverage_public(request):

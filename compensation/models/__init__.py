@@ -1,4 +1,5 @@
 from compensation.models.affected_order import AffectedOrder
+from compensation.models.assisted import AssistedChannel, AssistedIntake, Confirmation, IdentityMethod
 from compensation.models.claim import (
     Claim,
     ClaimEvent,
@@ -46,6 +47,10 @@ from compensation.models.proactive import (
 )
 
 __all__ = [
+    "AssistedChannel",
+    "AssistedIntake",
+    "Confirmation",
+    "IdentityMethod",
     "ControlReview",
     "CoverageBasis",
     "CoverageSnapshot",

@@ -108,6 +108,7 @@ class TradeSide(models.TextChoices):
 class ClaimOrigin(models.TextChoices):
     FILED = "filed", _("Filed by the user")
     PROACTIVE = "proactive", _("Proactive: from the exchange's own data")
+    ASSISTED = "assisted", _("Recorded by staff for a caller or visitor")
 
 
 class PayoutMethod(models.TextChoices):
@@ -266,10 +267,16 @@ class Claim(FSMModelMixin, models.Model):
 
     @property
     def contact_email(self):
-        """Where mail about the claim goes: the portal user's address, else the one the exchange holds."""
+        """Where mail about the claim goes: the portal user's address, else the one the exchange holds,
+        else (a staff-recorded claim) the address staff recorded."""
         if self.claimant_id:
             return self.claimant.email
-        return self.exchange_account.email if self.exchange_account_id else ""
+        if self.exchange_account_id and self.exchange_account.email:
+            return self.exchange_account.email
+        if self.origin == ClaimOrigin.ASSISTED:
+            # Recorded by staff for an address with no portal user yet: held for that address.
+            return self.assisted_intake.email
+        return ""
 
     # --- derived -----------------------------------------------------------
     @property
@@ -404,6 +411,7 @@ class ClaimEvent(models.Model):
         DEADLINE = "deadline", _("Deadline changed")
         ASSIGNMENT = "assignment", _("Assignment")
         NOTE = "note", _("Note")
+        CONFIRMATION = "confirmation", _("Claimant's confirmation")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TRANSITION)

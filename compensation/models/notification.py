@@ -32,6 +32,8 @@ class Notification(models.Model):
         CLAIM_INVITATION = "claim_invitation", _("Invitation to claim")
         PROACTIVE_DECISION = "proactive_decision", _("Decision without a claim")
         ACCOUNT_LINK = "account_link", _("Exchange account link")
+        ASSISTED_CONFIRMATION = "assisted_confirmation", _("Confirm a claim staff recorded")
+        ASSISTED_CORRECTION = "assisted_correction", _("Claimant asked to correct a recorded claim")
         DEADLINE_ALERT = "deadline_alert", _("Deadline alert")
         DAILY_DIGEST = "daily_digest", _("Daily digest")
 

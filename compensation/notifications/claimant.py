@@ -183,3 +183,28 @@ def payment_made(*, claim, payment):
         reference=payment.reference,
         paid_at=payment.paid_at.isoformat(),
     )
+
+
+def assisted_confirmation(*, claim, intake):
+    """The content staff recorded for a caller, with the signed link to confirm or correct it.
+
+    The link is signed when the mail is written (`outbox.render`, from `assisted_claim_pk`).
+    """
+    return _to_claimant(
+        claim,
+        kind=Notification.Kind.ASSISTED_CONFIRMATION,
+        key=keys.assisted_confirmation(claim.pk, intake.revision),
+        language=_claimant_language(claim, claimant_is_acting=False),
+        first_of_claim=intake.revision == 1,
+        assisted_claim_pk=claim.pk,
+        revision=intake.revision,
+        channel=intake.channel,
+        policy_name=claim.policy.name,
+        amount_display=f"{claim.amount_claimed_krw:,}",
+        asset=claim.asset,
+        side=claim.side,
+        quantity=str(claim.quantity) if claim.quantity is not None else "",
+        intended_price_display=f"{claim.intended_price_krw:,}" if claim.intended_price_krw is not None else "",
+        description=claim.description,
+        statutory_due_on=claim.statutory_due_on.isoformat(),
+    )

@@ -52,6 +52,11 @@ def payment_made(claim_pk, decision_pk):
     return f"claim:{claim_pk}:paid:{decision_pk}"
 
 
+def assisted_confirmation(claim_pk, revision):
+    """A claim staff recorded for a caller: each version of its content is mailed for confirmation once."""
+    return f"claim:{claim_pk}:assisted:{revision}"
+
+
 # --- to people who have not claimed (yet) --------------------------------------------------------
 def intake_closing_to_user(incident_pk, user_pk):
     return f"intake_closing:{incident_pk}:u{user_pk}"
@@ -78,6 +83,11 @@ def account_link(account_pk, user_pk, day: date):
 # --- to staff ------------------------------------------------------------------------------------
 def deadline_alert(deadline, ref, due: date, stage, user_pk):
     return f"alert:{deadline}:{ref}:{due.isoformat()}:{stage}:u{user_pk}"
+
+
+def assisted_correction(claim_pk, event_pk, user_pk):
+    """The claimant asked to correct what staff recorded: each request is news once to each recipient."""
+    return f"claim:{claim_pk}:assisted_correction:{event_pk}:u{user_pk}"
 
 
 def daily_digest(user_pk, day: date):

@@ -365,3 +365,34 @@ def digest(*, now=None):
         )
     with transaction.atomic():
         return len(outbox.add(rows))
+
+
+def assisted_correction_requested(*, claim, intake, event):
+    """The claimant disputes what staff recorded for them: the assignee (else who recorded it) is told now.
+
+    Written in the service's transaction; without an address there, every supervisor is told.
+    """
+    staff = claim.assignee if claim.assignee_id else intake.recorded_by
+    if staff.is_active and staff.email:
+        recipients = [(staff.pk, staff.email)]
+    else:
+        recipients = _staff_by_role()[roles.SUPERVISOR]
+    return outbox.add(
+        [
+            Notification(
+                key=keys.assisted_correction(claim.pk, event.pk, user_pk),
+                kind=Notification.Kind.ASSISTED_CORRECTION,
+                claim=claim,
+                recipient_id=user_pk,
+                to_email=email,
+                language="ko",
+                context={
+                    "claim_id": claim.pk,
+                    "claim_number": claim.number or str(claim.pk),
+                    "incident_title": claim.incident.title,
+                    "request_text": event.reason,
+                },
+            )
+            for user_pk, email in recipients
+        ]
+    )

@@ -4,16 +4,20 @@ Kept apart from `selectors.py` (staff queues and reports) so the "only your own 
 in one small place that the portal views cannot bypass.
 """
 
+from django.core import signing
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from compensation import permissions
+from compensation import account_links, permissions
 from compensation.models import (
     AffectedOrder,
+    AssistedIntake,
     Claim,
     ClaimDocument,
     ClaimEvent,
+    ClaimOrigin,
     ClaimState,
     CompensationPolicy,
     Decision,
@@ -25,6 +29,7 @@ from compensation.permissions import Action, Actor
 from compensation.selectors import policies as policy_cache
 from compensation.selectors.claims import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
 from incidents import roles
+from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 from incidents.models import PUBLIC_STATES, Incident, IncidentState
 from incidents.selectors import current_notice_version  # noqa: F401 - re-exported for the views
@@ -37,11 +42,13 @@ SHOWN_DECISION_STATUSES = (Decision.Status.IN_FORCE, Decision.Status.SUPERSEDED)
 def my_claims(user):
     return (
         Claim.objects.filter(claimant=user)
-        .select_related("incident", "policy")
+        .select_related("incident", "policy", "assisted_intake")
         .only(
             "pk",
             "number",
             "state",
+            "origin",
+            "assisted_intake__confirmation",
             "filed_at",
             "review_due_on",
             "objection_window_ends_on",
@@ -210,3 +217,46 @@ def decision_not_yet_opened(claim):
         .select_related("claim")
         .first()
     )
+
+
+def assisted_claim_for_link(user, token, *, claims=Claim.objects):
+    """The staff-recorded claim a confirmation link names, if `user` may see it; else DomainError.
+
+    Its portal user may; a claim held for an address (no portal user yet) is shown to the user
+    signed in with that address. Anyone else is told the link is not theirs. `claims` may be a
+    locking queryset (the services pass `select_for_update()`).
+    """
+    if user is None or not user.is_authenticated:
+        raise DomainError(_("Sign in or sign up first, then open the link again."), code=ErrorCode.FORBIDDEN)
+    try:
+        claim_pk = account_links.claim_pk_from_confirmation(token)
+    except signing.SignatureExpired:
+        raise DomainError(
+            _("This link has expired. Your claim is under “My claims” if it is yours; else ask the help desk."),
+            code=ErrorCode.DEADLINE_PASSED,
+        ) from None
+    except signing.BadSignature:
+        raise DomainError(_("This link is not valid."), code=ErrorCode.NOT_FOUND) from None
+    claim = claims.filter(pk=claim_pk, origin=ClaimOrigin.ASSISTED).first()
+    intake = AssistedIntake.objects.filter(claim_id=claim_pk).first() if claim is not None else None
+    if intake is None or (claim.claimant_id is not None and claim.claimant_id != user.pk):
+        # Someone else's claim looks exactly like a missing one.
+        raise DomainError(_("This link is not valid."), code=ErrorCode.NOT_FOUND)
+    if claim.claimant_id is None and (user.email or "").strip().lower() != intake.email.lower():
+        raise DomainError(
+            _("This claim was recorded for another address. Sign in with the address the mail was sent to."),
+            code=ErrorCode.FORBIDDEN,
+        )
+    return claim, intake
+
+
+def assisted_confirmation_path(claim):
+    """The link to confirm a staff-recorded claim of the user's, while it awaits their confirmation."""
+    intake = getattr(claim, "assisted_intake", None) if claim.origin == ClaimOrigin.ASSISTED else None
+    if (
+        intake is None
+        or not intake.awaiting
+        or not permissions.allows(Actor.CLAIMANT, Action.CONFIRM_CONTENT, claim.state)
+    ):
+        return None
+    return account_links.confirmation_link_path(claim.pk)

@@ -6,6 +6,12 @@ from compensation.services.accounts import (
     exchange_account_request_link,
     exchange_account_verify_payout,
 )
+from compensation.services.assisted import (
+    assisted_claim_confirm,
+    assisted_claim_correct,
+    assisted_claim_record,
+    assisted_claim_request_correction,
+)
 from compensation.services.batches import batch_approve, batch_cancel, batch_compute, batch_create, batch_issue
 from compensation.services.control_review import control_review_sign_off
 from compensation.services.coverage import coverage_fix, coverage_record
@@ -49,6 +55,10 @@ from compensation.services.settlement import (
 )
 
 __all__ = [
+    "assisted_claim_confirm",
+    "assisted_claim_correct",
+    "assisted_claim_record",
+    "assisted_claim_request_correction",
     "batch_approve",
     "batch_cancel",
     "batch_compute",

@@ -26,6 +26,7 @@ from compensation.services._common import (
     require_second_person,
     require_staff,
 )
+from compensation.services.assisted import require_confirmed
 from incidents import calendar, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -336,6 +337,7 @@ def claim_decide(
     with transaction.atomic():
         claim = lock_claim(claim)
         require_allowed(claim, Action.DECIDE, by=actor, action=_("decided"))
+        require_confirmed(claim)
         objection = _open_objection(claim)
         _require_other_reviewer(objection, actor)
         _validate_amount(

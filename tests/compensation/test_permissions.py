@@ -24,7 +24,12 @@ def _fsm_sources(transition_name):
 
 
 def test_the_table_covers_every_state_and_names_only_known_actors_and_actions():
-    assert set(CLAIM_ACTIONS) == set(ClaimState)
+    # …and the row of a claim not filed yet (staff recording a caller's claim).
+    assert set(CLAIM_ACTIONS) == set(ClaimState) | {permissions.NEW_CLAIM}
+    assert CLAIM_ACTIONS[permissions.NEW_CLAIM] == {
+        Actor.AGENT: {Action.RECORD_ASSISTED},
+        Actor.SUPERVISOR: {Action.RECORD_ASSISTED},
+    }
     for row in CLAIM_ACTIONS.values():
         assert set(row) <= set(Actor)
         for actions in row.values():
@@ -62,6 +67,7 @@ def test_model_state_groups_agree_with_the_table():
 
 def test_staff_roles_for_an_action_come_from_the_table():
     assert permissions.staff_roles_for(Action.DECIDE) == ("agent", "supervisor")
+    assert permissions.staff_roles_for(Action.RECORD_ASSISTED) == ("agent", "supervisor")
     assert permissions.staff_roles_for(Action.CLOSE) == ("supervisor",)
     assert permissions.staff_roles_for(Action.ACCEPT) == ()
 
@@ -92,11 +98,15 @@ def _expected_buttons(actor, state):
 def test_the_admin_shows_the_tables_buttons(world, state):
     claim = world.claim_in(state)
     # supervisor2 and agent2 made no decision on the claim, so no four-eyes rule hides a button;
-    # "approve correction" needs a pending correction, which `claim_in` never leaves.
+    # "approve correction" needs a pending correction, which `claim_in` never leaves; "correct the recorded
+    # content" a claim staff recorded for a caller (tests/compensation/test_assisted_admin.py).
     supervisor = {str(a.name) for a in case_actions.available_actions(claim, world.supervisor2)}
     agent = {str(a.name) for a in case_actions.available_actions(claim, world.agent2)}
-    assert supervisor == _expected_buttons(Actor.SUPERVISOR, state) - {Action.APPROVE_CORRECTION}
-    assert agent == _expected_buttons(Actor.AGENT, state)
+    assert supervisor == _expected_buttons(Actor.SUPERVISOR, state) - {
+        Action.APPROVE_CORRECTION,
+        Action.CORRECT_CONTENT,
+    }
+    assert agent == _expected_buttons(Actor.AGENT, state) - {Action.CORRECT_CONTENT}
     assert case_actions.available_actions(claim, world.claimant) == []
 
 
