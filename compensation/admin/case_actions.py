@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from compensation import permissions, selectors, services
+from compensation.admin import assisted
 from compensation.formatting import krw, kst
-from compensation.models import Decision, ExtensionGround, Objection, PaymentMethod
+from compensation.models import ClaimOrigin, Decision, ExtensionGround, Objection, PaymentMethod
 from compensation.permissions import CLAIM_ACTIONS, Action, Actor
 from compensation.services import deadlines
 from compensation.services._common import require_second_person
@@ -115,6 +116,11 @@ def _second_person(claim, user):
     if decision is None:
         return NOT_APPLICABLE
     return _refusal(require_second_person, decision, user)
+
+
+def _decidable(claim, user):
+    """Another reviewer than the objected decision's, and (a claim staff recorded) confirmed by the claimant."""
+    return _other_reviewer(claim, user) or _refusal(services.assisted.require_confirmed, claim)
 
 
 def _not_extended(claim, user):
@@ -295,7 +301,7 @@ ACTIONS = [
         _("Decide"),
         DecideForm,
         _decide,
-        guard=_other_reviewer,
+        guard=_decidable,
         initial=_decide_initial,
         style="primary",
     ),
@@ -336,6 +342,14 @@ ACTIONS = [
         lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
         guard=_second_person,
         style="primary",
+    ),
+    CaseAction(
+        Action.CORRECT_CONTENT,
+        _("Correct the recorded content"),
+        assisted.CorrectContentForm,
+        assisted.correct_content,
+        guard=lambda c, u: None if c.origin == ClaimOrigin.ASSISTED else NOT_APPLICABLE,
+        initial=assisted.correct_initial,
     ),
     CaseAction(
         Action.CLOSE,

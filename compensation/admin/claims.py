@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compensation import selectors, services
-from compensation.admin import case_actions
+from compensation.admin import assisted, case_actions
 from compensation.admin.base import NoRevertHistoryAdmin
 from compensation.admin.filters import (
     AssigneeFilter,
@@ -132,6 +132,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
         extra_context = {
             "can_export_unpaid": roles.has_role(request.user, roles.SUPERVISOR, roles.COMPLIANCE),
             "can_import_payments": roles.has_role(request.user, roles.SUPERVISOR),
+            "can_record_assisted": assisted.may_record(request.user),
             **(queue_note(request) or {}),
             **(extra_context or {}),
         }
@@ -200,12 +201,20 @@ class ClaimAdmin(NoRevertHistoryAdmin):
     def get_urls(self):
         custom = report_urls(self.admin_site) + [
             path(
+                "assisted/",
+                self.admin_site.admin_view(self.assisted_view),
+                name="compensation_claim_assisted",
+            ),
+            path(
                 "<id:pk>/act/<str:action>/",
                 self.admin_site.admin_view(self.case_action_view),
                 name="compensation_claim_action",
             ),
         ]
         return custom + super().get_urls()
+
+    def assisted_view(self, request):
+        return assisted.record_view(self, request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
@@ -292,5 +301,6 @@ def case_context(claim, user):
         **case_actions.action_panel(claim, user),
         **selectors.case_records(claim),
         "can_assign": roles.has_role(user, roles.SUPERVISOR),
+        "assisted_intake": selectors.assisted_intake_of(claim),
         "doc_url_name": "compensation:document_download",
     }

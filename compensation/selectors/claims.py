@@ -4,7 +4,9 @@ from django.db.models import OuterRef, Sum
 
 from compensation.models import (
     AffectedOrder,
+    AssistedIntake,
     Claim,
+    ClaimOrigin,
     ClaimState,
     CompensationPolicy,
     Decision,
@@ -88,3 +90,10 @@ def affected_orders_of(incident, email):
     if not email:
         return AffectedOrder.objects.none()
     return AffectedOrder.objects.filter(incident=incident, email=email.lower()).order_by("attempted_at", "pk")
+
+
+def assisted_intake_of(claim):
+    """How a claim staff recorded for a caller came in, and the user's confirmation (None for other claims)."""
+    if claim.origin != ClaimOrigin.ASSISTED:
+        return None
+    return AssistedIntake.objects.filter(claim=claim).select_related("recorded_by").first()
