@@ -7,6 +7,7 @@ import uuid
 import pytest
 import time_machine
 from django.core import signing
+from django.utils import translation
 
 from compensation import account_links, selectors, services
 from compensation.models import (
@@ -114,7 +115,7 @@ def test_an_account_without_a_portal_user_holds_the_claim_for_the_exchanges_addr
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(world, overrides, message):
-    with pytest.raises(DomainError) as refused:
+    with translation.override("en"), pytest.raises(DomainError) as refused:
         record(world, **overrides)
     assert message in refused.value.message
     assert not Claim.objects.exists() and not Notification.objects.exists()
@@ -231,7 +232,7 @@ def test_a_tampered_or_expired_link_is_refused_clearly(world):
     # A link of another kind (the exchange-account link) does not open a claim either.
     with pytest.raises(DomainError):
         services.assisted_claim_confirm(actor=user, token=account_links.token_for(claim.pk))
-    with time_machine.travel(kst(2025, 3, 30, 10), tick=False):
+    with time_machine.travel(kst(2025, 3, 30, 10), tick=False), translation.override("en"):
         with pytest.raises(DomainError) as expired:
             services.assisted_claim_confirm(actor=user, token=token)
     assert expired.value.code == ErrorCode.DEADLINE_PASSED and "expired" in expired.value.message
