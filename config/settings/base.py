@@ -274,6 +274,8 @@ COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int("COMPENSATION_EXTENDED_REVI
 COMPENSATION_FOUR_EYES_LIMIT_KRW = env.int("COMPENSATION_FOUR_EYES_LIMIT_KRW", default=1_000_000)
 # Largest CSV the admin imports (order logs, prices, payments) take in one file; it is read into memory.
 COMPENSATION_IMPORT_MAX_MB = env.int("COMPENSATION_IMPORT_MAX_MB", default=50)
+# Days the mailed link to confirm a claim staff recorded for a caller stays valid (staff-assisted intake).
+COMPENSATION_CONFIRMATION_LINK_DAYS = env.int("COMPENSATION_CONFIRMATION_LINK_DAYS", default=30)
 # Coverage of liabilities (insurance or reserve): which reading of the rule applies until the final
 # rule is confirmed. "hot_wallet": 5% of hot-wallet assets, fixed by the next business day (the
 # decree, seed 002); "user_assets": 5% of users' assets at month end, fixed by the 10th (seed 003).
