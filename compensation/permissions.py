@@ -46,6 +46,7 @@ class Action(StrEnum):
     CONFIRM_CONTENT = "confirm_content"
     REQUEST_CORRECTION = "request_correction"
     CORRECT_CONTENT = "correct_content"
+    RESEND_CONFIRMATION = "resend_confirmation"
 
 
 A, S = Action, ClaimState
@@ -54,7 +55,8 @@ NEW_CLAIM = "new"
 # Confirming or disputing what staff recorded (only on a staff-recorded claim; the service checks
 # that), and staff correcting it, are possible until the decision.
 _CONFIRMING = {A.CONFIRM_CONTENT, A.REQUEST_CORRECTION}
-_REVIEWING = {A.ASSESS, A.REQUEST_SUPPLEMENT, A.DECIDE, A.CORRECT_CONTENT}
+_RECORDED = {A.CORRECT_CONTENT, A.RESEND_CONFIRMATION}
+_REVIEWING = {A.ASSESS, A.REQUEST_SUPPLEMENT, A.DECIDE} | _RECORDED
 _EARLY_CLAIMANT = {A.ADD_SUPPLEMENT, A.WITHDRAW} | _CONFIRMING
 _AFTER_ACCEPTANCE = {A.CORRECT, A.APPROVE_CORRECTION}
 
@@ -66,8 +68,8 @@ CLAIM_ACTIONS = {
     },
     S.SUBMITTED: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
-        Actor.AGENT: {A.START_REVIEW, A.ASSESS, A.CORRECT_CONTENT},
-        Actor.SUPERVISOR: {A.START_REVIEW, A.ASSESS, A.CORRECT_CONTENT},
+        Actor.AGENT: {A.START_REVIEW, A.ASSESS} | _RECORDED,
+        Actor.SUPERVISOR: {A.START_REVIEW, A.ASSESS} | _RECORDED,
     },
     S.IN_REVIEW: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
@@ -76,8 +78,8 @@ CLAIM_ACTIONS = {
     },
     S.SUPPLEMENT_REQUESTED: {
         Actor.CLAIMANT: _EARLY_CLAIMANT,
-        Actor.AGENT: {A.ASSESS, A.CORRECT_CONTENT},
-        Actor.SUPERVISOR: {A.ASSESS, A.EXTEND, A.CORRECT_CONTENT},
+        Actor.AGENT: {A.ASSESS} | _RECORDED,
+        Actor.SUPERVISOR: {A.ASSESS, A.EXTEND} | _RECORDED,
     },
     S.AWAITING_APPROVAL: {
         Actor.SUPERVISOR: {A.APPROVE, A.SEND_BACK},

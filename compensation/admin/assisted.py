@@ -15,9 +15,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from compensation import permissions, services
+from compensation import permissions, selectors, services
 from compensation.forms import ClaimForm
-from compensation.models import AssistedChannel, CompensationPolicy, IdentityMethod, PayoutMethod, TradeSide
+from compensation.models import (
+    AssistedChannel,
+    CompensationPolicy,
+    Confirmation,
+    IdentityMethod,
+    PayoutMethod,
+    TradeSide,
+)
 from compensation.permissions import Action
 from incidents import roles
 from incidents.bounds import BoundedFormMixin
@@ -183,3 +190,9 @@ def correct_content(claim, user, data):
     if "asset" in data:
         data["asset"] = data["asset"].strip().upper()
     return services.assisted_claim_correct(claim=claim, actor=user, **data)
+
+
+def require_unconfirmed(claim):
+    """The resend button's guard: the link is mailed again only while the user has not confirmed."""
+    if selectors.assisted_intake_of(claim).confirmation == Confirmation.CONFIRMED:
+        raise DomainError(_("The claimant has already confirmed this claim."))

@@ -352,6 +352,15 @@ ACTIONS = [
         initial=assisted.correct_initial,
     ),
     CaseAction(
+        Action.RESEND_CONFIRMATION,
+        _("Mail the confirmation link again"),
+        ReasonForm,
+        lambda c, u, d: services.assisted_claim_resend_link(claim=c, actor=u, reason=d["reason"]),
+        guard=lambda c, u: (
+            _refusal(assisted.require_unconfirmed, c) if c.origin == ClaimOrigin.ASSISTED else NOT_APPLICABLE
+        ),
+    ),
+    CaseAction(
         Action.CLOSE,
         _("Close claim"),
         ReasonForm,

@@ -20,6 +20,7 @@ from compensation.admin.base import NoRevertHistoryAdmin
 from compensation.admin.filters import (
     AssigneeFilter,
     AwaitingApprovalFilter,
+    ConfirmationFilter,
     DeadlineFilter,
     ObjectionRoundFilter,
     QueueFilter,
@@ -102,6 +103,7 @@ class ClaimAdmin(NoRevertHistoryAdmin):
         "state",
         DeadlineFilter,
         AwaitingApprovalFilter,
+        ConfirmationFilter,
         "incident",
         "policy",
         AssigneeFilter,

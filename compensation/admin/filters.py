@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from compensation import selectors
-from compensation.models import ClaimState
+from compensation.models import ClaimOrigin, ClaimState, Confirmation
 from incidents import roles
 
 
@@ -112,4 +112,21 @@ class AssigneeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
             return queryset.filter(assignee_id=int(self.value()))
+        return queryset
+
+
+class ConfirmationFilter(admin.SimpleListFilter):
+    """Claims staff recorded for callers, by the user's confirmation (staff-assisted intake)."""
+
+    title = _("recorded for a caller")
+    parameter_name = "confirmation"
+
+    def lookups(self, request, model_admin):
+        return [("any", _("All recorded by staff")), *Confirmation.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "any":
+            return queryset.filter(origin=ClaimOrigin.ASSISTED)
+        if self.value() in Confirmation.values:
+            return queryset.filter(origin=ClaimOrigin.ASSISTED, assisted_intake__confirmation=self.value())
         return queryset

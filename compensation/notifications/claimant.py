@@ -185,17 +185,22 @@ def payment_made(*, claim, payment):
     )
 
 
-def assisted_confirmation(*, claim, intake):
+def assisted_confirmation(*, claim, intake, resend_event=None):
     """The content staff recorded for a caller, with the signed link to confirm or correct it.
 
-    The link is signed when the mail is written (`outbox.render`, from `assisted_claim_pk`).
+    The link is signed when the mail is written (`outbox.render`, from `assisted_claim_pk`), so a
+    resend carries a fresh one.
     """
+    if resend_event is not None:
+        key = keys.assisted_confirmation_resent(claim.pk, resend_event.pk)
+    else:
+        key = keys.assisted_confirmation(claim.pk, intake.revision)
     return _to_claimant(
         claim,
         kind=Notification.Kind.ASSISTED_CONFIRMATION,
-        key=keys.assisted_confirmation(claim.pk, intake.revision),
+        key=key,
         language=_claimant_language(claim, claimant_is_acting=False),
-        first_of_claim=intake.revision == 1,
+        first_of_claim=intake.revision == 1 and resend_event is None,
         assisted_claim_pk=claim.pk,
         revision=intake.revision,
         channel=intake.channel,

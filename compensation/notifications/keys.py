@@ -57,6 +57,11 @@ def assisted_confirmation(claim_pk, revision):
     return f"claim:{claim_pk}:assisted:{revision}"
 
 
+def assisted_confirmation_resent(claim_pk, event_pk):
+    """Staff mailed the confirmation link again (the first expired or went astray): each resend once."""
+    return f"claim:{claim_pk}:assisted_resent:{event_pk}"
+
+
 # --- to people who have not claimed (yet) --------------------------------------------------------
 def intake_closing_to_user(incident_pk, user_pk):
     return f"intake_closing:{incident_pk}:u{user_pk}"

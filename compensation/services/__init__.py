@@ -11,6 +11,7 @@ from compensation.services.assisted import (
     assisted_claim_correct,
     assisted_claim_record,
     assisted_claim_request_correction,
+    assisted_claim_resend_link,
 )
 from compensation.services.batches import batch_approve, batch_cancel, batch_compute, batch_create, batch_issue
 from compensation.services.control_review import control_review_sign_off
@@ -59,6 +60,7 @@ __all__ = [
     "assisted_claim_correct",
     "assisted_claim_record",
     "assisted_claim_request_correction",
+    "assisted_claim_resend_link",
     "batch_approve",
     "batch_cancel",
     "batch_compute",

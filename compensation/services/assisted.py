@@ -334,6 +334,28 @@ def assisted_claim_correct(*, claim, actor, note, **content):
     return claim
 
 
+def assisted_claim_resend_link(*, claim, actor, reason=""):
+    """Mail the confirmation link again (the first one expired, or never arrived); only while unconfirmed."""
+    require_staff(actor, Action.RESEND_CONFIRMATION, action=_("mail confirmation links"))
+    with transaction.atomic():
+        claim = lock_claim(claim)
+        require_allowed(claim, Action.RESEND_CONFIRMATION, by=actor, action=_("mailed for confirmation again"))
+        intake = AssistedIntake.objects.filter(claim=claim).first()
+        if intake is None:
+            raise DomainError(_("Only a claim staff recorded is confirmed by the user."), code=ErrorCode.NOT_ALLOWED)
+        if intake.confirmation == Confirmation.CONFIRMED:
+            raise DomainError(_("The claimant has already confirmed this claim."), code=ErrorCode.NOT_ALLOWED)
+        event = ClaimEvent.objects.create(
+            claim=claim,
+            kind=ClaimEvent.Kind.CONFIRMATION,
+            actor=actor,
+            reason=(reason or "").strip() or _("Confirmation link mailed again"),
+            data={"confirmation": intake.confirmation, "revision": intake.revision, "resent_to": claim.contact_email},
+        )
+        notify.assisted_confirmation(claim=claim, intake=intake, resend_event=event)
+    return claim
+
+
 def require_confirmed(claim):
     """A staff-recorded claim is decided only once the user confirmed its content."""
     if claim.origin != ClaimOrigin.ASSISTED:

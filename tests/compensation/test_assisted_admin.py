@@ -153,3 +153,34 @@ def test_the_correction_button_is_on_recorded_claims_only_and_mails_again(world,
     assert intake.revision == 2 and intake.confirmation == Confirmation.AWAITING
     assert Claim.objects.get(pk=recorded.pk).amount_claimed_krw == 300_000
     assert Notification.objects.filter(claim=recorded, kind=Notification.Kind.ASSISTED_CONFIRMATION).count() == 2
+
+
+def test_the_queue_filters_recorded_claims_by_confirmation_and_the_link_can_be_mailed_again(world, client):
+    recorded = services.assisted_claim_record(
+        actor=world.agent,
+        incident=world.incident,
+        policy=world.policy,
+        idempotency_key=uuid.uuid4(),
+        channel="phone",
+        identity_method="callback",
+        email=world.claimant.email,
+        amount_claimed_krw=1_000,
+        description="전화 접수",
+        payout_method="bank",
+        payout_account="국민은행 1",
+    )
+    filed = world.submit(actor=world.other_user)
+    client.force_login(world.agent)
+    listing = reverse("admin:compensation_claim_changelist")
+    awaiting = client.get(listing + "?queue=all&confirmation=awaiting").context["cl"].result_list
+    assert [claim.pk for claim in awaiting] == [recorded.pk]
+    everything = client.get(listing + "?queue=all").context["cl"].result_list
+    assert {claim.pk for claim in everything} == {recorded.pk, filed.pk}
+    assert client.get(listing + "?queue=all&confirmation=junk").status_code in (200, 302)
+
+    resend = reverse("admin:compensation_claim_action", args=[recorded.pk, "resend_confirmation"])
+    assert client.post(resend, {"reason": "링크 재발송 요청"}).status_code == 302
+    assert Notification.objects.filter(claim=recorded, kind=Notification.Kind.ASSISTED_CONFIRMATION).count() == 2
+    services.assisted_claim_confirm(actor=world.claimant, claim=recorded)
+    names = {str(a.name) for a in case_actions.available_actions(Claim.objects.get(pk=recorded.pk), world.agent)}
+    assert "resend_confirmation" not in names and "correct_content" in names

@@ -248,3 +248,27 @@ def test_a_filed_claim_is_not_confirmed_through_this(world):
         services.assisted_claim_confirm(actor=world.claimant, token=account_links.confirmation_token_for(claim.pk))
     with pytest.raises(signing.BadSignature):
         account_links.claim_pk_from_confirmation("junk")
+
+
+def test_staff_mail_a_fresh_link_when_the_first_expired_until_the_user_confirms(world, at):
+    claim = record(world)
+    old_token = token_from(confirmation_mail(claim))
+    user = UserFactory(email="caller@example.com")
+    at(2025, 3, 5, 10)  # the first link is older than 30 days now
+    with pytest.raises(DomainError):
+        services.assisted_claim_confirm(actor=user, token=old_token)
+    with pytest.raises(DomainError) as forbidden:
+        services.assisted_claim_resend_link(claim=claim, actor=ComplianceFactory())
+    assert forbidden.value.code == ErrorCode.FORBIDDEN
+    services.assisted_claim_resend_link(claim=claim, actor=world.agent, reason="고객 전화: 링크 만료")
+    rows = Notification.objects.filter(claim=claim, kind=Notification.Kind.ASSISTED_CONFIRMATION).order_by("pk")
+    assert rows.count() == 2 and rows[1].to_email == "caller@example.com"
+    services.assisted_claim_confirm(actor=user, token=token_from(render(rows[1])))
+    assert AssistedIntake.objects.get(claim=claim).confirmation == Confirmation.CONFIRMED
+    with pytest.raises(DomainError) as done:
+        services.assisted_claim_resend_link(claim=claim, actor=world.agent)
+    assert done.value.code == ErrorCode.NOT_ALLOWED
+    assert list(claim.events.filter(kind=ClaimEvent.Kind.CONFIRMATION).values_list("actor", flat=True)) == [
+        world.agent.pk,
+        user.pk,
+    ]
