@@ -159,6 +159,7 @@ def load(*, stdout, incident, users):
     )
 
     _submit(users["user1"], incident, fees, amount_claimed_krw=12_000, description="수수료가 두 번 빠져나갔습니다.")
+    recorded = _record_call(agent, incident, missed)
     if incident.ended_at is not None:
         prices = _demo_prices(incident.ended_at)
         services.market_prices_import(incident=incident, actor=supervisor, csv_text=prices)
@@ -168,7 +169,33 @@ def load(*, stdout, incident, users):
     stdout.write("Order log: failed orders of user1, user2 and three users without an account yet.")
     stdout.write(
         f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
-        f"{big.number} (awaiting second approval), and one new claim."
+        f"{big.number} (awaiting second approval), one new claim, and {recorded.number} recorded by the agent for "
+        f"a caller ({CALLER}: sign up with that address and open the link in the mail printed above to confirm it)."
+    )
+
+
+CALLER = "caller@demo.test"
+
+
+def _record_call(agent, incident, policy):
+    """A claim the agent took by phone for someone without a portal account: held for their address."""
+    return services.assisted_claim_record(
+        actor=agent,
+        incident=incident,
+        policy=policy,
+        idempotency_key=uuid.uuid4(),
+        channel="phone",
+        identity_method="callback",
+        identity_note="본인인증 콜백 완료",
+        email=CALLER,
+        amount_claimed_krw=80_000,
+        asset="BTC",
+        side="buy",
+        quantity=Decimal("0.001"),
+        intended_price_krw=98_500_000,
+        description="전화 접수: 장애 중 매수 주문이 체결되지 않았습니다.",
+        payout_method="bank",
+        payout_account="신한은행 110-000-000000",
     )
 
 
