@@ -15,7 +15,7 @@ SALT = "compensation.exchange-account-link"
 
 
 def max_age_seconds():
-    return max(1, getattr(settings, "COMPENSATION_ACCOUNT_LINK_DAYS", 180)) * 86400
+    return max(1, settings.COMPENSATION_ACCOUNT_LINK_DAYS) * 86400
 
 
 def token_for(account_pk):
@@ -40,7 +40,7 @@ CONFIRMATION_SALT = "compensation.assisted-claim-confirmation"
 
 
 def confirmation_max_age_seconds():
-    return max(1, getattr(settings, "COMPENSATION_CONFIRMATION_LINK_DAYS", 30)) * 86400
+    return max(1, settings.COMPENSATION_CONFIRMATION_LINK_DAYS) * 86400
 
 
 def confirmation_token_for(claim_pk):

@@ -274,6 +274,9 @@ COMPENSATION_EXTENDED_REVIEW_BUSINESS_DAYS = env.int("COMPENSATION_EXTENDED_REVI
 COMPENSATION_FOUR_EYES_LIMIT_KRW = env.int("COMPENSATION_FOUR_EYES_LIMIT_KRW", default=1_000_000)
 # Largest CSV the admin imports (order logs, prices, payments) take in one file; it is read into memory.
 COMPENSATION_IMPORT_MAX_MB = env.int("COMPENSATION_IMPORT_MAX_MB", default=50)
+# Days the signed link that ties an exchange account to a portal user stays valid (proactive batches);
+# 180 lets a decision's objection rounds fit inside it.
+COMPENSATION_ACCOUNT_LINK_DAYS = env.int("COMPENSATION_ACCOUNT_LINK_DAYS", default=180)
 # Days the mailed link to confirm a claim staff recorded for a caller stays valid (staff-assisted intake).
 COMPENSATION_CONFIRMATION_LINK_DAYS = env.int("COMPENSATION_CONFIRMATION_LINK_DAYS", default=30)
 # Coverage of liabilities (insurance or reserve): which reading of the rule applies until the final
