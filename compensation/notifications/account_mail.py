@@ -7,16 +7,26 @@ broker or mail-server outage delays the link instead of losing it, and staff see
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import get_language
 
 from compensation.models import Notification
 from compensation.notifications import keys, outbox
+from config.client_address import client_address
 
 MAX_ADDRESS = 254
 
 
 class OutboxAccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """The address rate limits key on (config/client_address.py); allauth's own raised a 500 for
+        an X-Forwarded-For with fewer entries than TRUSTED_PROXY_COUNT."""
+        address = client_address(request)
+        if address is None:
+            raise PermissionDenied("Unable to determine client IP address")  # as allauth does: a 403
+        return address
+
     def populate_username(self, request, user):
         """The username is the email address (shown in greetings and staff timelines), when it fits."""
         email = (user.email or "").strip().lower()

@@ -129,3 +129,30 @@ def test_trusted_proxy_count_and_address_limit_come_from_the_environment(tmp_pat
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["2", "600/m/ip", "300/m/ip,5/5m/key"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forwarded_for", ["203.0.113.61", "", " , ", "not-an-address"])
+def test_a_forwarded_for_shorter_than_the_proxy_count_signs_in_instead_of_a_500(settings, forwarded_for):
+    """A request that reached only some of our proxies (or came with a mangled header) is not a 500."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    user = verified_user("short-xff@example.com")
+    client = client_for()
+    response = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": PASSWORD},
+        headers={"x-forwarded-for": forwarded_for},
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+def test_a_short_forwarded_for_keys_the_limit_on_its_leftmost_address(settings):
+    """Every entry was appended by a proxy of ours: the leftmost is the client; others keep their own limit."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/m/ip,5/5m/key"}
+    for i in range(3):
+        assert not failed_login_throttled(f"short{i}@example.com", forwarded_for="203.0.113.70")
+    assert failed_login_throttled("short9@example.com", forwarded_for="203.0.113.70")
+    assert not failed_login_throttled("short9@example.com", forwarded_for="203.0.113.71")
