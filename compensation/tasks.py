@@ -56,3 +56,10 @@ def remind_intake_closing():
     from compensation.notifications import reminders
 
     return reminders.remind_intake_closing()
+
+
+@shared_task(name="compensation.tasks.sweep_orphan_uploads", ignore_result=True)
+def sweep_orphan_uploads():
+    from compensation.services import orphans
+
+    return len(orphans.orphan_uploads_sweep())

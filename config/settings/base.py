@@ -149,6 +149,9 @@ STORAGES = {
 }
 # Claim documents live outside the web root and are served only through an authorised view.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# An upload stored by a process killed before its transaction committed has no row; the hourly sweep
+# (compensation/services/orphans.py) deletes such files once they are older than this.
+UPLOAD_ORPHAN_MINUTES = env.int("UPLOAD_ORPHAN_MINUTES", default=60)
 # Several web machines: keep documents on S3-compatible object storage (AWS S3, MinIO, Ceph, NCP…)
 # instead of the local folder. Objects are private (no public URL works); the download view streams
 # them to a user allowed to see them. Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
