@@ -1,4 +1,4 @@
-"""System checks for the outbox's time limits: a send must end (or be stopped) inside its lease."""
+"""System checks: the outbox's time limits (a send must end or be stopped inside its lease), the site's names."""
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -37,3 +37,16 @@ def notification_timeouts(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def site_names(app_configs, **kwargs):
+    """Mails greet with the site's name ("안녕하세요, 보상센터입니다."): a blank one reads as a broken mail."""
+    blank = [name for name in ("SITE_NAME", "SITE_NAME_EN") if not str(getattr(settings, name, "") or "").strip()]
+    return [
+        Error(
+            f"{name} is empty: mails would greet with a blank name. Set it (e.g. SITE_NAME=보상센터).",
+            id="compensation.E003",
+        )
+        for name in blank
+    ]

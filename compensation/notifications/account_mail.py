@@ -1,12 +1,18 @@
 """Account mails (email verification, password reset) go through the notification outbox too.
 
-allauth renders them; we store the rendered message as an outbox row in a transaction, so a
-broker or mail-server outage delays the link instead of losing it, and staff see it in the admin.
+allauth renders them from our templates (templates/account/email/: Korean, then English, a text
+and an HTML part, each link alone on its line, like the claimant mails); we store the rendered
+message as an outbox row in a transaction, so a broker or mail-server outage delays the link
+instead of losing it, and staff see it in the admin.
 """
 
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import get_language
@@ -16,6 +22,38 @@ from compensation.notifications import keys, outbox
 from config.client_address import client_address
 
 MAX_ADDRESS = 254
+
+
+def site_url():
+    return settings.SITE_URL.rstrip("/")
+
+
+def on_site(url):
+    """A link allauth built from the request's host, moved to SITE_URL, where every mail's links point.
+
+    The Host header is the client's to choose; SITE_URL is ours (a reset link must not lead elsewhere).
+    """
+    parts = urlsplit(url)
+    if not parts.path.startswith("/"):
+        return url
+    return site_url() + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def mail_context(email, context):
+    """allauth's context, plus the address, the site's names and the links' lifetimes; links moved to SITE_URL."""
+    names = {"site_name": settings.SITE_NAME, "site_name_en": settings.SITE_NAME_EN, "site_url": site_url()}
+    return {
+        "email": email,
+        **{
+            name: on_site(value) if name.endswith("_url") and isinstance(value, str) else value
+            for name, value in context.items()
+        },
+        **names,
+        # allauth's own templates read `current_site`; the Site row would say "example.com".
+        "current_site": SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(site_url()).netloc),
+        "confirmation_days": allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
+        "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
 
 
 class OutboxAccountAdapter(DefaultAccountAdapter):
@@ -41,7 +79,7 @@ class OutboxAccountAdapter(DefaultAccountAdapter):
             # No mail server delivers to it (RFC 5321) and the outbox column holds 254 characters;
             # the page answers as for any address, so nothing is revealed.
             return
-        message = self.render_mail(template_prefix, email, context)
+        message = self.render_mail(template_prefix, email, mail_context(email, context))
         html = next((content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
         user = context.get("user")
         with transaction.atomic():

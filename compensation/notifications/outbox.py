@@ -401,7 +401,13 @@ def _record_failure(row, exc, *, permanent):
 def render(row):
     """Render subject and bodies once, in the row's language, from the context stored with it."""
     context = revive(row.context)
-    context.update(language=row.language, kind=row.kind, site_url=_setting("SITE_URL", "http://127.0.0.1:8000"))
+    context.update(
+        language=row.language,
+        kind=row.kind,
+        site_url=_setting("SITE_URL", "http://127.0.0.1:8000"),
+        site_name=_setting("SITE_NAME", "보상센터"),
+        site_name_en=_setting("SITE_NAME_EN", "Compensation desk"),
+    )
     if "exchange_account_pk" in context:
         # Signed when the mail is written, not when the row was inserted (set-based, in SQL).
         context["account_link_path"] = account_links.link_path(context["exchange_account_pk"])

@@ -184,6 +184,11 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="보상센터 <compensation@exchange.example>")
 
+# The portal's name in mails (greeting, subject, footer) and in authenticator apps, in Korean and
+# English. Never empty (a system check refuses a blank one): "안녕하세요, 보상센터입니다."
+SITE_NAME = env.str("SITE_NAME", default="보상센터")
+SITE_NAME_EN = env.str("SITE_NAME_EN", default="Compensation desk")
+
 # --- Accounts (django-allauth) ----------------------------------------------------
 # Claimants sign in with their email; staff keep the username login at /admin/.
 AUTHENTICATION_BACKENDS = [
@@ -201,7 +206,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[보상센터] "
+# Account mails are bilingual like every other mail (templates/account/email/); their subjects carry
+# SITE_NAME themselves, in the mail's language, so allauth adds no prefix of its own.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_PREVENT_ENUMERATION = True
 # Rate limits key on the client address. Behind load balancers/proxies REMOTE_ADDR is the proxy's,
 # so the whole site would share one limit: TRUSTED_PROXY_COUNT says how many proxies of ours append
@@ -224,6 +231,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The name authenticator apps show next to the code (allauth would use the Site row, "example.com").
+MFA_TOTP_ISSUER = SITE_NAME
 # Staff reach /admin/ only in a session signed in with a TOTP code (config/staff_access.py). Production
 # always requires it; local and test settings may relax it for the demo and the test client.
 ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=True)

@@ -73,7 +73,9 @@ def e2e_db(transactional_db):
 
 
 @pytest.fixture
-def server(live_server, e2e_db):
+def server(live_server, e2e_db, settings):
+    # Links in mails lead to SITE_URL: here, this live server.
+    settings.SITE_URL = live_server.url
     return live_server
 
 
