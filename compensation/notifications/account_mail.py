@@ -4,6 +4,9 @@ allauth renders them from our templates (templates/account/email/: Korean, then 
 and an HTML part, each link alone on its line, like the claimant mails); we store the rendered
 message as an outbox row in a transaction, so a broker or mail-server outage delays the link
 instead of losing it, and staff see it in the admin.
+
+The same adapter makes the email address the username and sends staff on to the workspace after
+they sign in (one login form for everyone: the admin's own redirects here).
 """
 
 import uuid
@@ -15,6 +18,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from compensation.models import Notification
@@ -73,6 +77,12 @@ class OutboxAccountAdapter(DefaultAccountAdapter):
             user.username = email
             return
         super().populate_username(request, user)
+
+    def get_login_redirect_url(self, request):
+        """Staff go on to the workspace, claimants to their claims; a `next` asked for still wins."""
+        if request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):
         if len(email or "") > MAX_ADDRESS:
