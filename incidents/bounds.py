@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Dates: nothing this app records happened before 2000 or is planned after 2100.
+# Dates: nothing this app records happened before 2000 or is planned after 2100. The holiday table
+# covers the same years (incidents.holiday_sync, the holiday admin): a day outside them cannot be
+# in any deadline, and a row the sync wrote must stay one the admin can open and edit.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # Money: 1,000조 원 is above any compensation or price and far inside BIGINT (9.2 × 10^18).
 MAX_KRW = 10**15

@@ -10,6 +10,7 @@ import holidays as holidays_pkg
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.bounds import MAX_YEAR, MIN_YEAR
 from incidents.models import Holiday
 from incidents.signals import bump_revision
 
@@ -27,6 +28,14 @@ def package_holidays(from_year, to_year):
     days = {day: (name, NON_BUSINESS) for day, name in bank.items()}
     days.update({day: (name, PUBLIC) for day, name in public.items()})
     return dict(sorted(days.items()))
+
+
+def check_years(from_year, to_year):
+    """The holiday table covers the years every other date is bounded to (incidents.bounds), no more."""
+    if from_year > to_year:
+        raise ValueError("from_year must not be after to_year")
+    if from_year < MIN_YEAR or to_year > MAX_YEAR:
+        raise ValueError(f"holidays are kept for {MIN_YEAR}–{MAX_YEAR} only (the years any date here may take)")
 
 
 @dataclass
@@ -50,8 +59,7 @@ def sync_holiday_rows(holiday_model, from_year, to_year):
     Positional because the seed migration passes its historical model. Bulk writes send no
     signals: the caller bumps the calendar revision when `report.changed_dates` is not empty.
     """
-    if from_year > to_year:
-        raise ValueError("from_year must not be after to_year")
+    check_years(from_year, to_year)
     report = SyncReport()
     wanted = package_holidays(from_year, to_year)
     existing = {
@@ -87,8 +95,7 @@ def sync_from_package(*, from_year, to_year, progress=None):
 
     `progress(year, report_for_year)` is called after each year. Returns the merged report.
     """
-    if from_year > to_year:
-        raise ValueError("from_year must not be after to_year")
+    check_years(from_year, to_year)
     if to_year - from_year >= MAX_YEARS:
         raise ValueError(f"sync at most {MAX_YEARS} years at a time")
     total = SyncReport()

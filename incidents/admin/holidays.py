@@ -25,14 +25,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import roles, services
-from incidents.bounds import BoundedAdminMixin
+from incidents.bounds import MAX_YEAR, MIN_YEAR, BoundedAdminMixin
 from incidents.calendar import current_revision
 from incidents.errors import DomainError
 from incidents.holiday_sync import MAX_YEARS, package_holidays, sync_from_package
 from incidents.models import Holiday, HolidayChange, HolidayKind, HolidaySource
-
-# The holidays package knows Korean holidays from 1948; beyond 2100 nobody plans claims.
-FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -46,14 +43,16 @@ class YearFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         # A year that is not a number (?year=abc) or out of range is ignored, not passed to the database.
         value = (self.value() or "").strip()
-        if value.isascii() and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR:
+        if value.isascii() and value.isdigit() and MIN_YEAR <= int(value) <= MAX_YEAR:
             return queryset.filter(date__year=int(value))
         return queryset
 
 
 class SyncForm(forms.Form):
-    from_year = forms.IntegerField(label=_("From year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    to_year = forms.IntegerField(label=_("To year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    # The years every date here may take (incidents.bounds), as in the sync itself: every synced row
+    # can be listed, opened, edited and shown in the year calendar.
+    from_year = forms.IntegerField(label=_("From year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+    to_year = forms.IntegerField(label=_("To year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     def clean(self):
         data = super().clean()
@@ -312,7 +311,7 @@ class HolidayAdmin(BoundedAdminMixin, admin.ModelAdmin):
     def year_view(self, request, year):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        if not FIRST_YEAR <= year <= LAST_YEAR:
+        if not MIN_YEAR <= year <= MAX_YEAR:
             return HttpResponseRedirect(reverse("admin:incidents_holiday_year", args=[timezone.localdate().year]))
         rows = {row.date: row for row in Holiday.objects.filter(date__year=year)}
         months = []
@@ -328,8 +327,8 @@ class HolidayAdmin(BoundedAdminMixin, admin.ModelAdmin):
             "weekdays": [WEEKDAYS_ABBR[i] for i in (6, 0, 1, 2, 3, 4, 5)],
             "holidays": sorted(rows.values(), key=lambda row: row.date),
             "business_days": sum(m["business_days"] for m in months),
-            "prev_year": year - 1 if year > FIRST_YEAR else None,
-            "next_year": year + 1 if year < LAST_YEAR else None,
+            "prev_year": year - 1 if year > MIN_YEAR else None,
+            "next_year": year + 1 if year < MAX_YEAR else None,
             "today": timezone.localdate(),
             "can_edit": self.has_change_permission(request),
             "calendar_revision": current_revision(),
