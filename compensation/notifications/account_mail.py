@@ -45,7 +45,13 @@ def on_site(url):
 
 def mail_context(email, context):
     """allauth's context, plus the address, the site's names and the links' lifetimes; links moved to SITE_URL."""
-    names = {"site_name": settings.SITE_NAME, "site_name_en": settings.SITE_NAME_EN, "site_url": site_url()}
+    names = {
+        "site_name": settings.SITE_NAME,
+        "site_name_en": settings.SITE_NAME_EN,
+        "site_url": site_url(),
+        # Security notices (password changed, authenticator removed …): where to take the account back.
+        "reset_page_url": site_url() + reverse("account_reset_password"),
+    }
     return {
         "email": email,
         **{

@@ -209,6 +209,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 # Account mails are bilingual like every other mail (templates/account/email/); their subjects carry
 # SITE_NAME themselves, in the mail's language, so allauth adds no prefix of its own.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A changed or reset password, a changed or removed address, an authenticator app added or removed,
+# new recovery codes: the account's owner is told (time, address, browser), so a takeover is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
 # Rate limits key on the client address. Behind load balancers/proxies REMOTE_ADDR is the proxy's,
 # so the whole site would share one limit: TRUSTED_PROXY_COUNT says how many proxies of ours append

@@ -7,10 +7,12 @@ pointing at SITE_URL and answering 200 when opened.
 """
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -206,3 +208,76 @@ def test_a_blank_site_name_is_refused_by_the_system_check(settings):
     assert [error.id for error in site_names(None)] == ["compensation.E003"]
     settings.SITE_NAME = "보상센터"
     assert site_names(None) == []
+
+
+# --- security notices: the owner hears of every change to how the account is reached -----------
+def assert_security_notice(message, *, subject_ko, subject_en, ko, en):
+    url = assert_reads_like_our_mails(message, subject_ko=subject_ko, subject_en=subject_en)
+    assert urlsplit(url).path == reverse("account_reset_password"), "a way to take the account back"
+    for part in (message.body, html_of(message)):
+        assert ko in part and en in part
+        assert "IP" in part and "(한국시간)" in part and "(KST)" in part
+    return url
+
+
+@pytest.mark.django_db
+def test_a_changed_password_is_announced_to_the_owner(sent):
+    user = verified_user("owner@example.com")
+    client = korean_client()
+    client.force_login(user)
+    message = sent(
+        lambda: client.post(
+            reverse("account_change_password"),
+            {"oldpassword": "pw-Secret-123", "password1": PASSWORD, "password2": PASSWORD},
+        )
+    )
+    assert message.to == ["owner@example.com"]
+    url = assert_security_notice(
+        message,
+        subject_ko="비밀번호 변경 알림",
+        subject_en="Your password was changed",
+        ko="비밀번호가 변경되었습니다",
+        en="was changed",
+    )
+    opens(Client(), url)
+
+
+@pytest.mark.django_db
+def test_a_password_reset_through_the_link_is_announced(sent):
+    verified_user("reset@example.com")
+    client = korean_client()
+    link = assert_reads_like_our_mails(
+        sent(lambda: client.post(reverse("account_reset_password"), {"email": "reset@example.com"})),
+        subject_ko="비밀번호 재설정 링크",
+        subject_en="Reset your password",
+    )
+    form = client.get(urlsplit(link).path, follow=True)
+    message = sent(lambda: client.post(form.context["action_url"], {"password1": PASSWORD, "password2": PASSWORD}))
+    assert_security_notice(
+        message,
+        subject_ko="비밀번호 재설정 완료",
+        subject_en="Your password was reset",
+        ko="비밀번호가 새로 정해졌습니다",
+        en="was reset",
+    )
+
+
+@pytest.mark.django_db
+def test_an_authenticator_app_added_is_announced(sent, settings):
+    settings.MFA_REAUTHENTICATION_REQUIRED = False  # the reauthentication step is allauth's, tested there
+    settings.MFA_TOTP_TOLERANCE = 1  # a code made just before a 30-second step still counts
+    user = verified_user("staff@example.com")
+    client = korean_client()
+    client.force_login(user)
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session[SECRET_SESSION_KEY]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    message = sent(lambda: client.post(reverse("mfa_activate_totp"), {"code": code}))
+    assert message.to == ["staff@example.com"]
+    assert_security_notice(
+        message,
+        subject_ko="인증 앱 등록 알림",
+        subject_en="An authenticator app was added",
+        ko="인증 앱(OTP)이 등록되었습니다",
+        en="An authenticator app was added",
+    )
