@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from compensation import services
+from compensation import claim_form_cache, services
 from compensation.formatting import plain_decimal
 from compensation.forms import (
     AcceptForm,
@@ -71,17 +72,13 @@ def _int_param(request, name):
 def claim_new(request):
     if request.method == "POST":
         return _claim_submit(request, _int_param(request, "incident"), _int_param(request, "policy"))
-    incident = selectors.public_incident(_int_param(request, "incident"))
-    if incident.intake_is_open():
+    # The terms and the empty fields are the same for everyone: shared, rendered once (claim_form_cache).
+    chosen_policy = _int_param(request, "policy") if request.GET.get("policy") else None
+    page = claim_form_cache.shared_parts(incident_pk=_int_param(request, "incident"), policy_pk=chosen_policy)
+    incident = Incident(pk=page["incident_pk"])
+    if page["intake_open"]:
         services.claim_intent_record(user=request.user, incident=incident)
-    policies = selectors.claim_policies(incident)
-    policy = None
-    if request.GET.get("policy"):
-        policy = next((p for p in policies if p.pk == _int_param(request, "policy")), None)
-        if policy is None:
-            raise Http404
-    elif len(policies) == 1:
-        policy = policies[0]
+    policy = selectors.submit_policy(page["incident_pk"], page["policy_pk"]) if page["policy_pk"] else None
     # Say so before the user types a whole claim that would be refused as a second one.
     duplicate = selectors.live_claim(request.user, incident, policy) if policy else None
     form, orders, chosen = None, [], None
@@ -99,7 +96,7 @@ def claim_new(request):
                 intended_at=chosen.attempted_at,
             )
         form = ClaimForm(policy=policy, initial=initial)
-    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, orders=orders, chosen=chosen)
+    return _claim_page(request, page, policy, form, duplicate=duplicate, orders=orders, chosen=chosen)
 
 
 def _chosen_order(request, orders):
@@ -142,24 +139,23 @@ def _claim_submit(request, incident_pk, policy_pk):
                 % {"number": claim.number, "date": claim.review_due_on.isoformat()},
             )
             return redirect("compensation:claim_detail", pk=claim.pk)
-    incident = selectors.public_incident(incident_pk)
-    policies = selectors.claim_policies(incident)
-    policy = next((p for p in policies if p.pk == policy.pk), policy)
-    return _claim_page(request, incident, policies, policy, form, duplicate=duplicate, status=400)
+    page = claim_form_cache.shared_parts(incident_pk=incident_pk, policy_pk=policy.pk)
+    return _claim_page(request, page, policy, form, duplicate=duplicate, status=400)
 
 
-def _claim_page(request, incident, policies, policy, form, *, duplicate=None, orders=(), chosen=None, status=200):
+def _claim_page(request, page, policy, form, *, duplicate=None, orders=(), chosen=None, status=200):
+    # An empty form's fields are shared; a pre-filled (chosen order) or refused one is rendered here.
+    shared_fields = form is not None and not form.is_bound and chosen is None
     return render(
         request,
         "compensation/claim_new.html",
         {
-            "incident": incident,
-            "version": selectors.current_notice_version(incident),
-            "policies": policies,
+            "page": page,
+            "terms_html": mark_safe(page["terms_html"]),  # noqa: S308 - our template, rendered without user input
+            "fields_html": mark_safe(page["fields_html"]) if shared_fields else None,  # noqa: S308 - idem
             "policy": policy,
             "form": form,
             "duplicate": duplicate,
-            "intake_open": incident.intake_is_open(),
             "orders": orders,
             "chosen": chosen,
         },

@@ -35,6 +35,12 @@ def _stamp():
     return stamp
 
 
+def stamp():
+    """The current stamp: other public pages built from the same rows (the claim form's shared parts,
+    compensation/claim_form_cache.py) key on it too, so one change makes them all stale."""
+    return _stamp()
+
+
 def _replace_stamp():
     cache.set(STAMP_KEY, uuid.uuid4().hex, timeout=None)
 

@@ -1,8 +1,6 @@
 """The claimant's side: file a claim, add documents, withdraw."""
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,13 +12,12 @@ from compensation.models import (
     ClaimIntent,
     ClaimState,
     DocumentPurpose,
-    NoticeTerms,
-    PolicyVersion,
     RequiredDocument,
 )
 from compensation.notifications import claimant as notify
 from compensation.permissions import Action, Actor
 from compensation.selectors import live_claim
+from compensation.selectors.intake import intake_incident
 from compensation.services import deadlines
 from compensation.services._common import (
     apply_transition,
@@ -33,7 +30,6 @@ from compensation.services.policies import policy_version_record
 from compensation.services.uploads import check_upload
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
-from incidents.models import Incident
 
 
 def _store_documents(*, claim, actor, files, purpose, written, objection=None):
@@ -63,7 +59,7 @@ def _store_documents(*, claim, actor, files, purpose, written, objection=None):
     return documents
 
 
-CLAIM_ID_NEXTVAL = "nextval(pg_get_serial_sequence('compensation_claim', 'id'))"
+CLAIM_ID_NEXTVAL = "SELECT nextval(pg_get_serial_sequence('compensation_claim', 'id'))"
 
 
 def claim_number(pk):
@@ -76,128 +72,54 @@ def missing_required_documents(policy, files):
     return [req for req in policy.required_documents.all() if req.pk not in provided]
 
 
-def claim_submit(
-    *,
-    actor,
-    incident,
-    policy,
-    idempotency_key,
-    amount_claimed_krw,
-    description,
-    payout_method,
-    payout_account,
-    files=(),
-    asset="",
-    side="",
-    quantity=None,
-    intended_price_krw=None,
-    intended_at=None,
-):
-    """File a claim. Submitting the same form twice (same idempotency key) returns the first claim."""
+# What the claimant's form sets on the claim; nothing else (state, amounts decided, …) comes from there.
+CLAIMANT_FIELDS = frozenset(
+    {"description", "payout_method", "payout_account", "asset", "side", "quantity", "intended_price_krw", "intended_at"}
+)
+
+
+def claim_submit(*, actor, incident, policy, idempotency_key, amount_claimed_krw, files=(), **details):
+    """File a claim. Submitting the same form twice (same idempotency key) returns the first claim.
+
+    `details`: description, payout_method, payout_account and, for trading damage, asset, side,
+    quantity, intended_price_krw, intended_at (the Claim fields of the same names).
+    """
+    unknown = set(details) - CLAIMANT_FIELDS
+    if unknown:
+        raise TypeError(f"claim_submit() got unexpected keyword arguments: {sorted(unknown)}")
     if actor is None or not actor.is_authenticated:
         raise DomainError(_("Sign in to file a claim."), code=ErrorCode.FORBIDDEN)
-    # During an outage the claim form is the hot path and each round trip counts: the happy path
-    # reads the incident once (with the claim's id reserved in the same trip). "This very form
+    # During an outage the claim form is the hot path and each round trip counts. The incident and
+    # the terms in force for this damage type (those its latest notice version published, else the
+    # policy's latest version) come from the per-process cache (selectors.intake). "This very form
     # already went through" (retry, double click) and "a live claim for this damage exists" are
     # answered by the two unique constraints at INSERT, and looked up only when a refusal needs them.
-    # The terms in force for this damage type: those the incident's latest notice version published,
-    # else (a policy added after the notice) the policy's latest version; read with the incident.
-    published = NoticeTerms.objects.filter(
-        notice_version__incident=OuterRef("pk"), policy_version__policy_id=policy.pk
-    ).order_by("-notice_version__number")
-    latest = PolicyVersion.objects.filter(policy_id=policy.pk).order_by("-number")
-    fresh = (
-        Incident.objects.filter(pk=incident.pk)
-        .only("pk", "title", "state", "incident_type", "intake_ends_on")
-        .annotate(
-            terms_id=Subquery(published.values("pk")[:1]),
-            terms_version_id=Coalesce(
-                Subquery(published.values("policy_version_id")[:1]),
-                Subquery(latest.values("pk")[:1]),
-                output_field=BigIntegerField(),
-            ),
-        )
-    )
-    if connection.vendor == "postgresql":
-        fresh = fresh.extra(select={"next_claim_id": CLAIM_ID_NEXTVAL})
-    incident = fresh.first()
-    if incident is None:
-        raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
+    incident = intake_incident(incident.pk, policy.pk)
     now = timezone.now()
-    if not incident.intake_is_open(at=now):
-        earlier = _same_form_claim(actor, idempotency_key)
-        if earlier is not None:
-            return earlier  # the retry of a form that went through before intake closed
-        if incident.intake_ends_on:
-            raise DomainError(
-                _("Claims for this incident closed at the end of %(date)s (KST).")
-                % {"date": incident.intake_ends_on.isoformat()},
-                code=ErrorCode.INTAKE_CLOSED,
-            )
-        raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
+    if incident is None or not incident.intake_is_open(at=now):
+        return _filed_before_intake_closed(actor, incident, idempotency_key)
     if policy.incident_type != incident.incident_type or not policy.is_active:
         raise DomainError(_("This damage type does not apply to this incident."), code=ErrorCode.POLICY)
     files = list(files)
-    # A claim is never lost to a missing document: it is filed with the list, and review asks for them.
-    missing = missing_required_documents(policy, files)
     if amount_claimed_krw is None or amount_claimed_krw < 0:
         raise DomainError(_("Enter the amount you claim in KRW (0 or more)."))
-
-    claim = Claim(
-        incident=incident,
-        policy=policy,
-        policy_version_id=incident.terms_version_id or policy_version_record(policy=policy).pk,
-        notice_terms_id=incident.terms_id,
-        claimant=actor,
+    claim = _new_claim(
+        actor,
+        incident,
+        policy,
+        now,
+        files,
         idempotency_key=idempotency_key,
         amount_claimed_krw=amount_claimed_krw,
-        description=description,
-        payout_method=payout_method,
-        payout_account=payout_account,
-        asset=asset,
-        side=side,
-        quantity=quantity,
-        intended_price_krw=intended_price_krw,
-        intended_at=intended_at,
-        filed_at=now,
-        missing_documents=[{"id": doc.pk, "name": doc.name} for doc in missing],
+        **details,
     )
-    deadlines.start_review_clock(claim, started_at=now)
-    claim.statutory_due_on = deadlines.statutory_review_due(now)
     try:
         with atomic_with_files() as written:
-            # The "Claim received" event below records the creation; history starts with the first
-            # change (saving a 40-column snapshot of a row that was just inserted buys nothing).
-            claim.skip_history_when_saving = True
-            reserved_id = getattr(incident, "next_claim_id", None)
-            if reserved_id is not None:
-                claim.pk = reserved_id
-                claim.number = claim_number(claim.pk)
-                claim.save(force_insert=True)
-            else:
-                claim.save()
-                claim.number = claim_number(claim.pk)
-                Claim.objects.filter(pk=claim.pk).update(number=claim.number)
-            del claim.skip_history_when_saving
+            _insert_claim(claim)
             _store_documents(
                 claim=claim, actor=actor, files=files, purpose=DocumentPurpose.APPLICATION, written=written
             )
-            ClaimEvent.objects.create(
-                claim=claim,
-                kind=ClaimEvent.Kind.TRANSITION,
-                from_state="",
-                to_state=claim.state,
-                actor=actor,
-                reason=_("Claim received"),
-                created_at=now,
-                data={
-                    "review_due_on": claim.review_due_on.isoformat(),
-                    "statutory_due_on": claim.statutory_due_on.isoformat(),
-                    "calendar_revision": claim.calendar_revision,
-                    "missing_documents": claim.missing_documents,
-                },
-            )
-            notify.claim_received(claim=claim)
+            _claim_received(claim, actor, now)
     except IntegrityError:
         # The same form went through before (or concurrently), or a live claim for this damage exists.
         again = _same_form_claim(actor, idempotency_key)
@@ -210,6 +132,78 @@ def claim_submit(
     return claim
 
 
+def _filed_before_intake_closed(actor, incident, idempotency_key):
+    """The retry of a form that went through before intake closed returns its claim; else a refusal."""
+    if incident is None:
+        raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
+    earlier = _same_form_claim(actor, idempotency_key)
+    if earlier is not None:
+        return earlier
+    if incident.intake_ends_on:
+        raise DomainError(
+            _("Claims for this incident closed at the end of %(date)s (KST).")
+            % {"date": incident.intake_ends_on.isoformat()},
+            code=ErrorCode.INTAKE_CLOSED,
+        )
+    raise DomainError(_("This incident is not taking claims."), code=ErrorCode.INTAKE_CLOSED)
+
+
+def _new_claim(actor, incident, policy, now, files, **fields):
+    """The unsaved claim under the terms in force, its clocks started and missing documents listed."""
+    # A claim is never lost to a missing document: it is filed with the list, and review asks for them.
+    missing = missing_required_documents(policy, files)
+    claim = Claim(
+        incident=incident,
+        policy=policy,
+        policy_version_id=incident.terms_version_id or policy_version_record(policy=policy).pk,
+        notice_terms_id=incident.terms_id,
+        claimant=actor,
+        filed_at=now,
+        missing_documents=[{"id": doc.pk, "name": doc.name} for doc in missing],
+        **fields,
+    )
+    deadlines.start_review_clock(claim, started_at=now)
+    claim.statutory_due_on = deadlines.statutory_review_due(now)
+    return claim
+
+
+def _insert_claim(claim):
+    # The "Claim received" event records the creation; history starts with the first change
+    # (saving a 40-column snapshot of a row that was just inserted buys nothing).
+    claim.skip_history_when_saving = True
+    if connection.vendor == "postgresql":
+        # The id is reserved first so the number goes into the same INSERT (no UPDATE after it).
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM_ID_NEXTVAL)
+            claim.pk = cursor.fetchone()[0]
+        claim.number = claim_number(claim.pk)
+        claim.save(force_insert=True)
+    else:
+        claim.save()
+        claim.number = claim_number(claim.pk)
+        Claim.objects.filter(pk=claim.pk).update(number=claim.number)
+    del claim.skip_history_when_saving
+
+
+def _claim_received(claim, actor, now):
+    ClaimEvent.objects.create(
+        claim=claim,
+        kind=ClaimEvent.Kind.TRANSITION,
+        from_state="",
+        to_state=claim.state,
+        actor=actor,
+        reason=_("Claim received"),
+        created_at=now,
+        data={
+            "review_due_on": claim.review_due_on.isoformat(),
+            "statutory_due_on": claim.statutory_due_on.isoformat(),
+            "calendar_revision": claim.calendar_revision,
+            "missing_documents": claim.missing_documents,
+        },
+    )
+    notify.claim_received(claim=claim)
+
+
 def _same_form_claim(actor, idempotency_key):
     return Claim.objects.filter(claimant=actor, idempotency_key=idempotency_key).first()
 
@@ -218,7 +212,13 @@ def claim_intent_record(*, user, incident):
     """Remember that `user` opened the claim form of `incident`, for the intake-closing reminder."""
     if user is None or not user.is_authenticated:
         return
-    ClaimIntent.objects.bulk_create([ClaimIntent(user=user, incident=incident)], ignore_conflicts=True)
+    # One statement, one round trip (bulk_create wraps even one row in BEGIN … COMMIT): every form view does it.
+    table = ClaimIntent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, incident_id, first_seen_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608 - our table name
+            [user.pk, incident.pk, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
 
 
 def _duplicate_error(duplicate):

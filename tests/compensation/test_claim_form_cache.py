@@ -1,0 +1,54 @@
+"""The claim form during an outage: its shared parts (terms, damage-type cards, empty fields) come
+from the cache; what is the user's own (CSRF token, idempotency key, "you already filed", their
+failing orders, the menu) is never cached (compensation/claim_form_cache.py)."""
+
+import re
+
+from compensation.claim_form_cache import shared_parts
+from compensation.models import ClaimIntent
+from tests.compensation.factories import RequiredDocumentFactory
+from tests.compensation.portal import client_for, new_claim_url
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+def test_the_shared_parts_carry_nothing_of_one_user(world):
+    first = client_for(world.claimant).get(new_claim_url(world.incident, world.policy)).content.decode()
+    second = client_for(world.other_user).get(new_claim_url(world.incident, world.policy)).content.decode()
+
+    parts = shared_parts(incident_pk=world.incident.pk, policy_pk=world.policy.pk)
+    shared = parts["terms_html"] + parts["fields_html"]
+    assert world.policy.criteria in shared and 'name="amount_claimed_krw"' in shared
+    assert "csrfmiddlewaretoken" not in shared and "idempotency_key" not in shared
+    assert world.claimant.email not in shared
+    # Each user gets their own token and key around the same shared parts.
+    first_tokens, second_tokens = set(TOKEN.findall(first)), set(TOKEN.findall(second))
+    assert first_tokens and second_tokens and first_tokens.isdisjoint(second_tokens)
+    assert KEY.findall(first) != KEY.findall(second)
+    assert 'name="amount_claimed_krw"' in second and world.policy.criteria in second
+    assert ClaimIntent.objects.filter(incident=world.incident).count() == 2
+
+
+def test_a_warm_form_page_reads_only_what_is_the_users(world, django_assert_max_num_queries):
+    client_for(world.other_user).get(new_claim_url(world.incident, world.policy))
+    client = client_for(world.claimant)
+    # Session, user, the claim-intent row, "already filed?", the user's failing orders.
+    with django_assert_max_num_queries(5):
+        page = client.get(new_claim_url(world.incident, world.policy))
+    assert page.status_code == 200 and KEY.search(page.content.decode())
+
+
+def test_a_document_added_to_the_policy_shows_at_once(world):
+    client = client_for(world.claimant)
+    client.get(new_claim_url(world.incident, world.policy))
+    requirement = RequiredDocumentFactory(policy=world.policy, name="Bank statement of the day")
+    page = client.get(new_claim_url(world.incident, world.policy)).content.decode()
+    assert "Bank statement of the day" in page and f'name="doc_{requirement.pk}"' in page
+
+
+def test_a_user_who_already_filed_is_told_so_even_with_the_form_shared(world):
+    client_for(world.other_user).get(new_claim_url(world.incident, world.policy))
+    claim = world.submit()
+    page = client_for(world.claimant).get(new_claim_url(world.incident, world.policy)).content.decode()
+    assert claim.number in page and 'name="amount_claimed_krw"' not in page
