@@ -104,29 +104,33 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def cpu_seconds(self):
-        """CPU time used so far by the server side: gunicorn, the worker, our Redis and the
+    def cpu_by_part(self):
+        """CPU seconds used so far by the server side, per part: gunicorn, the worker, our Redis and the
         PostgreSQL backends serving our database (persistent connections: they live on)."""
         import psutil
 
-        total = 0.0
-        pids = set()
-        for _name, process in self.processes:
+        def used(pids):
+            total = 0.0
+            for pid in pids:
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                total += times.user + times.system
+            return total
+
+        parts = {}
+        for name, process in self.processes:
             try:
                 parent = psutil.Process(process.pid)
-                pids.update([parent.pid, *(child.pid for child in parent.children(recursive=True))])
+                pids = [parent.pid, *(child.pid for child in parent.children(recursive=True))]
             except psutil.NoSuchProcess:
                 continue
+            parts[name] = used(pids)
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
             rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchall()
-        pids.update(pid for (pid,) in rows)
-        for pid in pids:
-            try:
-                times = psutil.Process(pid).cpu_times()
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            total += times.user + times.system
-        return total
+        parts["postgres"] = used(pid for (pid,) in rows)
+        return parts
 
     def admin(self, sql):
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
@@ -291,9 +295,10 @@ def main():
         for name, classes, users, seconds, accounts in SCENARIOS:
             log(f"  {name}: {users} users …")
             floor_rows, _ = locust(stack, "floor", ["Healthz"], users, min(seconds, 15), None)
-            cpu_before = stack.cpu_seconds()
+            parts_before = stack.cpu_by_part()
             rows, ran = locust(stack, "run", classes, users, seconds, accounts)
-            cpu = stack.cpu_seconds() - cpu_before
+            parts = {k: v - parts_before.get(k, 0.0) for k, v in stack.cpu_by_part().items()}
+            cpu = sum(parts.values())
             if "/healthz" not in floor_rows or not int(rows.get("Aggregated", {}).get("Request Count", 0)):
                 raise RuntimeError(f"Locust measured nothing; logs in {stack.tmp}")
             floor = figures(floor_rows["/healthz"])
@@ -304,7 +309,7 @@ def main():
                 check = stack.run_child("loadtest.integrity", stack.tmp / "ledger.txt")
                 integrity.append((name, check))
                 ok &= not check["problems"]
-            results.append((name, users, total, detail, floor, ran, cpu))
+            results.append((name, users, total, detail, floor, ran, cpu, parts))
             failures = read_failures(stack.tmp / "locust-run_failures.csv")
             for line in failures[:5]:
                 log(f"    error: {line}")
@@ -332,7 +337,7 @@ def print_table(results, integrity):
     )
     print("|---|---|---|---|---|---|---|---|")
     sizing = {}
-    for name, users, total, detail, floor, ran, cpu in results:
+    for name, users, total, detail, floor, ran, cpu, parts in results:
         notes = []
         notes.append(f"server CPU {1000 * cpu / max(1, total['count']):.0f} ms/request")
         if "claim submit" in detail:
@@ -342,6 +347,10 @@ def print_table(results, integrity):
                 f"{filed / ran:.1f} claims/s, submit p99 {ms(s['p99'])} ms, {cpu / max(1, filed):.2f} CPU-s/claim"
             )
             sizing[name] = cpu / max(1, filed)
+            notes.append(
+                "per claim: "
+                + ", ".join(f"{part} {1000 * used / max(1, filed):.0f} ms" for part, used in sorted(parts.items()))
+            )
         if "sign in" in detail:
             signed = detail["sign in"]["count"] - detail["sign in"]["failures"]
             sizing["sign in"] = cpu / max(1, signed)
