@@ -1,8 +1,7 @@
 """What an incident costs: its impact for regulator reports, and its exposure against the coverage."""
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum
 
 from compensation.models import (
     AffectedOrder,
@@ -15,6 +14,7 @@ from compensation.models import (
     InsurancePolicy,
     Payment,
 )
+from compensation.selectors._subqueries import per_incident
 from incidents.models import Incident, IncidentState
 
 
@@ -40,23 +40,77 @@ __all__ = ["coverage_in_force", "exposure_by_incident", "incident_impact"]
 OK, WARNING, OVER = "ok", "warning", "over"
 
 
-def _per_incident(rows, incident_path, aggregate):
-    per_incident = (
-        rows.filter(**{incident_path: OuterRef("pk")})
-        .order_by()
-        .values(incident_path)
-        .annotate(value=aggregate)
-        .values("value")[:1]
-    )
-    return Coalesce(Subquery(per_incident), 0)
-
-
 def _level(exposure, cover, warning_percent):
     if cover <= 0:
         return OVER if exposure > 0 else OK
     if exposure > cover:
         return OVER
     return WARNING if exposure * 100 >= cover * warning_percent else OK
+
+
+def _incidents_with_money():
+    """Incidents not dismissed, each annotated with its claimed, approved, paid and batch KRW (one query)."""
+    live = Claim.objects.exclude(state=ClaimState.WITHDRAWN)
+    return list(
+        Incident.objects.exclude(state=IncidentState.DISMISSED)
+        .annotate(
+            claimed_krw=per_incident(live, "incident", Sum("amount_claimed_krw")),
+            approved_krw=per_incident(
+                Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True),
+                "claim__incident",
+                Sum("amount_krw"),
+            ),
+            paid_krw=per_incident(Payment.objects.all(), "claim__incident", Sum("amount_krw")),
+            batches_issued_krw=per_incident(
+                CompensationBatch.objects.filter(state=BatchState.ISSUED), "incident", Sum("total_krw")
+            ),
+            batches_pending_krw=per_incident(
+                CompensationBatch.objects.filter(state__in=[BatchState.COMPUTED, BatchState.APPROVED]),
+                "incident",
+                Sum("total_krw"),
+            ),
+        )
+        .order_by("started_at", "pk")
+    )
+
+
+def _reserve_on(checks, day):
+    """The reserve of the latest monthly check on or before `day` (its fixed amount when one is set), else 0."""
+    return next(
+        (fixed if fixed is not None else reserve for as_of, reserve, fixed in reversed(checks) if as_of <= day),
+        0,
+    )
+
+
+def _incident_row(incident, policies, checks, warning_percent):
+    day = incident.incident_date
+    in_force = [p for p in policies if p.starts_on <= day <= p.ends_on]
+    cover = sum(p.per_incident_limit_krw for p in in_force) + _reserve_on(checks, day)
+    exposure = max(incident.claimed_krw, incident.approved_krw) + incident.batches_pending_krw
+    return {
+        "incident": incident,
+        "claimed_krw": incident.claimed_krw,
+        "approved_krw": incident.approved_krw,
+        "paid_krw": incident.paid_krw,
+        "batches_issued_krw": incident.batches_issued_krw,
+        "batches_pending_krw": incident.batches_pending_krw,
+        "exposure_krw": exposure,
+        "cover_krw": cover,
+        "policies": in_force,
+        "level": _level(exposure, cover, warning_percent),
+    }
+
+
+def _policy_period_row(policy, rows, warning_percent):
+    """One policy period: its incidents' exposure summed against the aggregate limit."""
+    inside = [row for row in rows if policy.starts_on <= row["incident"].incident_date <= policy.ends_on]
+    used = sum(row["exposure_krw"] for row in inside)
+    return {
+        "policy": policy,
+        "incidents": len(inside),
+        "exposure_krw": used,
+        "level": _level(used, policy.aggregate_limit_krw, warning_percent),
+    }
 
 
 def exposure_by_incident(*, warning_percent=None):
@@ -68,66 +122,10 @@ def exposure_by_incident(*, warning_percent=None):
     batches are decided claims already). One query for the incidents, two for policies and checks.
     """
     warning_percent = warning_percent or settings.COVERAGE_WARNING_PERCENT
-    live = Claim.objects.exclude(state=ClaimState.WITHDRAWN)
-    incidents = list(
-        Incident.objects.exclude(state=IncidentState.DISMISSED)
-        .annotate(
-            claimed_krw=_per_incident(live, "incident", Sum("amount_claimed_krw")),
-            approved_krw=_per_incident(
-                Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True),
-                "claim__incident",
-                Sum("amount_krw"),
-            ),
-            paid_krw=_per_incident(Payment.objects.all(), "claim__incident", Sum("amount_krw")),
-            batches_issued_krw=_per_incident(
-                CompensationBatch.objects.filter(state=BatchState.ISSUED), "incident", Sum("total_krw")
-            ),
-            batches_pending_krw=_per_incident(
-                CompensationBatch.objects.filter(state__in=[BatchState.COMPUTED, BatchState.APPROVED]),
-                "incident",
-                Sum("total_krw"),
-            ),
-        )
-        .order_by("started_at", "pk")
-    )
     policies = list(InsurancePolicy.objects.order_by("starts_on", "pk"))
     checks = list(CoverageSnapshot.objects.order_by("as_of").values_list("as_of", "reserve_krw", "fixed_reserve_krw"))
-    rows = []
-    for incident in incidents:
-        day = incident.incident_date
-        in_force = [p for p in policies if p.starts_on <= day <= p.ends_on]
-        reserve = next(
-            (fixed if fixed is not None else reserve for as_of, reserve, fixed in reversed(checks) if as_of <= day),
-            0,
-        )
-        cover = sum(p.per_incident_limit_krw for p in in_force) + reserve
-        exposure = max(incident.claimed_krw, incident.approved_krw) + incident.batches_pending_krw
-        rows.append(
-            {
-                "incident": incident,
-                "claimed_krw": incident.claimed_krw,
-                "approved_krw": incident.approved_krw,
-                "paid_krw": incident.paid_krw,
-                "batches_issued_krw": incident.batches_issued_krw,
-                "batches_pending_krw": incident.batches_pending_krw,
-                "exposure_krw": exposure,
-                "cover_krw": cover,
-                "policies": in_force,
-                "level": _level(exposure, cover, warning_percent),
-            }
-        )
-    aggregates = []
-    for policy in policies:
-        inside = [row for row in rows if policy.starts_on <= row["incident"].incident_date <= policy.ends_on]
-        used = sum(row["exposure_krw"] for row in inside)
-        aggregates.append(
-            {
-                "policy": policy,
-                "incidents": len(inside),
-                "exposure_krw": used,
-                "level": _level(used, policy.aggregate_limit_krw, warning_percent),
-            }
-        )
+    rows = [_incident_row(incident, policies, checks, warning_percent) for incident in _incidents_with_money()]
+    aggregates = [_policy_period_row(policy, rows, warning_percent) for policy in policies]
     return rows, aggregates
 
 

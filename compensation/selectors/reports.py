@@ -1,7 +1,7 @@
 """Dashboards, the incident register and the SLA, price and payment reports. Set-based queries only."""
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower, Trim, TruncDate, Upper
+from django.db.models.functions import Lower, Trim, TruncDate, Upper
 
 from compensation.models import (
     AffectedOrder,
@@ -14,6 +14,7 @@ from compensation.models import (
     Payment,
 )
 from compensation.notifications import keys
+from compensation.selectors._subqueries import per_incident
 from compensation.selectors.claims import claims_waiting_for_price, executable_price
 from compensation.selectors.queues import overdue_q
 from incidents.kst import KST, today_kst
@@ -207,18 +208,6 @@ def affected_order_summary(incident):
     }
 
 
-def _per_incident(rows, incident_path, aggregate):
-    """`aggregate` over `rows` that belong to the outer incident, 0 when there are none."""
-    per_incident = (
-        rows.filter(**{incident_path: OuterRef("pk")})
-        .order_by()
-        .values(incident_path)
-        .annotate(value=aggregate)
-        .values("value")[:1]
-    )
-    return Coalesce(Subquery(per_incident), 0)
-
-
 CLAIM_FINAL_STATES = (ClaimState.PAID, ClaimState.CLOSED, ClaimState.WITHDRAWN)
 
 
@@ -230,16 +219,16 @@ def incident_register(*, year=None, incident_type=None):
     however many incidents and claims: every figure is a correlated subquery.
     """
     incidents = Incident.objects.annotate(
-        claims_total=_per_incident(Claim.objects.all(), "incident", Count("pk")),
-        claims_open=_per_incident(Claim.objects.exclude(state__in=CLAIM_FINAL_STATES), "incident", Count("pk")),
+        claims_total=per_incident(Claim.objects.all(), "incident", Count("pk")),
+        claims_open=per_incident(Claim.objects.exclude(state__in=CLAIM_FINAL_STATES), "incident", Count("pk")),
         **_sla_per_incident(),
-        approved_krw=_per_incident(
+        approved_krw=per_incident(
             Decision.objects.filter(status=Decision.Status.IN_FORCE, approved=True),
             "claim__incident",
             Sum("amount_krw"),
         ),
-        paid_krw=_per_incident(Payment.objects.all(), "claim__incident", Sum("amount_krw")),
-        objections=_per_incident(Objection.objects.all(), "claim__incident", Count("pk")),
+        paid_krw=per_incident(Payment.objects.all(), "claim__incident", Sum("amount_krw")),
+        objections=per_incident(Objection.objects.all(), "claim__incident", Count("pk")),
     ).order_by("-started_at", "-pk")
     if year:
         incidents = incidents.filter(started_at__year=year)
@@ -256,8 +245,8 @@ def _sla_per_incident():
         ("objection_", objection_decisions(), OBJECTION_ROUND_SLA, objections_open_overdue()),
     ):
         for key, aggregate in aggregates.items():
-            columns[prefix + key] = _per_incident(_notified(decisions), "claim__incident", aggregate)
-        columns[prefix + "open_overdue"] = _per_incident(open_overdue, _incident_path(open_overdue), Count("pk"))
+            columns[prefix + key] = per_incident(_notified(decisions), "claim__incident", aggregate)
+        columns[prefix + "open_overdue"] = per_incident(open_overdue, _incident_path(open_overdue), Count("pk"))
     return columns
 
 
