@@ -57,46 +57,87 @@ def _short(value):
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _render(chart, width, height):
-    left, right, top, bottom = 64, 12, 28, 46
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = max(len(chart.categories), 1)
-    series = [
+@dataclass
+class _Plot:
+    """The drawing area inside the margins, and where a value lands on it."""
+
+    width: int
+    height: int
+    top_value: float
+    left: int = 64
+    right: int = 12
+    top: int = 28
+    bottom: int = 46
+
+    @property
+    def plot_w(self):
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self):
+        return self.height - self.top - self.bottom
+
+    def y(self, value):
+        return self.top + self.plot_h - self.plot_h * value / self.top_value
+
+
+def _filled_series(chart):
+    """Missing values drawn as 0; a series without a colour takes the next one of the palette."""
+    return [
         Series(s.name, [v or 0 for v in s.values], s.color or PALETTE[i % len(PALETTE)])
         for i, s in enumerate(chart.series)
     ]
+
+
+def _peak(chart, series):
+    """The highest bar: the tallest stack, or the largest single value."""
     if chart.stacked:
-        peak = max((sum(s.values[i] for s in series) for i in range(len(chart.categories))), default=0)
-    else:
-        peak = max((v for s in series for v in s.values), default=0)
-    top_value = _nice_max(max(peak, chart.target or 0))
-    y = lambda v: top + plot_h - plot_h * v / top_value  # noqa: E731
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(chart.title)}" class="report-chart" font-family="sans-serif" font-size="11">',
+        return max((sum(s.values[i] for s in series) for i in range(len(chart.categories))), default=0)
+    return max((v for s in series for v in s.values), default=0)
+
+
+def _header(chart, plot):
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {plot.width} {plot.height}" width="{plot.width}" '
+        f'height="{plot.height}" role="img" aria-label="{escape(chart.title)}" class="report-chart" '
+        f'font-family="sans-serif" font-size="11">',
         f"<title>{escape(chart.title)}</title>",
-        f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(chart.title)}</text>',
+        f'<text x="{plot.left}" y="16" font-size="13" font-weight="bold">{escape(chart.title)}</text>',
     ]
+
+
+def _grid(plot):
+    """Five horizontal lines, each labelled with its value on the left."""
+    out = []
     for k in range(5):
-        value = top_value * k / 4
-        yy = y(value)
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e5e7eb"/>')
+        value = plot.top_value * k / 4
+        yy = plot.y(value)
         out.append(
-            f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#555">{escape(_short(value))}</text>'
+            f'<line x1="{plot.left}" x2="{plot.width - plot.right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#e5e7eb"/>'
         )
-    slot = plot_w / n
+        out.append(
+            f'<text x="{plot.left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#555">{escape(_short(value))}</text>'
+        )
+    return out
+
+
+def _bars(chart, series, plot):
+    """One slot per category: its bars side by side (or stacked) and, where there is room, its label."""
+    out = []
+    n = max(len(chart.categories), 1)
+    slot = plot.plot_w / n
     group = slot * 0.7
     bar = group / (1 if chart.stacked else max(len(series), 1))
     for i, category in enumerate(chart.categories):
-        x0 = left + slot * i + (slot - group) / 2
+        x0 = plot.left + slot * i + (slot - group) / 2
         base = 0
         for j, s in enumerate(series):
             value = s.values[i]
             if chart.stacked:
-                y_top, y_bottom, x = y(base + value), y(base), x0
+                y_top, y_bottom, x = plot.y(base + value), plot.y(base), x0
                 base += value
             else:
-                y_top, y_bottom, x = y(value), y(0), x0 + bar * j
+                y_top, y_bottom, x = plot.y(value), plot.y(0), x0 + bar * j
             tip = f"{escape(category)} · {escape(s.name)}: {value:,}{escape(chart.unit)}"
             out.append(
                 f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{max(bar - 1, 1):.1f}" '
@@ -104,19 +145,42 @@ def _render(chart, width, height):
             )
         if n <= 16 or i % max(n // 12, 1) == 0:
             out.append(
-                f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
-                f'fill="#333">{escape(str(category))}</text>'
+                f'<text x="{plot.left + slot * i + slot / 2:.1f}" y="{plot.top + plot.plot_h + 14}" '
+                f'text-anchor="middle" fill="#333">{escape(str(category))}</text>'
             )
-    if chart.target is not None:
-        yy = y(chart.target)
-        out.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#111" stroke-dasharray="5 4"/>'
-        )
-        out.append(f'<text x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{escape(chart.target_label)}</text>')
-    legend_x = left
+    return out
+
+
+def _target_line(chart, plot):
+    if chart.target is None:
+        return []
+    yy = plot.y(chart.target)
+    right = plot.width - plot.right
+    return [
+        f'<line x1="{plot.left}" x2="{right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#111" stroke-dasharray="5 4"/>',
+        f'<text x="{right}" y="{yy - 4:.1f}" text-anchor="end">{escape(chart.target_label)}</text>',
+    ]
+
+
+def _legend(series, plot):
+    out = []
+    legend_x = plot.left
     for s in series:
-        out.append(f'<rect x="{legend_x}" y="{height - 16}" width="10" height="10" fill="{s.color}"/>')
-        out.append(f'<text x="{legend_x + 14}" y="{height - 7}">{escape(s.name)}</text>')
+        out.append(f'<rect x="{legend_x}" y="{plot.height - 16}" width="10" height="10" fill="{s.color}"/>')
+        out.append(f'<text x="{legend_x + 14}" y="{plot.height - 7}">{escape(s.name)}</text>')
         legend_x += 24 + sum(7 if ord(ch) < 128 else 12 for ch in s.name)  # Hangul is about twice as wide
-    out.append("</svg>")
+    return out
+
+
+def _render(chart, width, height):
+    series = _filled_series(chart)
+    plot = _Plot(width, height, top_value=_nice_max(max(_peak(chart, series), chart.target or 0)))
+    out = [
+        *_header(chart, plot),
+        *_grid(plot),
+        *_bars(chart, series, plot),
+        *_target_line(chart, plot),
+        *_legend(series, plot),
+        "</svg>",
+    ]
     return "".join(out)

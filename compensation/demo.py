@@ -93,19 +93,12 @@ def _submit(user, incident, policy, **extra):
     )
 
 
-def load(*, stdout, incident, users):
-    by_damage = policies()
-    stdout.write(f"Policies: {', '.join(p.name for p in by_damage.values())}")
-    if Claim.objects.filter(incident=incident).exists():
-        stdout.write("Demo claims already present.")
-        return
-    missed, fees = by_damage[DamageType.MISSED_TRADE], by_damage[DamageType.EXCESS_FEE]
-    agent, supervisor = users["agent"], users["supervisor"]
-
-    waiting = _submit(
+def _claim_in_review(users, incident, policy):
+    """user1's missed BTC buy, assessed by the agent and waiting for a decision."""
+    claim = _submit(
         users["user1"],
         incident,
-        missed,
+        policy,
         amount_claimed_krw=350_000,
         asset="BTC",
         side="buy",
@@ -113,15 +106,20 @@ def load(*, stdout, incident, users):
         intended_price_krw=98_000_000,
         description="매수 주문이 10분간 체결되지 않아 더 높은 가격에 매수했습니다.",
     )
-    services.claim_start_review(claim=waiting, actor=agent)
+    services.claim_start_review(claim=claim, actor=users["agent"])
     services.claim_record_assessment(
-        claim=waiting, actor=agent, reference_price_krw=98_600_000, reason="주문 로그 및 체결가 데이터"
+        claim=claim, actor=users["agent"], reference_price_krw=98_600_000, reason="주문 로그 및 체결가 데이터"
     )
+    return claim
 
-    decided = _submit(
+
+def _claim_decided(users, incident, policy):
+    """user2's refused ETH sell, decided by the agent: user2 may object."""
+    agent = users["agent"]
+    claim = _submit(
         users["user2"],
         incident,
-        missed,
+        policy,
         amount_claimed_krw=500_000,
         asset="ETH",
         side="sell",
@@ -129,37 +127,45 @@ def load(*, stdout, incident, users):
         intended_price_krw=5_200_000,
         description="매도 주문이 거부되었습니다.",
     )
-    services.claim_start_review(claim=decided, actor=agent)
+    services.claim_start_review(claim=claim, actor=agent)
     services.claim_record_assessment(
-        claim=decided, actor=agent, reference_price_krw=4_950_000, reason="주문 로그 및 체결가 데이터"
+        claim=claim, actor=agent, reference_price_krw=4_950_000, reason="주문 로그 및 체결가 데이터"
     )
     services.claim_decide(
-        claim=decided,
+        claim=claim,
         actor=agent,
         approved=True,
         amount_krw=200_000,
         reasons="주문 시점 가격과 체결 가능 가격의 차액 × 수량으로 산정했습니다.",
     )
+    return claim
 
-    big = _submit(
+
+def _claim_awaiting_approval(users, incident, policy):
+    """user2's double fees, decided above the four-eyes limit by one supervisor: a second one approves."""
+    supervisor = users["supervisor"]
+    claim = _submit(
         users["user2"],
         incident,
-        fees,
+        policy,
         amount_claimed_krw=1_500_000,
         description="장애 중 재주문으로 수수료가 중복 부과되었습니다.",
     )
-    services.claim_start_review(claim=big, actor=supervisor)
-    services.claim_record_assessment(claim=big, actor=supervisor, fee_krw=1_450_000, reason="수수료 원장")
+    services.claim_start_review(claim=claim, actor=supervisor)
+    services.claim_record_assessment(claim=claim, actor=supervisor, fee_krw=1_450_000, reason="수수료 원장")
     services.claim_decide(
-        claim=big,
+        claim=claim,
         actor=supervisor,
         approved=True,
         amount_krw=1_450_000,
         reasons="중복 부과된 수수료 전액을 환급합니다.",
     )
+    return claim
 
-    _submit(users["user1"], incident, fees, amount_claimed_krw=12_000, description="수수료가 두 번 빠져나갔습니다.")
-    recorded = _record_call(agent, incident, missed)
+
+def _exchange_records(*, stdout, incident, users):
+    """Market prices around the recovery (once the incident has ended) and the failed-order log."""
+    supervisor = users["supervisor"]
     if incident.ended_at is not None:
         prices = _demo_prices(incident.ended_at)
         services.market_prices_import(incident=incident, actor=supervisor, csv_text=prices)
@@ -167,6 +173,21 @@ def load(*, stdout, incident, users):
     orders = _demo_order_log(incident.started_at, users)
     services.affected_orders_import(incident=incident, actor=supervisor, csv_text=orders)
     stdout.write("Order log: failed orders of user1, user2 and three users without an account yet.")
+
+
+def load(*, stdout, incident, users):
+    by_damage = policies()
+    stdout.write(f"Policies: {', '.join(p.name for p in by_damage.values())}")
+    if Claim.objects.filter(incident=incident).exists():
+        stdout.write("Demo claims already present.")
+        return
+    missed, fees = by_damage[DamageType.MISSED_TRADE], by_damage[DamageType.EXCESS_FEE]
+    waiting = _claim_in_review(users, incident, missed)
+    decided = _claim_decided(users, incident, missed)
+    big = _claim_awaiting_approval(users, incident, fees)
+    _submit(users["user1"], incident, fees, amount_claimed_krw=12_000, description="수수료가 두 번 빠져나갔습니다.")
+    recorded = _record_call(users["agent"], incident, missed)
+    _exchange_records(stdout=stdout, incident=incident, users=users)
     stdout.write(
         f"Demo claims: {waiting.number} (in review), {decided.number} (decided, user2 may object), "
         f"{big.number} (awaiting second approval), one new claim, and {recorded.number} recorded by the agent for "

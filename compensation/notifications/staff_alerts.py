@@ -268,23 +268,18 @@ def _item(pk, number, state, due, assignee_id=None):
     }
 
 
-def digest(*, now=None):
-    """One mail per staff member: their open queue (counts + most urgent) and everything overdue."""
-    now = now or timezone.now()
-    today = calendar.to_kst_date(now)
-    overdue_q = _staff_overdue_q(today)
-    staff = _staff_by_role()
-    people = sorted({to for role in (roles.AGENT, roles.SUPERVISOR) for to in staff[role]})
-    if not people:
-        return 0
-    open_claims = Claim.objects.filter(state__in=OPEN_STATES)
-
-    counts = {
+def _queue_counts(open_claims, overdue_q):
+    """Per assignee: how many open claims, how many of them overdue."""
+    return {
         row["assignee_id"]: row
         for row in open_claims.filter(assignee__isnull=False)
         .values("assignee_id")
         .annotate(total=Count("pk"), overdue=Count("pk", filter=overdue_q))
     }
+
+
+def _queue_heads(open_claims):
+    """Per assignee: their DIGEST_ITEMS most urgent open claims (one query, a window per assignee)."""
     queue = {}
     ranked = (
         open_claims.filter(assignee__isnull=False)
@@ -299,7 +294,11 @@ def digest(*, now=None):
     )
     for assignee_id, pk, number, state, due in ranked:
         queue.setdefault(assignee_id, []).append(_item(pk, number, state, due))
+    return queue
 
+
+def _overdue_claims(overdue_q):
+    """The 50 most overdue claims of everyone, and how many there are in all."""
     overdue_rows = (
         Claim.objects.filter(overdue_q)
         .annotate(due=_due_expression(), total=Window(Count("pk")))
@@ -310,7 +309,12 @@ def digest(*, now=None):
     for pk, number, state, due, assignee_id, total in overdue_rows:
         overdue.append(_item(pk, number, state, due, assignee_id))
         overdue_total = total
-    late_incidents = [
+    return overdue, overdue_total
+
+
+def _late_incidents(now, today):
+    """Incidents without a notice past the target hours, or still taking claims after intake ended."""
+    return [
         {
             "incident_id": pk,
             "incident_title": title,
@@ -323,8 +327,10 @@ def digest(*, now=None):
         ).values_list("pk", "title", "state", "intake_ends_on", "detected_at")[:50]
     ]
 
-    # Regulator reports past their due time and not yet submitted.
-    late_reports = [
+
+def _late_reports(now):
+    """Regulator reports past their due time and not yet submitted."""
+    return [
         {
             "incident_id": report.incident_id,
             "incident_title": report.incident.title,
@@ -335,11 +341,35 @@ def digest(*, now=None):
         for report in reporting.open_reports_due_by(now)[:50]
     ]
 
-    failed_decision_mails = [
+
+def _failed_decision_mail_items():
+    return [
         {"claim_id": claim_id, "claim_number": number or str(claim_id), "assignee_id": assignee_id}
         for _pk, claim_id, number, assignee_id, _email, _created in _failed_decision_mails()[:50]
     ]
 
+
+def digest(*, now=None):
+    """One mail per staff member: their open queue (counts + most urgent) and everything overdue."""
+    now = now or timezone.now()
+    today = calendar.to_kst_date(now)
+    overdue_q = _staff_overdue_q(today)
+    staff = _staff_by_role()
+    people = sorted({to for role in (roles.AGENT, roles.SUPERVISOR) for to in staff[role]})
+    if not people:
+        return 0
+    open_claims = Claim.objects.filter(state__in=OPEN_STATES)
+    counts = _queue_counts(open_claims, overdue_q)
+    queue = _queue_heads(open_claims)
+    overdue, overdue_total = _overdue_claims(overdue_q)
+    everyone_sees = {
+        "digest_on": today.isoformat(),
+        "overdue_total": overdue_total,
+        "overdue": overdue,
+        "late_incidents": _late_incidents(now, today),
+        "late_reports": _late_reports(now),
+        "failed_decision_mails": _failed_decision_mail_items(),
+    }
     rows = []
     for user_id, email in people:
         mine = counts.get(user_id, {})
@@ -351,15 +381,10 @@ def digest(*, now=None):
                 to_email=email,
                 language="ko",
                 context={
-                    "digest_on": today.isoformat(),
                     "queue_total": mine.get("total", 0),
                     "queue_overdue": mine.get("overdue", 0),
                     "queue": queue.get(user_id, []),
-                    "overdue_total": overdue_total,
-                    "overdue": overdue,
-                    "late_incidents": late_incidents,
-                    "late_reports": late_reports,
-                    "failed_decision_mails": failed_decision_mails,
+                    **everyone_sees,
                 },
             )
         )

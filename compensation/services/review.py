@@ -318,6 +318,42 @@ def _validate_pay_on(*, actor, approved, amount_krw, pay_on, pay_on_reason, toda
     return pay_on
 
 
+def _require_proactive_floor(claim, amount_krw):
+    """Merged with a proactive batch: the user is paid once, the larger of the two amounts."""
+    floor = proactive_floor_krw(claim)
+    if amount_krw < floor:
+        raise DomainError(
+            _(
+                "The exchange's own records already give this claimant %(floor)s KRW (proactive batch); "
+                "decide at least that: the larger amount is paid, once."
+            )
+            % {"floor": f"{floor:,}"},
+            code=ErrorCode.POLICY,
+        )
+
+
+def _needs_second_approval(amount_krw):
+    return amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
+
+
+def _decision_takes_effect_or_waits(claim, decision, *, actor):
+    """In force at once, or (above the four-eyes limit) waiting for a second supervisor."""
+    data = {"decision": decision.pk, "approved": decision.approved, "amount_krw": decision.amount_krw}
+    if decision.status == Decision.Status.PENDING_APPROVAL:
+        apply_transition(
+            claim,
+            "submit_for_approval",
+            actor=actor,
+            data=data,
+            visible=False,
+            reason=_("Above %(limit)s KRW: waiting for a second supervisor")
+            % {"limit": f"{settings.COMPENSATION_FOUR_EYES_LIMIT_KRW:,}"},
+        )
+    else:
+        _bring_into_force(claim, decision, actor=actor)
+        apply_transition(claim, "decide", actor=actor, data=data, reason=decision.reasons)
+
+
 def claim_decide(
     *,
     claim,
@@ -343,17 +379,7 @@ def claim_decide(
         _validate_amount(
             claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, cap_override_reason=cap_override_reason
         )
-        floor = proactive_floor_krw(claim)
-        if amount_krw < floor:
-            # Merged with a proactive batch: the user is paid once, the larger of the two amounts.
-            raise DomainError(
-                _(
-                    "The exchange's own records already give this claimant %(floor)s KRW (proactive batch); "
-                    "decide at least that: the larger amount is paid, once."
-                )
-                % {"floor": f"{floor:,}"},
-                code=ErrorCode.POLICY,
-            )
+        _require_proactive_floor(claim, amount_krw)
         today = today_kst()
         pay_on = _validate_pay_on(
             actor=actor,
@@ -363,7 +389,6 @@ def claim_decide(
             pay_on_reason=pay_on_reason,
             today=today,
         )
-        needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
             claim=claim,
             objection=objection,
@@ -376,23 +401,10 @@ def claim_decide(
             cap_override_reason=cap_override_reason,
             due_on=claim.review_due_on,
             statutory_due_on=objection.review_due_on if objection is not None else claim.statutory_due_on,
-            status=Decision.Status.PENDING_APPROVAL if needs_second else Decision.Status.IN_FORCE,
+            status=Decision.Status.PENDING_APPROVAL if _needs_second_approval(amount_krw) else Decision.Status.IN_FORCE,
             decided_by=actor,
         )
-        data = {"decision": decision.pk, "approved": approved, "amount_krw": amount_krw}
-        if needs_second:
-            apply_transition(
-                claim,
-                "submit_for_approval",
-                actor=actor,
-                data=data,
-                visible=False,
-                reason=_("Above %(limit)s KRW: waiting for a second supervisor")
-                % {"limit": f"{settings.COMPENSATION_FOUR_EYES_LIMIT_KRW:,}"},
-            )
-        else:
-            _bring_into_force(claim, decision, actor=actor)
-            apply_transition(claim, "decide", actor=actor, data=data, reason=reasons)
+        _decision_takes_effect_or_waits(claim, decision, actor=actor)
         notify.decision_made(claim=claim, decision=decision)
     return decision
 

@@ -241,68 +241,77 @@ class IncidentReportAdmin(admin.ModelAdmin):
             done = False
             if action == "decide":
                 decide_form = DecideForm(request.POST, criteria=criteria)
-                if decide_form.is_valid():
-                    data = decide_form.cleaned_data
-                    done = self._run(
-                        request,
-                        lambda: reporting.reportability_decide(
-                            incident=incident,
-                            actor=request.user,
-                            reportable=data["reportable"],
-                            met_criteria=data["met"],
-                            reason=data["reason"],
-                        ),
-                        gettext("The decision is recorded; a second person approves it."),
-                    )
+                done = self._decide(request, incident, decide_form)
             elif action in ("approve", "reject") and pending is not None:
-                form = ReviewForm(request.POST)
-                form.is_valid()
-                note = form.cleaned_data.get("note", "")
-                service = reporting.reportability_approve if action == "approve" else reporting.reportability_reject
-                done = self._run(
-                    request,
-                    lambda: service(decision=pending, actor=request.user, note=note),
-                    gettext("The decision is approved.")
-                    if action == "approve"
-                    else gettext("The decision is rejected."),
-                )
+                done = self._review(request, pending, approve=action == "approve")
             elif action == "prepare":
-                form = PrepareForm(request.POST)
-                if form.is_valid():
-                    done = self._run(
-                        request,
-                        lambda: reporting.report_prepare(
-                            incident=incident, actor=request.user, kind=form.cleaned_data["kind"]
-                        ),
-                        gettext("The report is drafted."),
-                    )
+                done = self._prepare(request, incident)
             if done:
                 return HttpResponseRedirect(request.path)
-        decisions = incident.reportability_decisions.select_related("decided_by", "reviewed_by")
-        reports = incident.reports.select_related("prepared_by", "approved_by", "due_rule")
+        context = self._reporting_context(request, incident, criteria, pending, decide_form)
+        return TemplateResponse(request, "admin/incidents/incidentreport/reporting.html", context)
+
+    def _decide(self, request, incident, form):
+        if not form.is_valid():
+            return False
+        data = form.cleaned_data
+        return self._run(
+            request,
+            lambda: reporting.reportability_decide(
+                incident=incident,
+                actor=request.user,
+                reportable=data["reportable"],
+                met_criteria=data["met"],
+                reason=data["reason"],
+            ),
+            gettext("The decision is recorded; a second person approves it."),
+        )
+
+    def _review(self, request, pending, *, approve):
+        form = ReviewForm(request.POST)
+        form.is_valid()
+        note = form.cleaned_data.get("note", "")
+        service = reporting.reportability_approve if approve else reporting.reportability_reject
+        return self._run(
+            request,
+            lambda: service(decision=pending, actor=request.user, note=note),
+            gettext("The decision is approved.") if approve else gettext("The decision is rejected."),
+        )
+
+    def _prepare(self, request, incident):
+        form = PrepareForm(request.POST)
+        if not form.is_valid():
+            return False
+        return self._run(
+            request,
+            lambda: reporting.report_prepare(incident=incident, actor=request.user, kind=form.cleaned_data["kind"]),
+            gettext("The report is drafted."),
+        )
+
+    def _reporting_context(self, request, incident, criteria, pending, decide_form):
         user = request.user
+        is_decider = roles.has_role(user, *reporting.DECIDERS)
         can_review = (
             pending is not None and roles.has_role(user, *reporting.APPROVERS) and pending.decided_by_id != user.pk
         )
-        context = self._context(
+        return self._context(
             request,
             title=gettext("Regulator reporting: %(incident)s") % {"incident": incident},
             incident=incident,
             criteria=criteria,
             in_force=reporting.decision_in_force(incident),
             pending=pending,
-            decisions=decisions,
-            reports=reports,
+            decisions=incident.reportability_decisions.select_related("decided_by", "reviewed_by"),
+            reports=incident.reports.select_related("prepared_by", "approved_by", "due_rule"),
             blocks=incident.withdrawal_blocks.all(),
-            decide_form=decide_form if roles.has_role(user, *reporting.DECIDERS) and pending is None else None,
+            decide_form=decide_form if is_decider and pending is None else None,
             can_review=can_review,
             review_form=ReviewForm(),
-            prepare_form=PrepareForm() if roles.has_role(user, *reporting.DECIDERS) else None,
+            prepare_form=PrepareForm() if is_decider else None,
             pdf_problem=pdf_unavailable_reason(),
             now=timezone.now(),
             change_url=reverse("admin:incidents_incident_change", args=[incident.pk]),
         )
-        return TemplateResponse(request, "admin/incidents/incidentreport/reporting.html", context)
 
     # --- one report ------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -311,65 +320,46 @@ class IncidentReportAdmin(admin.ModelAdmin):
             IncidentReport.objects.select_related("incident", "prepared_by", "approved_by", "submitted_by"),
             pk=parse_id(unquote(object_id)) or 0,  # "abc" or 20 digits: a 404, not a query error
         )
-        edit_form = ReportEditForm(
-            initial={"summary": report.summary, "recipient": report.recipient, "channel": report.channel}
-        )
-        now_kst = timezone.now().astimezone(KST).replace(second=0, microsecond=0, tzinfo=None)
-        submit_form = SubmitForm(
-            initial={
-                "submitted_at": now_kst,
-                "recipient": report.recipient,
-                "channel": report.channel,
-                "reference_number": report.reference_number,
-            }
-        )
-        attachment_form = AttachmentForm()
-        if request.method == "POST":
-            action = request.POST.get("action")
-            done = False
-            if action == "edit":
-                edit_form = ReportEditForm(request.POST)
-                if edit_form.is_valid():
-                    done = self._run(
-                        request,
-                        lambda: reporting.report_update(report=report, actor=request.user, **edit_form.cleaned_data),
-                        gettext("The report is saved."),
-                    )
-            elif action == "refresh":
-                done = self._run(
-                    request,
-                    lambda: reporting.report_refresh_snapshot(report=report, actor=request.user),
-                    gettext("The snapshot is taken again."),
-                )
-            elif action == "approve":
-                done = self._run(
-                    request,
-                    lambda: reporting.report_approve(report=report, actor=request.user),
-                    gettext("The report is approved and frozen."),
-                )
-            elif action == "submit":
-                submit_form = SubmitForm(request.POST)
-                if submit_form.is_valid():
-                    done = self._run(
-                        request,
-                        lambda: reporting.report_submit(report=report, actor=request.user, **submit_form.cleaned_data),
-                        gettext("The submission is recorded."),
-                    )
-            elif action == "attach":
-                attachment_form = AttachmentForm(request.POST, request.FILES)
-                if attachment_form.is_valid():
-                    done = self._run(
-                        request,
-                        lambda: reporting.report_add_attachment(
-                            report=report, actor=request.user, **attachment_form.cleaned_data
-                        ),
-                        gettext("The file is attached."),
-                    )
-            if done:
-                return HttpResponseRedirect(request.path)
+        forms_shown = _unbound_report_forms(report)
+        if request.method == "POST" and self._report_action(request, report, forms_shown):
+            return HttpResponseRedirect(request.path)
+        context = self._report_context(request, report, forms_shown)
+        return TemplateResponse(request, "admin/incidents/incidentreport/report.html", context)
+
+    def _report_action(self, request, report, forms_shown):
+        """Run the posted button; a bound form that fails validation replaces the blank one in `forms_shown`."""
+        action = request.POST.get("action")
+        user = request.user
+        if action == "refresh":
+            return self._run(
+                request,
+                lambda: reporting.report_refresh_snapshot(report=report, actor=user),
+                gettext("The snapshot is taken again."),
+            )
+        if action == "approve":
+            return self._run(
+                request,
+                lambda: reporting.report_approve(report=report, actor=user),
+                gettext("The report is approved and frozen."),
+            )
+        form_actions = {
+            "edit": ("edit", ReportEditForm, reporting.report_update, gettext("The report is saved.")),
+            "submit": ("submit", SubmitForm, reporting.report_submit, gettext("The submission is recorded.")),
+            "attach": ("attachment", AttachmentForm, reporting.report_add_attachment, gettext("The file is attached.")),
+        }
+        if action not in form_actions:
+            return False
+        name, form_class, service, success = form_actions[action]
+        form = forms_shown[name] = form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            return False
+        return self._run(request, lambda: service(report=report, actor=user, **form.cleaned_data), success)
+
+    def _report_context(self, request, report, forms_shown):
         user = request.user
         is_decider = roles.has_role(user, *reporting.DECIDERS)
-        context = self._context(
+        state = report.state
+        return self._context(
             request,
             title=str(report),
             report=report,
@@ -377,17 +367,16 @@ class IncidentReportAdmin(admin.ModelAdmin):
             snapshot_rows=reporting.csv_rows(report),
             events=report.events.select_related("actor"),
             attachments=report.attachments.select_related("uploaded_by"),
-            edit_form=edit_form if is_decider and report.state == ReportState.DRAFT else None,
-            can_refresh=is_decider and report.state == ReportState.DRAFT,
-            can_approve=report.state == ReportState.DRAFT
+            edit_form=forms_shown["edit"] if is_decider and state == ReportState.DRAFT else None,
+            can_refresh=is_decider and state == ReportState.DRAFT,
+            can_approve=state == ReportState.DRAFT
             and roles.has_role(user, *reporting.APPROVERS)
             and report.prepared_by_id != user.pk,
-            submit_form=submit_form if is_decider and report.state == ReportState.APPROVED else None,
-            attachment_form=attachment_form if is_decider and report.state != ReportState.SUBMITTED else None,
+            submit_form=forms_shown["submit"] if is_decider and state == ReportState.APPROVED else None,
+            attachment_form=forms_shown["attachment"] if is_decider and state != ReportState.SUBMITTED else None,
             pdf_problem=pdf_unavailable_reason(),
             reporting_url=reverse("admin:incidents_incident_reporting", args=[report.incident_id]),
         )
-        return TemplateResponse(request, "admin/incidents/incidentreport/report.html", context)
 
     def pdf_view(self, request, pk):
         self._require_staff(request)
@@ -409,6 +398,25 @@ class IncidentReportAdmin(admin.ModelAdmin):
         self._require_staff(request)
         attachment = get_object_or_404(IncidentReportAttachment, pk=pk)
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+def _unbound_report_forms(report):
+    """The report page's forms as first shown: filled in from the report (submission time: now, in KST)."""
+    now_kst = timezone.now().astimezone(KST).replace(second=0, microsecond=0, tzinfo=None)
+    return {
+        "edit": ReportEditForm(
+            initial={"summary": report.summary, "recipient": report.recipient, "channel": report.channel}
+        ),
+        "submit": SubmitForm(
+            initial={
+                "submitted_at": now_kst,
+                "recipient": report.recipient,
+                "channel": report.channel,
+                "reference_number": report.reference_number,
+            }
+        ),
+        "attachment": AttachmentForm(),
+    }
 
 
 def reporting_link(*, incident, user):
