@@ -1,3 +1,6 @@
+import csv
+import io
+import re
 from datetime import date
 
 import pytest
@@ -73,7 +76,10 @@ def test_case_page_shows_only_allowed_buttons(world, login):
     assert action_url(claim, "start_review") in page
     assert action_url(claim, "decide") not in page
     assert action_url(claim, "approve") not in page
-    assert "15" in page and "1/31 (3)" in page  # the deadline explains itself
+    # The deadline explains itself: every business day counted up to the 15th, which is the due date
+    # (the page's fixed "15 business days" label would match a bare "15").
+    due = claim.review_due_on
+    assert "1/31 (3)" in page and f"{due.month}/{due.day} (15)" in page
 
 
 def test_agent_decides_through_the_admin_form(world, login):
@@ -161,14 +167,20 @@ def test_unpaid_export_and_payment_import(world, login):
 
 
 def test_incident_dashboard_counts_on_time_decisions(world, login, at):
-    world.claim_in(ClaimState.DECIDED)
+    claim = world.claim_in(ClaimState.DECIDED)
     client = login(world.supervisor)
     page = client.get(reverse("admin:compensation_incident_dashboard", args=[world.incident.pk])).content.decode()
-    assert "100.0%" in page
+    table = page[page.index('id="dashboard-sla"') : page.index("</table>", page.index('id="dashboard-sla"'))]
+    first_decisions = table.split("<tr>")[2]  # after the head row
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', first_decisions)
+    assert cells == ["1", "1", "0", "0", "0", "100.0%"]  # decided, on time, extended, late, open overdue, %
     sla = client.get(reverse("admin:compensation_sla")).content.decode()
     assert world.incident.title in sla
     register = b"".join(client.get(reverse("admin:compensation_register_csv")).streaming_content).decode()
-    assert "approved" in register
+    rows = list(csv.DictReader(io.StringIO(register.lstrip("\ufeff"))))
+    assert [(row["number"], row["decision"], row["amount_decided_krw"]) for row in rows] == [
+        (claim.number, "approved", str(claim.decisions.get().amount_krw))
+    ]
 
 
 def test_business_days_left_counts_only_business_days(world):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,13 @@ from tests.factories import IncidentFactory
 
 KST = ZoneInfo("Asia/Seoul")
 REGISTER = "admin:compensation_incident_register"
+
+
+def _row_cells(page, title):
+    """The text of each cell in the register row that names `title`."""
+    at = page.index(f">{title}</a>")
+    row = page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 @pytest.fixture
@@ -60,9 +68,11 @@ def test_the_page_shows_stage_action_and_impact_and_paginates(world, staff_clien
     assert response.status_code == 200
     assert world.incident.title in page  # newest first: on page 1 of 2
     assert reverse("admin:compensation_incident_dashboard", args=[world.incident.pk]) in page
-    assert "Notice posted" in page and "Order failure" in page
-    assert "2:00" in page  # the factory's outage lasts two hours
-    assert "200,000" in page
+    # The incident's own row (the type filter always lists "Order failure", the other rows last 2:00 too).
+    cells = _row_cells(page, world.incident.title)
+    assert cells[2:5] == ["Order failure · Major", "Notice posted", "2:00"]  # type, stage, outage
+    assert cells[7] == "1 (1)"  # claims (open: decided is not final)
+    assert cells[-2:] == ["200,000", "0"]  # approved, paid
     assert "Page 1 of 2" in page
     second = staff_client.get(reverse(REGISTER), {"page": 2}).content.decode()
     assert world.incident.title not in second

@@ -1,6 +1,8 @@
 """The claim page: what it shows and the actions it offers, each through its service."""
 
 import html
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -9,6 +11,8 @@ from compensation import services
 from compensation.models import ClaimEvent, ClaimState, Decision
 from tests.compensation.factories import png_upload
 from tests.compensation.portal import client_for, detail_url
+
+KST = ZoneInfo("Asia/Seoul")
 
 
 def text_of(response):
@@ -76,8 +80,16 @@ def test_detail_shows_decision_deadlines_and_timeline_but_nothing_internal(world
     # Once decided, the deadline that runs is the objection window (the review one is over).
     assert f"{claim.review_due_on.isoformat()} 23:59" not in text
     assert f"{claim.objection_window_ends_on.isoformat()} 23:59" in text
-    assert "KST" in text
-    assert "Claim received" in text and "In review" in text and "Decided" in text
+    decided_at = decision.decided_at.astimezone(KST)
+    assert f"{decided_at:%Y-%m-%d %H:%M} KST" in text  # the decision's time, shown in Korean time
+    assert _timeline(text) == ["Submitted", "In review", "Decided"]
+
+
+def _timeline(text):
+    """The titles of the timeline's entries, oldest first (the state badge and the decision box say
+    "In review" / "Decided" too)."""
+    timeline = text[text.index('<ol class="timeline">') : text.index("</ol>", text.index('<ol class="timeline">'))]
+    return re.findall(r"<strong>([^<]*)</strong>", timeline)
 
 
 def test_a_decision_waiting_for_approval_is_not_shown(world, client):
