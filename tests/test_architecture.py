@@ -1,6 +1,8 @@
 """The layering rules import-linter cannot express: where imports may sit inside functions."""
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,63 @@ def test_every_task_has_an_explicit_stable_name():
         task = getattr(tasks, name)
         if hasattr(task, "delay"):
             assert task.name == f"compensation.tasks.{name}"
+
+
+@pytest.mark.django_db
+def test_every_beat_row_names_a_task_that_exists():
+    """Beat rows store task names: a renamed task whose rows were not migrated would never run again."""
+    from django_celery_beat.models import PeriodicTask
+
+    from compensation import tasks
+
+    names = {getattr(tasks, name).name for name in dir(tasks) if hasattr(getattr(tasks, name), "delay")}
+    scheduled = set(PeriodicTask.objects.exclude(task="celery.backend_cleanup").values_list("task", flat=True))
+    assert scheduled and scheduled <= names, scheduled - names
+
+
+def _architecture_section():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Architecture") :]
+    return section[: section.index("\n## ", 1)]
+
+
+def test_readme_architecture_names_only_paths_that_exist():
+    named = re.findall(r"`((?:compensation|incidents|config)/[\w./]*)`", _architecture_section())
+    assert named
+    missing = [path for path in named if not (ROOT / path).exists()]
+    assert not missing, missing
+
+
+def test_readme_architecture_names_every_folder_of_the_apps():
+    section = _architecture_section()
+    folders = sorted(
+        str(path.relative_to(ROOT))
+        for app in ("compensation", "incidents")
+        for path in (ROOT / app).rglob("*")
+        if path.is_dir() and path.name != "__pycache__" and any(path.glob("*.py"))
+    )
+    # Named as such, through a folder inside it (`…/management/commands/`), or by its own name inside its
+    # parent's row (`imports/{orders,…}`).
+    unnamed = [f for f in folders if f"`{f}/" not in section and f"`{f.rsplit('/', 1)[-1]}/" not in section]
+    assert not unnamed, unnamed
+
+
+def test_readme_architecture_modules_listed_for_a_folder_exist():
+    """In a row whose place is `compensation/<folder>/`, each bare name is a module there (or its export)."""
+    missing = []
+    for row in _architecture_section().splitlines():
+        cells = row.split("|")
+        if len(cells) < 4:
+            continue
+        where = cells[2]
+        folder = re.match(r"\s*`((?:compensation|incidents)/\w+)/`", where)
+        if folder is None:
+            continue
+        package = importlib.import_module(folder.group(1).replace("/", "."))
+        for name in re.findall(r"`(\w+)`", where.split(";")[0]):
+            if not (ROOT / folder.group(1) / f"{name}.py").exists() and not hasattr(package, name):
+                missing.append(f"{folder.group(1)}/{name}")
+    assert not missing, missing
 
 
 def _outbox_rows_built_by_hand(path):
