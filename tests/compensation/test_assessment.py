@@ -148,6 +148,127 @@ def test_manual_is_assessed_by_hand():
     assert suggestion.explanation == "Assessed case by case."
 
 
+PRICE, FIXED, FEE, INTEREST = Method.PRICE_DIFFERENCE, Method.FIXED_AMOUNT, Method.FEE_REFUND, Method.INTEREST
+
+
+@pytest.mark.parametrize(
+    "terms, values, amount, uncapped",
+    [
+        # BUY: max(0, executable − intended) × quantity
+        (
+            {},
+            dict(side="buy", intended_price_krw=100_000_000, reference_price_krw=102_500_000, quantity="0.01"),
+            25_000,
+            25_000,
+        ),
+        ({}, dict(side="buy", intended_price_krw=135_000_000, reference_price_krw=98_300_000, quantity="0.01"), 0, 0),
+        ({}, dict(side="buy", intended_price_krw=100_000_000, reference_price_krw=100_000_000, quantity="1"), 0, 0),
+        # SELL: max(0, intended − executable) × quantity
+        (
+            {},
+            dict(side="sell", intended_price_krw=135_000_000, reference_price_krw=98_300_000, quantity="0.01"),
+            367_000,
+            367_000,
+        ),
+        ({}, dict(side="sell", intended_price_krw=100_000_000, reference_price_krw=102_500_000, quantity="0.01"), 0, 0),
+        # zero quantity: nothing, whatever the move
+        ({}, dict(side="buy", intended_price_krw=100_000_000, reference_price_krw=150_000_000, quantity="0"), 0, 0),
+        # cut to whole KRW: 600,000 × 0.00012345 = 74.07 → 74; 3,000 × 0.3333 = 999.9 → 999
+        (
+            {},
+            dict(side="buy", intended_price_krw=98_000_000, reference_price_krw=98_600_000, quantity="0.00012345"),
+            74,
+            74,
+        ),
+        (
+            {},
+            dict(side="sell", intended_price_krw=100_003_000, reference_price_krw=100_000_000, quantity="0.3333"),
+            999,
+            999,
+        ),
+        # the cap: hit (BUY 50,000,000, SELL 200,000), exactly reached (not "capped"), not reached
+        (
+            {"cap_krw": 3_000_000},
+            dict(side="buy", intended_price_krw=100_000_000, reference_price_krw=150_000_000, quantity="1"),
+            3_000_000,
+            50_000_000,
+        ),
+        (
+            {"cap_krw": 150_000},
+            dict(side="sell", intended_price_krw=5_200_000, reference_price_krw=4_950_000, quantity="0.8"),
+            150_000,
+            200_000,
+        ),
+        (
+            {"cap_krw": 3_000_000},
+            dict(side="buy", intended_price_krw=100_000_000, reference_price_krw=103_000_000, quantity="1"),
+            3_000_000,
+            3_000_000,
+        ),
+        # fixed amount: below, at and above the cap
+        ({"method": FIXED, "fixed_amount_krw": 30_000}, {}, 30_000, 30_000),
+        ({"method": FIXED, "fixed_amount_krw": 20_000, "cap_krw": 20_000}, {}, 20_000, 20_000),
+        ({"method": FIXED, "fixed_amount_krw": 30_000, "cap_krw": 20_000}, {}, 20_000, 30_000),
+        # fee refund: the fees, capped; no fee charged is 0
+        ({"method": FEE, "cap_krw": 10_000}, {"fee_krw": 4_321}, 4_321, 4_321),
+        ({"method": FEE, "cap_krw": 10_000}, {"fee_krw": 10_000}, 10_000, 10_000),
+        ({"method": FEE, "cap_krw": 10_000}, {"fee_krw": 12_000}, 10_000, 12_000),
+        ({"method": FEE}, {"fee_krw": 0}, 0, 0),
+        # interest: amount × rate × days / 365, cut to whole KRW
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 350},
+            {"delayed_amount_krw": 10_000_000, "delay_days": 3},
+            2_876,
+            2_876,
+        ),
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 350},
+            {"delayed_amount_krw": 10_000_000, "delay_days": 365},
+            350_000,
+            350_000,
+        ),
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 350},
+            {"delayed_amount_krw": 1_000_000, "delay_days": 1},
+            95,
+            95,
+        ),
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 125},
+            {"delayed_amount_krw": 20_000_000, "delay_days": 7},
+            4_794,
+            4_794,
+        ),
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 350},
+            {"delayed_amount_krw": 10_000_000, "delay_days": 0},
+            0,
+            0,
+        ),
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 0},
+            {"delayed_amount_krw": 10_000_000, "delay_days": 30},
+            0,
+            0,
+        ),
+        # 10,000,000 × 10 % × 30 / 365 = 82,191.78 → 82,191, capped at 1,000
+        (
+            {"method": INTEREST, "annual_interest_rate_bp": 1_000, "cap_krw": 1_000},
+            {"delayed_amount_krw": 10_000_000, "delay_days": 30},
+            1_000,
+            82_191,
+        ),
+    ],
+)
+def test_suggested_amount_branch_by_branch(terms, values, amount, uncapped):
+    if "quantity" in values:
+        values = {**values, "quantity": Decimal(values["quantity"])}
+    suggestion = suggest_amount(_claim(_policy(**terms), **values))
+    assert (suggestion.amount_krw, suggestion.uncapped_krw) == (amount, uncapped)
+    assert suggestion.capped == (amount != uncapped)
+    assert suggestion.explanation.endswith(f" = {amount:,} KRW")
+
+
 def test_case_page_shows_the_formula_with_the_side(world, client):
     from django.urls import reverse
 
