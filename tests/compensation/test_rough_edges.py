@@ -41,8 +41,11 @@ def test_paid_claim_page_shows_payment_date_and_reference(world):
     claim = world.claim_in(ClaimState.PAID)
     page = client_for(world.claimant).get(detail_url(claim)).content.decode()
     payment = claim.payments.get()
-    assert payment.reference in page and "200,000" in page
-    assert payment.paid_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") in page
+    # The payment's own row (the decision above it says 200,000 KRW too).
+    at = page.index(payment.reference)
+    row = page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
+    assert "200,000" in row
+    assert payment.paid_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") in row
 
 
 def test_admin_home_links_to_register_sla_and_running_dashboards(world):

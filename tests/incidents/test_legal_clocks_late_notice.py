@@ -102,4 +102,4 @@ def test_the_notice_editor_shows_the_computed_intake_end_and_days_left(complianc
     assert "2025-02-20" in page and "2025-04-07" in page  # both periods, the later applies
     assert "2025-04-07 23:59 KST" in page
     assert response.context["intake_days_left"] == 34  # 3/5 … 4/7, both days included
-    assert "34" in page
+    assert "34일 남음" in page  # "34 days left", in the editor's language

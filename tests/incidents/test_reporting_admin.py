@@ -60,12 +60,16 @@ def test_a_refused_decision_is_a_message_not_a_500(client, incident):
     )
     assert response.status_code == 200
     assert not ReportabilityDecision.objects.exists()
-    assert any("reportable" in str(m) or "보고" in str(m) for m in response.context["messages"])
+    # One error message, the refusal that names the criterion met (not any message mentioning 보고).
+    shown = [(m.level_tag, criterion.text in str(m)) for m in response.context["messages"]]
+    assert shown == [("error", True)]
 
 
 def test_agents_see_the_page_but_cannot_decide(client, incident):
     client.force_login(AgentFactory())
-    page = client.get(_page(incident)).content.decode()
+    response = client.get(_page(incident))
+    page = response.content.decode()
+    assert response.status_code == 200 and incident.title in page  # the page itself, not a refusal
     assert "decide-form" not in page
 
 
