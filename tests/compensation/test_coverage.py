@@ -147,7 +147,75 @@ def test_batches_not_yet_issued_count_towards_exposure(world, officer):
     rows, _aggregates = exposure_by_incident(warning_percent=80)
     row = next(r for r in rows if r["incident"].pk == world.incident.pk)
     assert row["batches_pending_krw"] == 9_000_000
-    assert row["exposure_krw"] >= 9_000_000 and row["level"] in ("warning", "over")
+    # No claims: exposure is the pending batch alone, 90 % of the 10,000,000 cover.
+    assert (row["exposure_krw"], row["level"]) == (9_000_000, "warning")
+
+
+def _check(officer, *, as_of, reserve, fixed_reserve=None):
+    return CoverageSnapshot.objects.create(
+        month=as_of.replace(day=1),
+        as_of=as_of,
+        basis=CoverageBasis.USER_ASSETS,
+        basis_value_krw=0,
+        licence_type="krw_market",
+        required_krw=0,
+        insurance_aggregate_krw=0,
+        insurance_per_incident_krw=0,
+        reserve_krw=reserve,
+        shortfall_krw=0,
+        status=CoverageSnapshot.Status.COVERED,
+        fixed_reserve_krw=fixed_reserve,
+        recorded_by=officer,
+    )
+
+
+def test_exposure_and_cover_figures_by_hand(world, officer):
+    """Exposure = max(claimed, approved) + a batch computed or approved (issued, its claims are decided);
+    cover = per-incident limits of every policy in force on the incident's date + the reserve of the latest
+    check by then (its reserve after a fix, when fixed)."""
+    _policy(per_incident=10_000_000, aggregate=12_000_000, number="P-1")
+    _policy(per_incident=5_000_000, aggregate=20_000_000, number="P-2")
+    _policy(per_incident=99_000_000, starts=date(2025, 2, 1), number="P-later")  # not in force on 2025-01-20
+    _check(officer, as_of=date(2024, 12, 31), reserve=2_000_000)
+    _check(officer, as_of=date(2025, 1, 10), reserve=1_000_000, fixed_reserve=3_000_000)
+    _check(officer, as_of=date(2025, 2, 28), reserve=7_000_000)  # after the incident
+    claim = world.claim_in(ClaimState.DECIDED)  # claimed 300,000, approved 200,000
+    batch = CompensationBatch.objects.create(
+        incident=world.incident, created_by=officer, state=BatchState.APPROVED, total_krw=10_000_000, minimum_krw=0
+    )
+
+    def figures():
+        rows, aggregates = exposure_by_incident(warning_percent=80)
+        row = next(r for r in rows if r["incident"].pk == world.incident.pk)
+        return row, {a["policy"].policy_number: (a["exposure_krw"], a["level"]) for a in aggregates}
+
+    row, aggregates = figures()
+    assert (row["claimed_krw"], row["approved_krw"], row["paid_krw"]) == (300_000, 200_000, 0)
+    assert (row["batches_issued_krw"], row["batches_pending_krw"]) == (0, 10_000_000)
+    assert row["exposure_krw"] == 300_000 + 10_000_000  # claimed is the larger
+    assert row["cover_krw"] == 10_000_000 + 5_000_000 + 3_000_000
+    assert row["level"] == "ok"  # 10,300,000 < 80 % of 18,000,000 = 14,400,000
+    # Each policy period: its incidents' exposure against its aggregate limit (80 % of 12,000,000 = 9,600,000).
+    assert aggregates == {"P-1": (10_300_000, "warning"), "P-2": (10_300_000, "ok"), "P-later": (0, "ok")}
+
+    type(claim).objects.filter(pk=claim.pk).update(amount_claimed_krw=100_000)
+    row, _aggregates = figures()
+    assert row["exposure_krw"] == 200_000 + 10_000_000  # now the approved amount is the larger
+
+    CompensationBatch.objects.filter(pk=batch.pk).update(state=BatchState.ISSUED)
+    row, _aggregates = figures()
+    assert (row["batches_issued_krw"], row["batches_pending_krw"]) == (10_000_000, 0)
+    assert row["exposure_krw"] == 200_000  # an issued batch's claims are decided claims already
+
+
+def test_no_cover_is_over_as_soon_as_anything_is_exposed(world, officer):
+    rows, _aggregates = exposure_by_incident(warning_percent=80)
+    row = next(r for r in rows if r["incident"].pk == world.incident.pk)
+    assert (row["cover_krw"], row["exposure_krw"], row["level"]) == (0, 0, "ok")
+    world.claim_in(ClaimState.IN_REVIEW)
+    rows, _aggregates = exposure_by_incident(warning_percent=80)
+    row = next(r for r in rows if r["incident"].pk == world.incident.pk)
+    assert (row["cover_krw"], row["exposure_krw"], row["level"]) == (0, 300_000, "over")
 
 
 # --- alerts, pages ----------------------------------------------------------------------------

@@ -95,14 +95,16 @@ def test_the_claimant_downloads_their_document_as_an_attachment(world):
 def test_staff_with_a_role_can_download(world, factory):
     claim = world.submit()
     url = reverse("compensation:document_download", args=[claim.pk, claim.documents.get().pk])
-    assert client_for(factory()).get(url).status_code == 200
+    response = client_for(factory()).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
 
 
 def test_superuser_can_download(world):
     claim = world.submit()
     url = reverse("compensation:document_download", args=[claim.pk, claim.documents.get().pk])
     admin = UserFactory(is_staff=True, is_superuser=True)
-    assert client_for(admin).get(url).status_code == 200
+    response = client_for(admin).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
 
 
 def test_staff_flag_without_a_role_or_a_role_without_staff_flag_is_not_enough(world):

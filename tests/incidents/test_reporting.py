@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from incidents import reporting
 from incidents.errors import DomainError, ErrorCode
@@ -183,9 +184,10 @@ def test_business_day_rules_skip_weekends_and_holiday_rows(incident, people):
 def test_without_a_rule_the_report_has_no_due_time_and_says_so(incident, people):
     ReportDeadlineRule.objects.filter(kind=ReportKind.INTERIM).delete()
     _approved_reportable(incident, people)
-    report = reporting.report_prepare(incident=incident, actor=people[0], kind=ReportKind.INTERIM)
+    with translation.override("en"):
+        report = reporting.report_prepare(incident=incident, actor=people[0], kind=ReportKind.INTERIM)
     assert report.due_at is None and report.due_rule is None
-    assert report.due_explanation
+    assert report.due_explanation == "No deadline rule for this kind of report; compliance adds one."
 
 
 def test_a_report_counted_from_reportability_runs_from_the_approval(incident, people):
