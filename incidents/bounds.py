@@ -40,14 +40,6 @@ def validate_date_range(value):
         )
 
 
-def validate_krw(value):
-    if value is not None and not -MAX_KRW <= value <= MAX_KRW:
-        raise ValidationError(
-            _("Enter an amount of at most %(max)s KRW.") % {"max": f"{MAX_KRW:,}"},
-            code="krw_range",
-        )
-
-
 def validate_quantity(value):
     if value is None:
         return

@@ -9,25 +9,26 @@ from incidents import legal
 @register()
 def legal_minimums(app_configs, **kwargs):
     errors = []
-    if settings.COMPENSATION_INTAKE_MONTHS < 1:
+    if settings.COMPENSATION_INTAKE_MONTHS < legal.MIN_INTAKE_MONTHS:
         errors.append(
             Error(
-                "COMPENSATION_INTAKE_MONTHS must be at least 1 (접수기간 1개월 이상).",
+                f"COMPENSATION_INTAKE_MONTHS must be at least {legal.MIN_INTAKE_MONTHS} (접수기간 1개월 이상).",
                 id="incidents.E001",
             )
         )
-    if settings.COMPENSATION_MAX_OBJECTION_ROUNDS < 2:
+    if settings.COMPENSATION_MAX_OBJECTION_ROUNDS < legal.MIN_OBJECTION_ROUNDS:
         errors.append(
             Error(
-                "COMPENSATION_MAX_OBJECTION_ROUNDS must be at least 2 (이의제기 2회 이상).",
+                f"COMPENSATION_MAX_OBJECTION_ROUNDS must be at least {legal.MIN_OBJECTION_ROUNDS} (이의제기 2회 이상).",
                 id="incidents.E002",
             )
         )
     # Review must finish WITHIN 15 business days: a larger number would be a breach.
-    if not 1 <= settings.COMPENSATION_REVIEW_BUSINESS_DAYS <= 15:
+    if not 1 <= settings.COMPENSATION_REVIEW_BUSINESS_DAYS <= legal.STATUTORY_REVIEW_BUSINESS_DAYS:
         errors.append(
             Error(
-                "COMPENSATION_REVIEW_BUSINESS_DAYS must be between 1 and 15 (15영업일 이내 심사).",
+                f"COMPENSATION_REVIEW_BUSINESS_DAYS must be between 1 and {legal.STATUTORY_REVIEW_BUSINESS_DAYS} "
+                "(15영업일 이내 심사).",
                 id="incidents.E003",
             )
         )

@@ -252,6 +252,22 @@ NOTICE_SECTIONS = (
 )
 
 
+class Immutable(models.Model):
+    """A row that is written once and never changed or deleted (a record that was relied on): a published
+    notice version here, policy versions and the terms a notice published in compensation."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is immutable; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is kept forever.")
+
+
 class NoticeSections(models.Model):
     description = models.TextField(_("incident details (사고내용)"), blank=True)
     claim_procedure = models.TextField(_("how to claim (보상신청 방법·절차)"), blank=True)
@@ -327,7 +343,7 @@ class Notice(NoticeSections):
         return str(self.incident)
 
 
-class NoticeVersion(NoticeSections):
+class NoticeVersion(NoticeSections, Immutable):
     """A published notice, kept forever; every edit after publishing is a new version."""
 
     incident = models.ForeignKey(
@@ -373,14 +389,6 @@ class NoticeVersion(NoticeSections):
 
     def __str__(self):
         return f"{self.incident} v{self.number}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("A published notice version is immutable; publish a new version.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("A published notice version is kept forever.")
 
     def generate_intake_period(self):
         """Write the 접수기간 section from the computed dates (Korean, then English)."""

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from incidents.models import Incident, IncidentType, NoticeVersion
+from incidents.models import Immutable, Incident, IncidentType, NoticeVersion
 
 
 class DamageType(models.TextChoices):
@@ -114,21 +114,6 @@ def current_terms(policy):
         for doc in policy.required_documents.order_by("position", "pk")
     ]
     return terms
-
-
-class Immutable(models.Model):
-    """A row that is written once and never changed or deleted (a record that was relied on)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValueError(f"{type(self).__name__} is immutable; record a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(f"{type(self).__name__} is kept forever.")
 
 
 class PolicyVersion(Immutable):

@@ -104,10 +104,6 @@ def review_extended(*, claim):
     )
 
 
-# The mails that carry a decision: delivering one starts the objection window (see outbox.deliver).
-DECISION_NOTICE_KINDS = outbox.DECISION_KINDS
-
-
 def decision_made(*, claim, decision, against_claimant=False):
     """The decision (or an objection's decision, or a correction: 정정 결정) once it is in force.
 

@@ -38,7 +38,7 @@ from incidents.models import (
 )
 from incidents.pdf import pdf_unavailable_reason
 
-STAFF = (roles.AGENT, roles.SUPERVISOR, roles.COMPLIANCE)
+STAFF = roles.ALL_ROLES
 
 
 class WithdrawalBlockInline(admin.StackedInline):
