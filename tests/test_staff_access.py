@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, ComplianceFactory, SupervisorFactory
 
 PASSWORD = "pw-Secret-123"
 
@@ -99,3 +99,18 @@ def test_signup_username_is_the_email():
     )
     user = get_user_model().objects.get(email__iexact="newbie.kim@example.com")
     assert user.username == "newbie.kim@example.com"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "page", ["admin:compensation_coveragesnapshot_changelist", "admin:compensation_controlreview_changelist"]
+)
+def test_oversight_pages_are_for_compliance_and_supervisors_only(page):
+    for factory in (SupervisorFactory, ComplianceFactory):
+        client = Client()
+        client.force_login(factory())
+        assert client.get(reverse(page)).status_code == 200, factory
+    client = Client()
+    client.force_login(AgentFactory())
+    refused = client.get(reverse(page))
+    assert (refused.status_code, refused.get("Location")) == (302, "/admin/")  # sent back to the admin home

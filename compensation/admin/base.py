@@ -2,6 +2,7 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from incidents import roles
 from incidents.bounds import parse_id
 
 
@@ -16,6 +17,16 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class OversightPageMixin(ReadOnlyAdminMixin):
+    """A page for compliance and supervisors (a register or report, not rows to edit): only they see it."""
+
+    def has_module_permission(self, request):
+        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
 
 
 class NoRevertHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):

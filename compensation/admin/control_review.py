@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compensation import services
+from compensation.admin.base import OversightPageMixin
 from compensation.models import ControlReview
 from compensation.selectors.control_review import control_review_charts, control_review_pack
 from incidents import roles
@@ -41,22 +42,7 @@ def _pack(year):
 
 
 @admin.register(ControlReview)
-class ControlReviewAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class ControlReviewAdmin(OversightPageMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [

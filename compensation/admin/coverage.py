@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compensation import services
+from compensation.admin.base import OversightPageMixin
 from compensation.charts import Chart, Series
 from compensation.models import CoverageBasis, CoverageSnapshot, InsurancePolicy, LicenceType
 from compensation.selectors.exposure import exposure_by_incident
@@ -94,23 +95,8 @@ def coverage_chart(snapshots, exposure_rows):
 
 
 @admin.register(CoverageSnapshot)
-class CoverageSnapshotAdmin(admin.ModelAdmin):
+class CoverageSnapshotAdmin(OversightPageMixin, admin.ModelAdmin):
     """The changelist is the coverage page: checks, the form to record one, exposure and the chart."""
-
-    def has_module_permission(self, request):
-        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("admin:compensation_coveragesnapshot_changelist"))
