@@ -17,10 +17,10 @@ from compensation.models import (
     InsurancePolicy,
     required_amount,
 )
-from compensation.selectors.exposure import exposure_by_incident
+from compensation.selectors.exposure import exposure_by_incident, incident_impact
 from incidents.errors import DomainError, ErrorCode
 from incidents.models import Holiday, HolidayKind
-from tests.factories import AgentFactory, ComplianceFactory
+from tests.factories import AgentFactory, ComplianceFactory, UserFactory
 
 억 = 100_000_000
 APRIL = datetime(2025, 4, 1, 10, tzinfo=ZoneInfo("Asia/Seoul"))
@@ -149,6 +149,33 @@ def test_batches_not_yet_issued_count_towards_exposure(world, officer):
     assert row["batches_pending_krw"] == 9_000_000
     # No claims: exposure is the pending batch alone, 90 % of the 10,000,000 cover.
     assert (row["exposure_krw"], row["level"]) == (9_000_000, "warning")
+
+
+def test_incident_impact_by_hand(world):
+    """The regulator report's impact figures: withdrawn claims and rejected decisions add nothing."""
+    world.claim_in(ClaimState.PAID)  # claimed 300,000, approved 200,000, paid 200,000
+    world.claim_in(ClaimState.DECIDED, claimant=world.other_user)  # claimed 300,000, approved 200,000
+    rejected = world.claim_in(ClaimState.IN_REVIEW, claimant=UserFactory())  # claimed 300,000
+    services.claim_decide(claim=rejected, actor=world.agent, approved=False, amount_krw=0, reasons="대상 아님")
+    withdrawn_by = UserFactory()
+    services.claim_withdraw(claim=world.submit(actor=withdrawn_by), actor=withdrawn_by)
+    orders = (
+        "order_id,email,asset,side,quantity,price_krw,attempted_at\n"
+        "O-1,a@example.com,BTC,buy,0.01,100000000,2025-01-20 09:30\n"
+        "O-2,a@example.com,ETH,sell,1,5000000,2025-01-20 09:40\n"
+        "O-3,b@example.com,BTC,buy,0.02,100000000,2025-01-20 09:50\n"
+    )
+    assert not services.affected_orders_import(incident=world.incident, actor=world.supervisor, csv_text=orders).errors
+    assert incident_impact(world.incident) == {
+        "claims": 3,
+        "claimants": 3,
+        "claimed_krw": 900_000,
+        "decided_claims": 3,
+        "approved_krw": 400_000,
+        "paid_krw": 200_000,
+        "affected_orders": 3,
+        "affected_addresses": 2,
+    }
 
 
 def _check(officer, *, as_of, reserve, fixed_reserve=None):

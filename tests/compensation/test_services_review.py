@@ -109,6 +109,18 @@ def test_agent_cannot_exceed_the_cap_and_supervisor_must_say_why(world):
     assert decision.status == Decision.Status.PENDING_APPROVAL
 
 
+@pytest.mark.parametrize("amount, refused", [(5_000_000, False), (5_000_001, True)])
+def test_an_agent_may_decide_up_to_exactly_the_cap(world, amount, refused):
+    claim = world.claim_in(ClaimState.IN_REVIEW)  # the policy's cap is 5,000,000
+    if refused:
+        with pytest.raises(DomainError) as refusal:
+            services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=amount, reasons="x")
+        assert refusal.value.code == "cap"
+    else:
+        decision = services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=amount, reasons="x")
+        assert decision.amount_krw == amount and decision.cap_override_reason == ""
+
+
 def test_four_eyes_above_the_limit(world):
     claim = world.claim_in(ClaimState.IN_REVIEW)
     decision = services.claim_decide(
