@@ -1,4 +1,5 @@
-"""One drain worker of bench_proactive: deliver the pending decision mails whose id % N == part."""
+"""One drain worker of bench_proactive: deliver the pending decision mails whose id % N == part, in
+batches of `outbox.ENQUEUE_CHUNK` ids (`outbox.deliver_batch`, what each `send_notifications` task runs)."""
 
 import os
 import sys
@@ -33,8 +34,11 @@ def main(part, parts):
         .values_list("pk", flat=True)
     )
     mine = [pk for pk in ids if pk % parts == part]
+    outcomes = []
     with override_settings(**BACKENDS[os.environ.get("BENCH_EMAIL_BACKEND", "dummy")]):
-        outcomes = [outbox.deliver(notification_id=pk) for pk in mine]
+        # As the Celery worker does: one `send_notifications` task per ENQUEUE_CHUNK ids.
+        for start in range(0, len(mine), outbox.ENQUEUE_CHUNK):
+            outcomes += outbox.deliver_batch(notification_ids=mine[start : start + outbox.ENQUEUE_CHUNK])
     failed = [o for o in outcomes if o != "sent"]
     assert not failed, (failed[:5], settings.EMAIL_BACKEND)
 

@@ -6,7 +6,8 @@ one of their outbox rows. Ours: `batch_compute` + `batch_issue` (batch lines, cl
 caps, minimum, merge with filed claims, event rows, the broker hand-off after commit).
 
 Drain: two worker processes each deliver their half of the pending decision mails with
-`outbox.deliver` (lease, render, send, mark sent): once with Django's dummy (no-op) mail backend —
+`outbox.deliver_batch`, 100 ids per call as each `send_notifications` task (lease a chunk, render,
+one mail connection per batch, mark each row sent after its "250"): once with Django's dummy (no-op) mail backend —
 the floor — and once through SMTP to a local sink that accepts every message.
 """
 
@@ -29,6 +30,7 @@ from django.utils import timezone  # noqa: E402
 
 from compensation import services  # noqa: E402
 from compensation.models import Claim, CompensationPolicy, Decision, Method, Notification  # noqa: E402
+from compensation.notifications import outbox  # noqa: E402
 from compensation.services.batches import _with_defaults  # noqa: E402
 from config.celery import app  # noqa: E402
 from incidents import roles  # noqa: E402
@@ -206,6 +208,11 @@ def reset_outbox(incident):
             "body_text = '', body_html = '', last_error = '', next_attempt_at = now() - interval '1 minute' "
             "WHERE kind = 'proactive_decision'"
         )
+        # Both runs record each decision's delivery the same way (the first would leave it done).
+        cursor.execute(
+            "UPDATE compensation_decision SET mail_sent_at = NULL WHERE claim_id IN "
+            "(SELECT claim_id FROM compensation_notification WHERE kind = 'proactive_decision')"
+        )
         # Keep DRAIN of them pending; the rest are parked as sent so both runs deliver the same rows.
         cursor.execute(
             "UPDATE compensation_notification SET state = 'sent' WHERE kind = 'proactive_decision' AND id NOT IN "
@@ -250,7 +257,10 @@ def main():
     finally:
         controller.stop()
     noop_rate, smtp_rate = pending / noop_seconds, pending / smtp_seconds
-    print(f"drain: {pending:,} decision mails, two worker processes (outbox.deliver: lease, render, send, mark sent)")
+    print(
+        f"drain: {pending:,} decision mails, two worker processes (outbox.deliver_batch per 100 ids: lease "
+        f"{outbox.CLAIM_CHUNK} at a time, render, one mail connection per batch, mark each sent)"
+    )
     print(f"floor (no-op sender): {noop_seconds:.1f} s, {noop_rate:,.0f} msgs/s")
     print(f"SMTP to a local sink: {smtp_seconds:.1f} s, {smtp_rate:,.0f} msgs/s")
     ratio = noop_rate / smtp_rate

@@ -19,7 +19,8 @@ def send_notification(*, notification_id):
 def send_notifications(*, notification_ids):
     from compensation.notifications import outbox
 
-    # Each row is claimed on its own, so a batch redelivered after a crash resends nothing sent.
+    # Rows are leased (attempts is the fencing token) and each is marked sent after its 250, so a
+    # batch redelivered after a crash resends nothing sent.
     return outbox.deliver_batch(notification_ids=notification_ids)
 
 

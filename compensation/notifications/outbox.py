@@ -26,20 +26,23 @@ Guarantees (README "Mail: the outbox"):
 import logging
 import smtplib
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import partial, reduce
 from hashlib import sha1
+from operator import or_
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from compensation import account_links, tasks
-from compensation.models import Decision, Notification
+from compensation.models import ClaimState, Decision, Notification
 from config.breaker import Breaker
+from incidents import calendar
 
 logger = logging.getLogger(__name__)
 
@@ -234,18 +237,77 @@ def resend(ids):
 
 
 # --- sending ------------------------------------------------------------------
+# Rows a batch task leases per statement. Small enough that a budget running out leaves few rows
+# to hand back; large enough that the bookkeeping per chunk (lease, store renders, renew) is noise.
+CLAIM_CHUNK = 50
+# A batch renews the leases of the rows it still has to send when this long has passed since it
+# last did: a sender that stalled (a paused process, a slow server) finds out it lost a row before
+# sending it, as a single-row send did, without an UPDATE per message on a fast drain.
+RENEW_AFTER_SECONDS = 1.0
+
+
 def _claim(notification_id, now):
     """Lease the row: exactly one caller gets 1 here while the row is pending and due."""
+    return _due(now).filter(pk=notification_id).update(**_lease(now))
+
+
+def _due(now):
     # One second of slack: batch stamps may sit microseconds ahead of the clock (see _batch_stamp);
     # a lease is minutes long, so the slack never lets a second sender in.
-    return Notification.objects.filter(
-        pk=notification_id, state=State.PENDING, next_attempt_at__lte=now + timedelta(seconds=1)
-    ).update(next_attempt_at=now + timedelta(seconds=lease_seconds()), attempts=F("attempts") + 1, queued_at=None)
+    return Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now + timedelta(seconds=1))
+
+
+def _lease(now):
+    return {
+        "next_attempt_at": now + timedelta(seconds=lease_seconds()),
+        "attempts": F("attempts") + 1,
+        "queued_at": None,
+    }
+
+
+def _claim_many(ids, now):
+    """Lease the pending, due rows among `ids` in one statement; returns {id: row} of those now ours.
+
+    Rows another sender is leasing right now are skipped, not waited for (SKIP LOCKED; SQLite
+    serialises writers instead). The UPDATE repeats the condition, so a row is leased only once.
+    """
+    with transaction.atomic():
+        free = list(_due(now).filter(pk__in=ids).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if not free:
+            return {}
+        _due(now).filter(pk__in=free).update(**_lease(now))
+        return Notification.objects.in_bulk(free)
 
 
 def _ours(row):
     """The row, still pending and still leased by this sender (`attempts` is the fencing token)."""
     return Notification.objects.filter(pk=row.pk, state=State.PENDING, attempts=row.attempts)
+
+
+def _all_ours(rows):
+    return Notification.objects.filter(
+        reduce(or_, (Q(pk=row.pk, attempts=row.attempts) for row in rows)), state=State.PENDING
+    )
+
+
+def _renew(rows):
+    """Extend the leases of `rows` in one UPDATE; returns the rows still ours (others took the rest)."""
+    if not rows:
+        return []
+    renewed = _all_ours(rows).update(next_attempt_at=timezone.now() + timedelta(seconds=lease_seconds()))
+    if renewed == len(rows):
+        return rows
+    kept = set(_all_ours(rows).values_list("pk", flat=True))
+    for row in rows:
+        if row.pk not in kept:
+            logger.warning("notification %s: lease lost before sending; left to its current holder", row.pk)
+    return [row for row in rows if row.pk in kept]
+
+
+def _release(rows):
+    """Hand leased rows back unsent (the batch ran out of time): due now, the claim not counted."""
+    if rows:
+        _all_ours(rows).update(attempts=F("attempts") - 1, next_attempt_at=timezone.now(), queued_at=None)
 
 
 def deliver(*, notification_id):
@@ -255,29 +317,166 @@ def deliver(*, notification_id):
     "lease_lost" (the lease ran out before the send began: nothing sent) or "late_copy"
     (the server accepted our copy after the lease had run out and another sender took the row).
     """
-    now = timezone.now()
-    if not _claim(notification_id, now):
-        return "skipped"
-    row = Notification.objects.get(pk=notification_id)
+    return deliver_batch(notification_ids=[notification_id])[0]
+
+
+class _Sender:
+    """One mail connection for a whole batch: opened at the first send, again after any error."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message):
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        message.connection = self.connection
+        self.connection.send_messages([message])
+
+    def close(self):
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection has nothing left to tell us
+                logger.info("mail connection closed uncleanly", exc_info=True)
+
+
+class _Batch:
+    """One call of deliver_batch: its deadline, its mail connection, what happened to each id."""
+
+    def __init__(self, budget):
+        self.deadline = time.monotonic() + (batch_budget_seconds() if budget is None else budget)
+        self.sender = _Sender()
+        self.outcomes = {}
+        self.attempted = False  # the first row is always tried, however small the budget
+
+    def out_of_time(self):
+        return self.attempted and time.monotonic() > self.deadline
+
+
+def deliver_batch(*, notification_ids, budget=None):
+    """Send the rows that are ours to send; rows left when the time budget runs out go back to the broker.
+
+    Rows are leased CLAIM_CHUNK at a time with one statement, rendered (stored in one UPDATE),
+    their leases renewed in one UPDATE, then sent one by one over one mail connection. Each is
+    marked sent right after its "250": a worker killed mid-batch leaves at most the message in
+    flight to be sent again, as a single-row send did. Returns one outcome per id given.
+    """
+    ids = list(dict.fromkeys(notification_ids))
+    batch = _Batch(budget)
     try:
-        if not row.subject:
-            render(row)
-            Notification.objects.filter(pk=row.pk).update(
-                subject=row.subject, body_text=row.body_text, body_html=row.body_html
-            )
-    except Exception as exc:  # a template error will not heal by retrying: park it for staff
+        with _unsynced_commits():
+            for start in range(0, len(ids), CLAIM_CHUNK):
+                if batch.out_of_time():
+                    break
+                _deliver_chunk(ids[start : start + CLAIM_CHUNK], batch)
+    finally:
+        batch.sender.close()
+    rest = [pk for pk in ids if pk not in batch.outcomes or batch.outcomes[pk] == "requeued"]
+    if rest:
+        enqueue_rows(Notification.objects.filter(pk__in=rest).values_list("pk", "kind"))
+    results, seen = [], set()
+    for pk in notification_ids:  # an id given twice: the second one finds the row taken
+        results.append(batch.outcomes.get(pk, "requeued") if pk not in seen else "skipped")
+        seen.add(pk)
+    return results
+
+
+@contextmanager
+def _unsynced_commits():
+    """The sender's own commits (lease, sent, decision delivered) do not wait for the disk.
+
+    `synchronous_commit = off` risks nothing but the last moments of commits if PostgreSQL itself
+    crashes (never consistency: the database comes back as it was a fraction of a second earlier).
+    For the outbox that means a row marked sent just before such a crash is pending again and sent
+    once more with the same Message-ID: the window SMTP cannot close, a little wider, and only on a
+    database crash, not a worker crash. Waiting for the disk at every message made a drain of
+    200,000 decision mails take hours. Session-level, reset after the batch; not inside a caller's
+    transaction (its commit is the caller's business).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:  # the connection broke: a new one starts with the default anyway
+            logger.info("could not reset synchronous_commit", exc_info=True)
+
+
+def _deliver_chunk(ids, batch):
+    rows = _claim_many(ids, timezone.now())
+    batch.outcomes.update({pk: "skipped" for pk in ids if pk not in rows})
+    ready = [row for row in (rows[pk] for pk in ids if pk in rows) if _rendered(row, batch)]
+    _store_renders([row for row in ready if row.rendered_now])
+    # Renew the leases right before talking to the server: a sender that stalled since its claim
+    # (rendering, a paused process) and lost a row sends nothing for it.
+    queue, renewed_at = _renewed(ready, batch), time.monotonic()
+    while queue:
+        if batch.out_of_time():
+            _release(queue)
+            batch.outcomes.update({row.pk: "requeued" for row in queue})
+            return
+        if time.monotonic() - renewed_at > RENEW_AFTER_SECONDS:
+            queue, renewed_at = _renewed(queue, batch), time.monotonic()
+            continue
+        row = queue.pop(0)
+        batch.attempted = True
+        batch.outcomes[row.pk] = _send(row, batch.sender)
+
+
+def _renewed(rows, batch):
+    kept = _renew(rows)
+    kept_ids = {row.pk for row in kept}
+    batch.outcomes.update({row.pk: "lease_lost" for row in rows if row.pk not in kept_ids})
+    return kept
+
+
+def _rendered(row, batch):
+    """Render the row if it never was; a template error will not heal by retrying: parked for staff."""
+    row.rendered_now = not row.subject
+    if not row.rendered_now:
+        return True
+    try:
+        render(row)
+    except Exception as exc:  # noqa: BLE001 - any template error
         logger.exception("notification %s could not be rendered", row.pk)
-        _record_failure(row, exc, permanent=True)
-        return "failed"
-    # Renew the lease right before talking to the server: a sender that stalled since its claim
-    # (rendering, a paused process) and lost the row sends nothing.
-    if not _ours(row).update(next_attempt_at=timezone.now() + timedelta(seconds=lease_seconds())):
-        logger.warning("notification %s: lease lost before sending; left to its current holder", row.pk)
-        return "lease_lost"
+        batch.outcomes[row.pk] = _record_failure(row, exc, permanent=True)
+        return False
+    return True
+
+
+def _store_renders(rows):
+    """Keep what was rendered, so a retry sends the same words: one UPDATE for the chunk."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_update(rows, ["subject", "body_text", "body_html"])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Notification._meta.db_table} n SET subject = v.subject, body_text = v.body_text, "
+            "body_html = v.body_html FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, subject, body_text, body_html) WHERE n.id = v.id",
+            [[row.pk for row in rows], *([getattr(row, name) for row in rows] for name in RENDERED)],
+        )
+
+
+RENDERED = ("subject", "body_text", "body_html")
+
+
+def _send(row, sender):
     message = _message(row)
     try:
-        message.send()
+        sender.send(message)
     except Exception as exc:  # noqa: BLE001 - classified: temporary ones are retried with backoff
+        sender.close()  # a connection that failed once is not trusted with the next message
         permanent = is_permanent(exc)
         log = logger.error if _our_configuration(exc) else logger.warning
         log("notification %s not sent (attempt %d, %s): %s", row.pk, row.attempts, _kind(permanent), exc)
@@ -302,6 +501,18 @@ def _decision_delivered(row):
     decision_id = (row.context or {}).get("decision_id")
     if row.kind not in DECISION_KINDS or not decision_id:
         return
+    at = timezone.now()
+    # The usual case in one UPDATE: the window needs no restart (the portal showed the decision
+    # first, the decision is not in force, or the window already counts from today or later).
+    nothing_to_restart = (
+        Q(first_opened_at__isnull=False)
+        | ~Q(status=Decision.Status.IN_FORCE)
+        | ~Q(claim__state=ClaimState.DECIDED)
+        | Q(claim__objection_window_started_on__gte=calendar.to_kst_date(at))
+    )
+    unseen = Decision.objects.filter(pk=decision_id, mail_sent_at__isnull=True)
+    if unseen.filter(nothing_to_restart).update(mail_sent_at=at) or not unseen.exists():
+        return  # recorded; or a mail of this decision went out before (a resend): nothing to do
     # Imported here: the services import this module (through notifications.claimant).
     from compensation.services.review import decision_notice_seen
 
@@ -309,7 +520,7 @@ def _decision_delivered(row):
     if decision is None:
         return
     try:
-        decision_notice_seen(decision=decision, at=timezone.now(), via="mail")
+        decision_notice_seen(decision=decision, at=at, via="mail")
     except Exception:  # noqa: BLE001 - the mail is sent; the window then starts when the portal shows it
         logger.exception("decision %s: mail sent but the objection window was not restarted", decision_id)
 
@@ -327,20 +538,6 @@ def batch_budget_seconds():
     """A batch task stops taking new rows after this long and queues the rest as a new task, so it
     stays well inside the task time limit however slow the mail server is."""
     return _setting("NOTIFICATION_BATCH_BUDGET_SECONDS", 60)
-
-
-def deliver_batch(*, notification_ids, budget=None):
-    """Send rows one by one; rows left when the time budget runs out go back to the broker."""
-    deadline = time.monotonic() + (batch_budget_seconds() if budget is None else budget)
-    results = []
-    for index, pk in enumerate(notification_ids):
-        if index and time.monotonic() > deadline:
-            rest = list(notification_ids[index:])
-            enqueue_rows(Notification.objects.filter(pk__in=rest).values_list("pk", "kind"))
-            results.extend(["requeued"] * len(rest))
-            break
-        results.append(deliver(notification_id=pk))
-    return results
 
 
 # SMTP stages where a 5xx is about this message (sender, recipient, content), not about our server.
