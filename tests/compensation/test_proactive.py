@@ -1,5 +1,7 @@
 """Compensation without a claim: the exchange's logs → a batch → four eyes → decisions → credit file."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.utils import translation
@@ -120,6 +122,32 @@ def test_bad_login_rows_are_named_by_line_and_change_nothing(proactive, text, li
         result = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=text)
     assert result.errors and result.errors[0][0] == line and words in result.errors[0][1], result.errors
     assert result.added == 0 and FailedLogin.objects.count() == 2
+
+
+def test_recorded_rows_count_as_unchanged_beside_new_ones(proactive):
+    text = LOGINS + "A-3,2025-01-20 09:30\n"
+    result = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=text)
+    assert (result.read, result.added, result.unchanged, result.errors) == (3, 1, 2, [])
+    assert FailedLogin.objects.count() == 3
+
+
+def test_a_recorded_row_twice_in_the_file_is_a_duplicate(proactive):
+    """On PostgreSQL one INSERT adds a clean file; a recorded row met twice never reaches it."""
+    text = LOGINS + "A-2,2025-01-20 09:10\n"
+    with translation.override("en"):
+        result = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=text)
+    assert [line for line, _m in result.errors] == [4] and "line 2" in result.errors[0][1]
+    assert (result.added, result.unchanged) == (0, 0) and FailedLogin.objects.count() == 2
+
+
+def test_a_recorded_row_now_outside_the_incident_is_refused(proactive):
+    """The incident's start was corrected after the import: the same rows again are out of its window."""
+    proactive.incident.started_at += timedelta(minutes=30)  # 09:30 KST: both logins are before it
+    proactive.incident.save(update_fields=["started_at"])
+    with translation.override("en"):
+        result = services.failed_logins_import(incident=proactive.incident, actor=proactive.supervisor, csv_text=LOGINS)
+    assert [line for line, _m in result.errors] == [2, 3] and "before the incident" in result.errors[0][1]
+    assert (result.added, result.unchanged) == (0, 0)
 
 
 def test_a_negative_amount_or_a_completion_before_the_request_is_refused(proactive):
