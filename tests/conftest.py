@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 
 @pytest.fixture(autouse=True)
@@ -8,6 +9,7 @@ def _fresh_process_caches():
     The cache's and the broker's breakers are closed too: one test's outage is not the next one's.
     """
     from django.core.cache import cache as django_cache
+    from django.utils import translation
 
     from compensation.notifications import outbox
     from compensation.selectors import policies as policy_cache
@@ -23,7 +25,11 @@ def _fresh_process_caches():
     forget_cached_calendar()
     policy_cache.forget()
     public_cache.forget()
+    # A request through the test client leaves its language active in this thread (LocaleMiddleware
+    # does not undo it); a later test calling a service directly would then mail in that language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     forget_cached_calendar()
     policy_cache.forget()
     public_cache.forget()
