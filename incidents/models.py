@@ -12,7 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from incidents import legal
-from incidents.kst import end_of_day
+from incidents.kst import KST, end_of_day
 
 
 class IncidentType(models.TextChoices):
@@ -229,7 +229,13 @@ class IncidentEvent(models.Model):
         indexes = [models.Index(fields=["incident", "created_at"], name="incident_event_at")]
 
     def __str__(self):
-        return f"{self.incident_id}: {self.from_state or '∅'} → {self.to_state}"
+        """Reads like 탐지 (detected) — 2026-01-20 09:12 KST: the state labels, the code, Korean time."""
+        change = f"{self.to_state_label} ({self.to_state})"
+        if self.from_state:
+            change = f"{self.from_state_label} → {change}"
+        if self.kind != self.Kind.TRANSITION:
+            change = f"{self.get_kind_display()}: {change}"
+        return f"{change} — {timezone.localtime(self.created_at, KST):%Y-%m-%d %H:%M} KST"
 
     @property
     def from_state_label(self):

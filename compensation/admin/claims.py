@@ -37,6 +37,7 @@ from incidents import (
     converters,  # noqa: F401 - registers the <id:…> converter
     roles,
 )
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 
@@ -86,7 +87,7 @@ def days_left_column(today, cal):
 
 
 @admin.register(Claim)
-class ClaimAdmin(NoRevertHistoryAdmin):
+class ClaimAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
     list_display = (
         "number",
         "claimant_email",

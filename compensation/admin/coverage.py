@@ -18,11 +18,12 @@ from compensation.charts import Chart, Series
 from compensation.models import CoverageBasis, CoverageSnapshot, InsurancePolicy, LicenceType
 from compensation.selectors.exposure import exposure_by_incident
 from incidents import roles
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.errors import DomainError
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(admin.ModelAdmin):
+class InsurancePolicyAdmin(PlainTitlesMixin, admin.ModelAdmin):
     list_display = (
         "insurer",
         "policy_number",
@@ -95,7 +96,7 @@ def coverage_chart(snapshots, exposure_rows):
 
 
 @admin.register(CoverageSnapshot)
-class CoverageSnapshotAdmin(OversightPageMixin, admin.ModelAdmin):
+class CoverageSnapshotAdmin(PlainTitlesMixin, OversightPageMixin, admin.ModelAdmin):
     """The changelist is the coverage page: checks, the form to record one, exposure and the chart."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

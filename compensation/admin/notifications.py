@@ -6,10 +6,11 @@ from django.utils.translation import ngettext
 
 from compensation.models import Notification
 from compensation.notifications import outbox
+from incidents.admin.titles import PlainTitlesMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PlainTitlesMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "to_email", "state", "attempts", "short_error", "sent_at", "claim")
     list_filter = ("state", "kind", "language", "created_at")
     search_fields = ("key", "to_email", "claim__number")

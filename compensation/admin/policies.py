@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from compensation.models import CompensationPolicy, Exclusion, IncidentPolicyOverride, PolicyVersion, RequiredDocument
 from compensation.services import policies as policy_services
 from incidents import roles
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.bounds import BoundedAdminMixin
 from incidents.errors import DomainError
 
@@ -75,7 +76,7 @@ class PolicyVersionInline(admin.TabularInline):
 
 
 @admin.register(CompensationPolicy)
-class CompensationPolicyAdmin(BoundedAdminMixin, admin.ModelAdmin):
+class CompensationPolicyAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     form = PolicyForm
     list_display = ("name", "incident_type", "damage_type", "method", "cap_krw", "is_active")
     list_filter = ("incident_type", "damage_type", "method", "is_active")
@@ -117,7 +118,7 @@ class OverrideForm(forms.ModelForm):
 
 
 @admin.register(IncidentPolicyOverride)
-class IncidentPolicyOverrideAdmin(admin.ModelAdmin):
+class IncidentPolicyOverrideAdmin(PlainTitlesMixin, admin.ModelAdmin):
     """Different terms for one incident (a higher cap, a note) without touching the global policy."""
 
     form = OverrideForm

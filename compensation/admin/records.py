@@ -4,10 +4,11 @@ from django.contrib import admin
 
 from compensation.admin.base import NoRevertHistoryAdmin, ReadOnlyAdminMixin
 from compensation.models import AffectedOrder, Decision, MarketPrice, Objection, Payment
+from incidents.admin.titles import PlainTitlesMixin
 
 
 @admin.register(Decision)
-class DecisionAdmin(NoRevertHistoryAdmin):
+class DecisionAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
     list_display = ("claim", "approved", "amount_krw", "status", "decided_by", "approved_by", "decided_at", "due_on")
     list_filter = ("status", "approved")
     search_fields = ("=claim__number",)
@@ -17,7 +18,7 @@ class DecisionAdmin(NoRevertHistoryAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(NoRevertHistoryAdmin):
+class ObjectionAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
     list_display = ("claim", "round", "filed_at", "review_due_on", "reviewer", "outcome")
     list_filter = ("round", "outcome")
     search_fields = ("=claim__number",)
@@ -26,7 +27,7 @@ class ObjectionAdmin(NoRevertHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(NoRevertHistoryAdmin):
+class PaymentAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
     list_display = ("claim", "amount_krw", "method", "reference", "paid_at", "recorded_by")
     list_filter = ("method",)
     search_fields = ("=claim__number", "reference")
@@ -36,7 +37,7 @@ class PaymentAdmin(NoRevertHistoryAdmin):
 
 
 @admin.register(MarketPrice)
-class MarketPriceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MarketPriceAdmin(PlainTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Imported through the incident's market prices page; never edited, so what sized a claim stays."""
 
     list_display = ("incident", "asset", "at", "price_krw", "imported_by", "imported_at")
@@ -49,7 +50,7 @@ class MarketPriceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AffectedOrder)
-class AffectedOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AffectedOrderAdmin(PlainTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Imported through the incident's affected orders page; never edited."""
 
     list_display = ("incident", "order_ref", "email", "asset", "side", "quantity", "price_krw", "attempted_at", "error")

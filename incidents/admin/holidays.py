@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import roles, services
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.bounds import MAX_YEAR, MIN_YEAR, BoundedAdminMixin
 from incidents.calendar import current_revision
 from incidents.errors import DomainError
@@ -118,7 +119,7 @@ class RemoveForm(forms.Form):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(BoundedAdminMixin, admin.ModelAdmin):
+class HolidayAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     form = HolidayForm
     change_form_template = "admin/incidents/holiday/change_form.html"
     list_display = ("date", "weekday", "name", "kind", "exchange_open", "source", "updated_by", "updated_at")
@@ -338,7 +339,7 @@ class HolidayAdmin(BoundedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(HolidayChange)
-class HolidayChangeAdmin(admin.ModelAdmin):
+class HolidayChangeAdmin(PlainTitlesMixin, admin.ModelAdmin):
     """Every edit of the holiday table; pending ones are approved here by a second compliance user."""
 
     list_display = ("proposed_at", "action", "day", "name", "kind", "status", "proposed_by", "approved_by", "reason")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents import converters, legal, services  # noqa: F401 - converters registers <id:…>
 from incidents.admin import actions
 from incidents.admin.reporting import WithdrawalBlockInline
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.bounds import BoundedAdminMixin, BoundedFormMixin, parse_id
 from incidents.errors import DomainError
 from incidents.kst import today_kst
@@ -128,7 +129,7 @@ class IncidentForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(BoundedAdminMixin, admin.ModelAdmin):
+class IncidentAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     form = IncidentForm
     list_display = (
         "title",
@@ -460,7 +461,7 @@ class NoticeEditorForm(BoundedFormMixin, forms.ModelForm):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(PlainTitlesMixin, admin.ModelAdmin):
     """Drafts are edited only in the notice editor, which publishes through the services."""
 
     list_display = ("incident", "incident_state", "updated_at", "updated_by", "editor_link")
@@ -490,7 +491,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeVersion)
-class NoticeVersionAdmin(admin.ModelAdmin):
+class NoticeVersionAdmin(PlainTitlesMixin, admin.ModelAdmin):
     """Published versions are kept forever and never change."""
 
     list_display = ("incident", "number", "published_at", "published_by", "effective_intake_ends_on")

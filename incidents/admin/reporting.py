@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import reporting, roles
+from incidents.admin.titles import PlainTitlesMixin
 from incidents.bounds import parse_id
 from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
@@ -79,7 +80,7 @@ class WithdrawalBlockInline(admin.StackedInline):
 
 
 @admin.register(ReportabilityCriterion)
-class ReportabilityCriterionAdmin(admin.ModelAdmin):
+class ReportabilityCriterionAdmin(PlainTitlesMixin, admin.ModelAdmin):
     list_display = ("text", "position", "active", "is_example", "updated_at", "updated_by")
     list_editable = ("position", "active")
     list_filter = ("active", "is_example")
@@ -94,7 +95,7 @@ class ReportabilityCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportDeadlineRule)
-class ReportDeadlineRuleAdmin(admin.ModelAdmin):
+class ReportDeadlineRuleAdmin(PlainTitlesMixin, admin.ModelAdmin):
     list_display = (
         "kind",
         "incident_type",
@@ -181,7 +182,7 @@ def _report_csv(report):
 
 
 @admin.register(IncidentReport)
-class IncidentReportAdmin(admin.ModelAdmin):
+class IncidentReportAdmin(PlainTitlesMixin, admin.ModelAdmin):
     list_display = ("incident", "kind", "state", "due_at", "overdue_flag", "submitted_at", "reference_number")
     list_filter = ("state", "kind")
     list_select_related = ("incident",)
