@@ -62,6 +62,11 @@ class AssignForm(forms.Form):
 NEW_UNASSIGNED_COUNT_CAP = 999
 
 
+def clipped(text, whole=None):
+    """A queue cell cut to its column's width by CSS, the whole text on hover."""
+    return format_html('<span class="clip" title="{}">{}</span>', whole or text, text)
+
+
 def queue_note(request):
     """Above "my queue": what it holds, how many new claims nobody has taken (capped count), and a link out."""
     if request.GET.get("queue") != "mine":
@@ -88,13 +93,14 @@ def days_left_column(today, cal):
 
 @admin.register(Claim)
 class ClaimAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
+    # Fits a 1280 px screen (tests/e2e/test_admin_queue_layout.py): long names are clipped with the
+    # whole text on hover (static/css/admin_queue.css); the damage type is a filter and on the case page.
     list_display = (
         "number",
         "claimant_email",
-        "incident",
-        "policy",
+        "incident_title",
         "state",
-        "assignee",
+        "assignee_name",
         "objection_round",
         "next_deadline",
         "days_left",
@@ -148,14 +154,26 @@ class ClaimAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
 
     @admin.display(description=_("claimant"), ordering="claimant__email")
     def claimant_email(self, claim):
-        return claim.contact_email
+        return clipped(claim.contact_email)
+
+    @admin.display(description=_("incident"))
+    def incident_title(self, claim):
+        return clipped(str(claim.incident))
+
+    @admin.display(description=_("assignee"))
+    def assignee_name(self, claim):
+        if claim.assignee is None:
+            return "—"
+        return clipped(str(claim.assignee).split("@")[0], whole=str(claim.assignee))
 
     @admin.display(description=_("next deadline (KST)"), ordering="next_due_on")
     def next_deadline(self, claim):
         deadline = claim.next_deadline()
         if deadline is None or deadline[1] is None:
             return "—"
-        return f"{deadline[0]}: {deadline[1]:%Y-%m-%d} 23:59"
+        return format_html(
+            '<span class="nowrap">{}</span><br><small>{}</small>', f"{deadline[1]:%Y-%m-%d}", deadline[0]
+        )
 
     @admin.display(description=_("business days left"))
     def days_left(self, claim):

@@ -75,6 +75,7 @@ def test_claim_pages_read_as_our_titles(world):
     client = korean_client(world.supervisor)
     queue = client.get(reverse("admin:compensation_claim_changelist") + "?queue=all").content.decode()
     assert "<h1>보상 신청 목록</h1>" in queue and "보기위한" not in queue
+    assert "(으)로" not in queue  # Django's filter headings: "상태 (으)로"
     case = client.get(reverse("admin:compensation_claim_change", args=[claim.pk])).content.decode()
     assert "<h1>보상 신청 상세</h1>" in case and "뷰 보상 신청" not in case
 
