@@ -40,6 +40,8 @@ MIDDLEWARE = [
     # Outermost of the app's own: a view that cannot reach the database answers 503, not 500.
     "config.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session (its key comes from a cookie): a NUL in the request is a 400, never a query.
+    "config.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
