@@ -23,6 +23,14 @@ MAX_QUANTITY = Decimal(10**15)
 QUANTITY_DECIMALS = 18
 # Counts typed by staff (affected users, days, basis points): a PositiveIntegerField holds 2^31 − 1.
 MAX_COUNT = 10**9
+# Counts that move a date: beyond these, date arithmetic leaves the calendar (10^9 hours is 114,000
+# years: a report's due time overflowed). A year of hours, a year of business days.
+FIELD_CEILINGS = {
+    "offset_hours": 24 * 366,
+    "offset_business_days": 250,
+    "objection_window_business_days": 250,
+    "review_business_days": 250,
+}
 # Primary keys in URLs and query strings: 18 digits always fit a BIGINT.
 ID_DIGITS = 18
 
@@ -68,28 +76,38 @@ def bound_field(field, name=""):
         if validate_quantity not in field.validators:
             field.validators.append(validate_quantity)
     elif isinstance(field, forms.IntegerField):
-        ceiling = MAX_KRW if "krw" in name else MAX_COUNT
+        ceiling = FIELD_CEILINGS.get(name) or (MAX_KRW if "krw" in name else MAX_COUNT)
         if field.max_value is None or field.max_value > ceiling:
             field.max_value = ceiling
-            field.validators.append(_MaxValue(ceiling))
+            field.validators.append(_Limit(ceiling, above=True))
             field.widget.attrs["max"] = str(ceiling)
+        if field.min_value is None or field.min_value < -ceiling:
+            field.min_value = -ceiling
+            field.validators.append(_Limit(-ceiling, above=False))
+            field.widget.attrs["min"] = str(-ceiling)
     return field
 
 
-class _MaxValue:
-    """MaxValueValidator with the number written with separators (1,000,000,000,000,000)."""
+class _Limit:
+    """Min/MaxValueValidator with the number written with separators (1,000,000,000,000,000)."""
 
-    def __init__(self, limit):
-        self.limit = limit
+    def __init__(self, limit, above):
+        self.limit, self.above = limit, above
 
     def __call__(self, value):
-        if value is not None and value > self.limit:
+        if value is None:
+            return
+        if self.above and value > self.limit:
             raise ValidationError(
                 _("Enter a number of at most %(max)s.") % {"max": f"{self.limit:,}"}, code="max_value"
             )
+        if not self.above and value < self.limit:
+            raise ValidationError(
+                _("Enter a number of at least %(min)s.") % {"min": f"{self.limit:,}"}, code="min_value"
+            )
 
     def __eq__(self, other):
-        return isinstance(other, _MaxValue) and other.limit == self.limit
+        return isinstance(other, _Limit) and (other.limit, other.above) == (self.limit, self.above)
 
 
 def bound_form(form):

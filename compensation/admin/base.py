@@ -3,7 +3,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import roles
-from incidents.bounds import parse_id
+from incidents.bounds import BoundedAdminMixin, parse_id
 
 
 class ReadOnlyAdminMixin:
@@ -29,7 +29,7 @@ class OversightPageMixin(ReadOnlyAdminMixin):
         return roles.has_role(request.user, roles.COMPLIANCE, roles.SUPERVISOR)
 
 
-class NoRevertHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class NoRevertHistoryAdmin(BoundedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """History is for reading: reverting would bypass the services and their checks."""
 
     def history_view(self, request, object_id, extra_context=None):

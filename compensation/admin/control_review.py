@@ -16,6 +16,7 @@ from compensation.models import ControlReview
 from compensation.selectors.control_review import control_review_charts, control_review_pack
 from incidents import roles
 from incidents.admin.titles import PlainTitlesMixin
+from incidents.bounds import BoundedAdminMixin
 from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
 from incidents.kst import today_kst
@@ -43,7 +44,7 @@ def _pack(year):
 
 
 @admin.register(ControlReview)
-class ControlReviewAdmin(PlainTitlesMixin, OversightPageMixin, admin.ModelAdmin):
+class ControlReviewAdmin(PlainTitlesMixin, BoundedAdminMixin, OversightPageMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [

@@ -19,11 +19,12 @@ from compensation.models import CoverageBasis, CoverageSnapshot, InsurancePolicy
 from compensation.selectors.exposure import exposure_by_incident
 from incidents import roles
 from incidents.admin.titles import PlainTitlesMixin
+from incidents.bounds import BoundedAdminMixin, BoundedFormMixin, parse_id
 from incidents.errors import DomainError
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class InsurancePolicyAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     list_display = (
         "insurer",
         "policy_number",
@@ -63,7 +64,7 @@ class InsurancePolicyAdmin(PlainTitlesMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class RecordForm(forms.Form):
+class RecordForm(BoundedFormMixin, forms.Form):
     month = forms.DateField(label=gettext_lazy("month (any day of it)"))
     as_of = forms.DateField(label=gettext_lazy("computed as of (default: month end)"), required=False)
     basis_value_krw = forms.IntegerField(label=gettext_lazy("value of the basis (KRW)"), min_value=0)
@@ -71,7 +72,7 @@ class RecordForm(forms.Form):
     licence_type = forms.ChoiceField(label=gettext_lazy("licence type"), choices=LicenceType.choices)
 
 
-class FixForm(forms.Form):
+class FixForm(BoundedFormMixin, forms.Form):
     reserve_krw = forms.IntegerField(label=gettext_lazy("reserve now (KRW)"), min_value=0)
     note = forms.CharField(label=gettext_lazy("how it was fixed"), max_length=1000)
 
@@ -96,7 +97,7 @@ def coverage_chart(snapshots, exposure_rows):
 
 
 @admin.register(CoverageSnapshot)
-class CoverageSnapshotAdmin(PlainTitlesMixin, OversightPageMixin, admin.ModelAdmin):
+class CoverageSnapshotAdmin(PlainTitlesMixin, BoundedAdminMixin, OversightPageMixin, admin.ModelAdmin):
     """The changelist is the coverage page: checks, the form to record one, exposure and the chart."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -118,7 +119,7 @@ class CoverageSnapshotAdmin(PlainTitlesMixin, OversightPageMixin, admin.ModelAdm
                         self.message_user(request, _("The monthly check is recorded."), messages.SUCCESS)
                         return HttpResponseRedirect(request.path)
                 elif action == "fix":
-                    snapshot = get_object_or_404(CoverageSnapshot, pk=request.POST.get("snapshot"))
+                    snapshot = get_object_or_404(CoverageSnapshot, pk=parse_id(request.POST.get("snapshot")))
                     fix_form = FixForm(request.POST)
                     if fix_form.is_valid():
                         services.coverage_fix(snapshot=snapshot, actor=request.user, **fix_form.cleaned_data)

@@ -7,10 +7,11 @@ from django.utils.translation import ngettext
 from compensation.models import Notification
 from compensation.notifications import outbox
 from incidents.admin.titles import PlainTitlesMixin
+from incidents.bounds import BoundedAdminMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class NotificationAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "to_email", "state", "attempts", "short_error", "sent_at", "claim")
     list_filter = ("state", "kind", "language", "created_at")
     search_fields = ("key", "to_email", "claim__number")

@@ -6,11 +6,11 @@ from compensation.models import CompensationPolicy, Exclusion, IncidentPolicyOve
 from compensation.services import policies as policy_services
 from incidents import roles
 from incidents.admin.titles import PlainTitlesMixin
-from incidents.bounds import BoundedAdminMixin
+from incidents.bounds import BoundedAdminMixin, BoundedFormMixin
 from incidents.errors import DomainError
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(BoundedFormMixin, forms.ModelForm):
     exclusions = forms.MultipleChoiceField(
         label=_("Exclusions shown on the claim form"),
         choices=Exclusion.choices,
@@ -50,7 +50,7 @@ class RequiredDocumentInline(BoundedAdminMixin, admin.TabularInline):
     fields = ("position", "name", "description")
 
 
-class PolicyVersionInline(admin.TabularInline):
+class PolicyVersionInline(BoundedAdminMixin, admin.TabularInline):
     model = PolicyVersion
     extra = 0
     can_delete = False
@@ -104,7 +104,7 @@ class CompensationPolicyAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAd
         return roles.has_role(request.user, roles.COMPLIANCE) and super().has_add_permission(request)
 
 
-class OverrideForm(forms.ModelForm):
+class OverrideForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = IncidentPolicyOverride
         fields = ("incident", "policy", "cap_krw", "criteria_note", "reason")
@@ -118,7 +118,7 @@ class OverrideForm(forms.ModelForm):
 
 
 @admin.register(IncidentPolicyOverride)
-class IncidentPolicyOverrideAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class IncidentPolicyOverrideAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     """Different terms for one incident (a higher cap, a note) without touching the global policy."""
 
     form = OverrideForm

@@ -5,6 +5,7 @@ from django.contrib import admin
 from compensation.admin.base import NoRevertHistoryAdmin, ReadOnlyAdminMixin
 from compensation.models import AffectedOrder, Decision, MarketPrice, Objection, Payment
 from incidents.admin.titles import PlainTitlesMixin
+from incidents.bounds import BoundedAdminMixin
 
 
 @admin.register(Decision)
@@ -37,7 +38,7 @@ class PaymentAdmin(PlainTitlesMixin, NoRevertHistoryAdmin):
 
 
 @admin.register(MarketPrice)
-class MarketPriceAdmin(PlainTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class MarketPriceAdmin(PlainTitlesMixin, BoundedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Imported through the incident's market prices page; never edited, so what sized a claim stays."""
 
     list_display = ("incident", "asset", "at", "price_krw", "imported_by", "imported_at")
@@ -50,7 +51,7 @@ class MarketPriceAdmin(PlainTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AffectedOrder)
-class AffectedOrderAdmin(PlainTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AffectedOrderAdmin(PlainTitlesMixin, BoundedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Imported through the incident's affected orders page; never edited."""
 
     list_display = ("incident", "order_ref", "email", "asset", "side", "quantity", "price_krw", "attempted_at", "error")

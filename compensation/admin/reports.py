@@ -24,7 +24,7 @@ from incidents import (
     converters,  # noqa: F401 - registers the <id:…> converter
     roles,
 )
-from incidents.bounds import parse_id
+from incidents.bounds import BoundedFormMixin, parse_id
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.models import Incident, IncidentType
@@ -123,7 +123,7 @@ def incident_dashboard(admin_site, request, incident_pk):
     )
 
 
-class RegisterFilter(forms.Form):
+class RegisterFilter(BoundedFormMixin, forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year (KST)"), required=False, min_value=2000, max_value=2100)
     incident_type = forms.ChoiceField(
         label=gettext_lazy("incident type"), required=False, choices=[("", "—"), *IncidentType.choices]

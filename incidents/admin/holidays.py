@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import roles, services
 from incidents.admin.titles import PlainTitlesMixin
-from incidents.bounds import MAX_YEAR, MIN_YEAR, BoundedAdminMixin
+from incidents.bounds import MAX_YEAR, MIN_YEAR, BoundedAdminMixin, BoundedFormMixin
 from incidents.calendar import current_revision
 from incidents.errors import DomainError
 from incidents.holiday_sync import MAX_YEARS, package_holidays, sync_from_package
@@ -49,7 +49,7 @@ class YearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SyncForm(forms.Form):
+class SyncForm(BoundedFormMixin, forms.Form):
     # The years every date here may take (incidents.bounds), as in the sync itself: every synced row
     # can be listed, opened, edited and shown in the year calendar.
     from_year = forms.IntegerField(label=_("From year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
@@ -100,7 +100,7 @@ def month_grid(year, month, rows_by_date):
     return weeks
 
 
-class HolidayForm(forms.ModelForm):
+class HolidayForm(BoundedFormMixin, forms.ModelForm):
     reason = forms.CharField(
         label=_("Reason for this change"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -339,7 +339,7 @@ class HolidayAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(HolidayChange)
-class HolidayChangeAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class HolidayChangeAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     """Every edit of the holiday table; pending ones are approved here by a second compliance user."""
 
     list_display = ("proposed_at", "action", "day", "name", "kind", "status", "proposed_by", "approved_by", "reason")

@@ -46,7 +46,7 @@ INCIDENT_FIELDS = (
 KST_HELP = _("Korean time (KST).")
 
 
-class IncidentEventInline(admin.TabularInline):
+class IncidentEventInline(BoundedAdminMixin, admin.TabularInline):
     model = IncidentEvent
     extra = 0
     can_delete = False
@@ -69,7 +69,7 @@ class IncidentEventInline(admin.TabularInline):
         return False
 
 
-class NoticeVersionInline(admin.TabularInline):
+class NoticeVersionInline(BoundedAdminMixin, admin.TabularInline):
     model = NoticeVersion
     extra = 0
     can_delete = False
@@ -84,7 +84,7 @@ class NoticeVersionInline(admin.TabularInline):
         return False
 
 
-class IncidentForm(forms.ModelForm):
+class IncidentForm(BoundedFormMixin, forms.ModelForm):
     """Validation asks `services.incident_check` (it writes nothing), so a refusal is a form error on the
     same page; `IncidentAdmin.save_model` then writes through `incident_create` / `incident_update`."""
 
@@ -461,7 +461,7 @@ class NoticeEditorForm(BoundedFormMixin, forms.ModelForm):
 
 
 @admin.register(Notice)
-class NoticeAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class NoticeAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     """Drafts are edited only in the notice editor, which publishes through the services."""
 
     list_display = ("incident", "incident_state", "updated_at", "updated_by", "editor_link")
@@ -491,7 +491,7 @@ class NoticeAdmin(PlainTitlesMixin, admin.ModelAdmin):
 
 
 @admin.register(NoticeVersion)
-class NoticeVersionAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class NoticeVersionAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     """Published versions are kept forever and never change."""
 
     list_display = ("incident", "number", "published_at", "published_by", "effective_intake_ends_on")

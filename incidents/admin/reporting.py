@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import reporting, roles
 from incidents.admin.titles import PlainTitlesMixin
-from incidents.bounds import parse_id
+from incidents.bounds import BoundedAdminMixin, BoundedFormMixin, parse_id
 from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
 from incidents.kst import KST
@@ -42,7 +42,7 @@ from incidents.pdf import pdf_unavailable_reason
 STAFF = roles.ALL_ROLES
 
 
-class WithdrawalBlockInline(admin.StackedInline):
+class WithdrawalBlockInline(BoundedAdminMixin, admin.StackedInline):
     """입출금 차단 records on the incident page; a notice after the block began is flagged."""
 
     model = WithdrawalBlock
@@ -80,7 +80,7 @@ class WithdrawalBlockInline(admin.StackedInline):
 
 
 @admin.register(ReportabilityCriterion)
-class ReportabilityCriterionAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class ReportabilityCriterionAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     list_display = ("text", "position", "active", "is_example", "updated_at", "updated_by")
     list_editable = ("position", "active")
     list_filter = ("active", "is_example")
@@ -95,7 +95,7 @@ class ReportabilityCriterionAdmin(PlainTitlesMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportDeadlineRule)
-class ReportDeadlineRuleAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class ReportDeadlineRuleAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     list_display = (
         "kind",
         "incident_type",
@@ -158,7 +158,7 @@ class ReportEditForm(forms.Form):
     channel = forms.ChoiceField(label=_("channel"), required=False, choices=[("", "—"), *ReportChannel.choices])
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(BoundedFormMixin, forms.Form):
     submitted_at = forms.DateTimeField(label=_("submitted at (KST)"))
     recipient = forms.CharField(label=_("recipient"), max_length=200)
     channel = forms.ChoiceField(label=_("channel"), choices=ReportChannel.choices)
@@ -182,7 +182,7 @@ def _report_csv(report):
 
 
 @admin.register(IncidentReport)
-class IncidentReportAdmin(PlainTitlesMixin, admin.ModelAdmin):
+class IncidentReportAdmin(PlainTitlesMixin, BoundedAdminMixin, admin.ModelAdmin):
     list_display = ("incident", "kind", "state", "due_at", "overdue_flag", "submitted_at", "reference_number")
     list_filter = ("state", "kind")
     list_select_related = ("incident",)

@@ -1,13 +1,18 @@
 """Numbers and dates outside what the database holds, broken CSV and junk ids get a clear message, never a 500."""
 
 import pytest
+from django import forms
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.urls import get_resolver, reverse
 from django.utils import translation
 
 from compensation import services
-from compensation.models import AffectedOrder, ClaimState, Decision, MarketPrice
+from compensation.models import AffectedOrder, ClaimState, CoverageSnapshot, Decision, MarketPrice
+from incidents.admin.reporting import SubmitForm
+from incidents.bounds import BoundedAdminMixin, BoundedFormMixin
+from incidents.models import ReportDeadlineRule
 from tests.compensation.portal import claim_form, client_for, new_claim_url
 from tests.factories import ComplianceFactory
 
@@ -156,3 +161,79 @@ def test_junk_ids_in_paths_are_404_or_a_redirect(world, path):
     client = Client(raise_request_exception=False)
     client.force_login(world.supervisor)
     assert client.get(path).status_code in (302, 404)
+
+
+# --- The rule, not the examples: every form and admin page that takes a number or a date is bounded.
+
+NUMBER_OR_DATE = (forms.IntegerField, forms.DecimalField, forms.DateField, forms.DateTimeField, forms.FloatField)
+OUR_PACKAGES = ("compensation", "incidents", "config")
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_form_of_ours_with_a_number_or_a_date_is_bounded():
+    assert get_resolver().url_patterns  # imports every view module, and with them their forms
+    unbounded = [
+        f"{form.__module__}.{form.__qualname__}"
+        for form in set(_subclasses(forms.BaseForm))
+        if form.__module__.startswith(OUR_PACKAGES)
+        and any(isinstance(field, NUMBER_OR_DATE) for field in form.base_fields.values())
+        and not issubclass(form, BoundedFormMixin)
+    ]
+    assert not unbounded, "add BoundedFormMixin (incidents/bounds.py) to: " + ", ".join(sorted(unbounded))
+
+
+def test_every_admin_page_of_ours_is_bounded():
+    """Admin forms are built per request from the model; the mixin gives their number and date fields bounds."""
+    unbounded = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in OUR_PACKAGES:
+            continue
+        for admin_class in (type(model_admin), *model_admin.inlines):
+            if not issubclass(admin_class, BoundedAdminMixin):
+                unbounded.append(admin_class.__qualname__)
+    assert not unbounded, "add BoundedAdminMixin (incidents/bounds.py) to: " + ", ".join(sorted(set(unbounded)))
+
+
+def test_coverage_figures_beyond_bigint_are_form_errors_and_a_junk_snapshot_is_a_404(world):
+    officer = ComplianceFactory()
+    client = client_for(officer)
+    url = reverse("admin:compensation_coveragesnapshot_changelist")
+    response = client.post(
+        url,
+        {
+            "action": "record",
+            "month": "2025-01-01",
+            "basis_value_krw": str(10**20),
+            "reserve_krw": str(2**63),
+            "licence_type": "krw_market",
+        },
+    )
+    assert response.status_code == 200 and "1,000,000,000,000,000" in response.content.decode()
+    response = client.post(url, {"action": "record", "month": "0001-01-01", "basis_value_krw": "1", "reserve_krw": "1"})
+    assert response.status_code == 200 and "between 2000 and 2100" in response.content.decode()
+    assert not CoverageSnapshot.objects.exists()
+    for junk in ("abc", "99999999999999999999", "-1"):
+        response = client.post(url, {"action": "fix", "snapshot": junk, "reserve_krw": "1", "note": "x"})
+        assert response.status_code == 404
+
+
+def test_report_submission_time_in_year_one_is_a_form_error():
+    with translation.override("en"):
+        form = SubmitForm({"submitted_at": "0001-01-01 00:00", "recipient": "FSS", "channel": "email"})
+        assert not form.is_valid() and "between 2000 and 2100" in str(form.errors["submitted_at"])
+
+
+@pytest.mark.parametrize("field, value", [("offset_hours", 10**9), ("offset_business_days", 32767)])
+def test_a_report_deadline_rule_cannot_push_the_due_time_off_the_calendar(world, field, value):
+    rule_admin = admin.site._registry[ReportDeadlineRule]
+    request = RequestFactory().get("/")
+    request.user = ComplianceFactory()
+    form_class = rule_admin.get_form(request)
+    with translation.override("en"):
+        form = form_class({"kind": "initial", "anchor": "detected", field: str(value), "basis": "x"})
+        assert not form.is_valid() and "at most" in str(form.errors[field])
