@@ -9,12 +9,13 @@
 
 import hashlib
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -81,6 +82,8 @@ def describe_content(head: bytes):
     except UnicodeDecodeError:
         return None
     lowered = text.lstrip().lower()
+    if "<svg" in lowered:
+        return _("an SVG drawing")
     if lowered.startswith(("<!doctype html", "<html")) or "<script" in lowered:
         return _("a web page (HTML)")
     return _("plain text")
@@ -145,35 +148,56 @@ def _check_pdf(name, data):
     return data
 
 
+# What Pillow calls a file of each accepted type: a phone's JPEG with a second picture (a depth map,
+# a preview) opens as "MPO"; it is stored as the JPEG of its first picture.
+PILLOW_FORMATS = {"image/png": ("PNG",), "image/jpeg": ("JPEG", "MPO")}
+
+
+def _too_many_pixels(name, size=None):
+    if size is None:  # Pillow refused to open it: far above the limit
+        message = _("“%(name)s” has too many pixels; send a picture of at most 40 megapixels.") % {"name": name}
+    else:
+        message = _("“%(name)s” is %(w)d × %(h)d pixels; send a picture of at most 40 megapixels.") % {
+            "name": name,
+            "w": size[0],
+            "h": size[1],
+        }
+    _refuse(message)
+
+
 def _reencode_image(name, data, content_type):
-    """The picture alone, decoded and encoded again in the same format."""
-    fmt = "PNG" if content_type == "image/png" else "JPEG"
+    """The picture alone, decoded and encoded again in the same format, turned upright as the camera meant."""
+    fmt = PILLOW_FORMATS[content_type][0]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                if image.format != fmt:
+                if image.format not in PILLOW_FORMATS[content_type]:
                     raise UnidentifiedImageError
                 if image.width * image.height > MAX_PIXELS:
-                    _refuse(
-                        _("“%(name)s” is %(w)d × %(h)d pixels; send a picture of at most 40 megapixels.")
-                        % {"name": name, "w": image.width, "h": image.height}
-                    )
+                    _too_many_pixels(name, image.size)
                 image.load()
+                # The orientation tag goes with the rest of the metadata: apply it, or the photo of a
+                # receipt taken upright reaches the reviewer lying on its side.
+                image = ImageOps.exif_transpose(image)
                 if fmt == "JPEG" and image.mode not in ("RGB", "L", "CMYK"):
                     image = image.convert("RGB")
                 out = io.BytesIO()
                 image.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {"optimize": False}))
     except DomainError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        _too_many_pixels(name)
     except (
         UnidentifiedImageError,
         OSError,
         ValueError,
         SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
         EOFError,
+        KeyError,
+        TypeError,
+        IndexError,
+        struct.error,
     ):
         _refuse(
             _("“%(name)s” could not be opened as a %(kind)s picture: the file is damaged or is not really a picture.")

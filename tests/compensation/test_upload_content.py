@@ -1,6 +1,8 @@
 """Uploads are checked past their first bytes: PDFs parsed, pictures re-encoded, refusals in plain words."""
 
 import io
+import struct
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -108,3 +110,49 @@ def test_the_stored_document_is_the_clean_one(world):
     with document.file.open("rb") as handle:
         data = handle.read()
     assert b"<script>" not in data and document.size == len(data)
+
+
+def _picture(fmt, size=(40, 30), **params):
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format=fmt, **params)
+    return out.getvalue()
+
+
+def test_a_phone_jpeg_with_a_second_picture_is_accepted_as_its_first():
+    # Phones save a depth map or a preview as a second picture (MPO); Pillow opens that as "MPO", not "JPEG".
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (20, 15), "blue")
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    checked = check_upload(upload("IMG_0001.jpg", out.getvalue()))
+    assert checked.content_type == "image/jpeg"
+    with Image.open(checked.content) as stored:
+        assert (stored.format, stored.size, getattr(stored, "n_frames", 1)) == ("JPEG", (40, 30), 1)
+
+
+def test_a_photo_taken_upright_is_stored_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned 90°
+    checked = check_upload(upload("receipt.jpg", _picture("JPEG", size=(40, 30), exif=exif)))
+    with Image.open(checked.content) as stored:
+        assert stored.size == (30, 40)
+
+
+def test_a_decompression_bomb_is_refused_for_its_size_not_called_damaged():
+    # A 100,000 × 100,000 PNG header: Pillow refuses to open it at all.
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
+    message = refused("bomb.png", bomb)
+    assert "too many pixels" in message and "40 megapixels" in message
+
+
+def test_an_svg_is_named_as_a_drawing():
+    svg = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    assert "an SVG drawing" in refused("badge.png", svg)
