@@ -4,18 +4,21 @@ A cell that starts with =, +, -, @, a tab or a carriage return is a formula to E
 and Google Sheets (CSV injection): a sign-up email `=1+1@…` or a payout account
 `=HYPERLINK(…)` typed by a claimant would run on a staff member's machine. Such text cells are
 prefixed with an apostrophe, which spreadsheets show as text. Numbers (int, Decimal, float) are
-written as they are, so a negative amount stays a number.
+written as they are, so a negative amount stays a number; anything else (a lazy translation, a
+model whose name a user typed, a date) is checked as the text the csv module would write for it.
 """
 
 import csv
+from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if value is None or isinstance(value, (int, float, Decimal)):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def safe_row(row):

@@ -5,6 +5,7 @@ import io
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from compensation.models import Claim, ClaimState
 from incidents.csv_safe import safe_cell
@@ -45,3 +46,16 @@ def test_unpaid_register_and_incident_exports_escape_claimant_and_staff_text(wor
     for row in unpaid + register + incidents:
         assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in row if cell), row
     assert get_user_model().objects.filter(email="=1+1@example.com").exists()
+
+
+def test_a_cell_that_is_not_a_string_is_escaped_by_the_text_it_becomes():
+    # csv writes str(value): a user whose name is their sign-up email, a lazy translation, any object.
+    class Named:
+        def __str__(self):
+            return '=HYPERLINK("http://evil.example","x")'
+
+    user = get_user_model()(username="=1+1@example.com")
+    assert safe_cell(Named()) == '\'=HYPERLINK("http://evil.example","x")'
+    assert safe_cell(user) == "'=1+1@example.com"
+    assert safe_cell(gettext_lazy("-x")) == "'-x"
+    assert [safe_cell(v) for v in (None, -5, 1.5, True)] == [None, -5, 1.5, True]
