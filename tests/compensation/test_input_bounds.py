@@ -1,5 +1,8 @@
 """Numbers and dates outside what the database holds, broken CSV and junk ids get a clear message, never a 500."""
 
+import io
+import zipfile
+
 import pytest
 from django import forms
 from django.contrib import admin
@@ -9,9 +12,10 @@ from django.urls import get_resolver, reverse
 from django.utils import translation
 
 from compensation import services
-from compensation.models import AffectedOrder, ClaimState, CoverageSnapshot, Decision, MarketPrice
+from compensation.models import AffectedOrder, ClaimState, CoverageSnapshot, Decision, ExchangeAccount, MarketPrice
 from incidents.admin.reporting import SubmitForm
 from incidents.bounds import BoundedAdminMixin, BoundedFormMixin
+from incidents.errors import DomainError
 from incidents.models import ReportDeadlineRule
 from tests.compensation.portal import claim_form, client_for, new_claim_url
 from tests.factories import ComplianceFactory
@@ -237,3 +241,28 @@ def test_a_report_deadline_rule_cannot_push_the_due_time_off_the_calendar(world,
     with translation.override("en"):
         form = form_class({"kind": "initial", "anchor": "detected", field: str(value), "basis": "x"})
         assert not form.is_valid() and "at most" in str(form.errors[field])
+
+
+def _zip_file():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("accounts.csv", "account_id,email\nA1,a@example.com\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "account_id,email\nA1,a@example.com\n".encode("utf-16"),
+        "계정,이메일\nA1,a@example.com\n".encode("cp949"),
+        bytes(range(256)) * 4,
+        _zip_file(),
+    ],
+    ids=["utf-16", "cp949 header", "binary", "zip"],
+)
+def test_an_exchange_log_that_is_not_utf8_text_is_refused_with_a_message(world, content):
+    # The refusal raised inside the import's cleanup (UnboundLocalError): a 500 on the batch page.
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        services.exchange_accounts_import(actor=world.supervisor, stream=io.BytesIO(content))
+    assert "UTF-8" in refused.value.message
+    assert not ExchangeAccount.objects.exists()

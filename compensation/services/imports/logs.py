@@ -306,12 +306,12 @@ def log_import(*, spec, actor, stream, incident=None):
         raise TypeError("this log is imported per incident")
     text = stream if isinstance(stream, io.TextIOBase) else io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     result = LogImportResult()
+    reopen = None  # before anything can raise: the cleanup below reads it
     try:
         try:
             header = _header(text)
         except UnicodeDecodeError:
             raise DomainError(_("The file must be UTF-8 text (CSV)."), code=ErrorCode.CSV_INVALID) from None
-        reopen = None
         if header is None:
             result.errors.append((1, _("The file is empty.")))
             result.refused = 1
