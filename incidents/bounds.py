@@ -8,6 +8,7 @@ admin pages and CSV imports share these limits so the messages read the same eve
 from decimal import Decimal
 
 from django import forms
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -125,8 +126,32 @@ class BoundedFormMixin:
         bound_form(self)
 
 
+class _BoundedChangeList:
+    """A list whose query string asks for what no date holds (`?paid_at__year=0`, `__year=99999`) or a
+    number no column holds: the admin's "wrong filter" answer (a redirect to ?e=1), not a 500."""
+
+    def get_results(self, request):
+        try:
+            super().get_results(request)
+            len(self.result_list)  # run (and cache) the query here, not while the page renders
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+_BOUNDED_CHANGELISTS = {}
+
+
 class BoundedAdminMixin:
-    """For ModelAdmins: the generated form's number and date fields get their bounds."""
+    """For ModelAdmins: the generated form's number and date fields get their bounds, and list filters
+    from the query string that no date or number can satisfy are the admin's "wrong filter" answer."""
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if changelist not in _BOUNDED_CHANGELISTS:
+            _BOUNDED_CHANGELISTS[changelist] = type(
+                f"Bounded{changelist.__name__}", (_BoundedChangeList, changelist), {}
+            )
+        return _BOUNDED_CHANGELISTS[changelist]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -427,6 +427,32 @@ def _run(spec, incident, actor, text, columns, result, reopen=None):
         cursor.execute(f"DROP TABLE {'pg_temp' if postgres else 'temp'}.{STAGING}")
 
 
+# COPY ends its input at a line holding only \. (the end-of-data marker): the lines after it
+# were silently dropped and the import reported success. Such a line is refused instead.
+_END_OF_DATA_FIRST = re.compile(r"(?:\A|[\r\n])\\\.(?:[\r\n]|\Z)")
+_END_OF_DATA = re.compile(r"[\r\n]\\\.(?:[\r\n]|\Z)")
+
+
+class _EndOfDataLine(Exception):
+    def __init__(self, line):
+        super().__init__(line)
+        self.line = line
+
+
+def _copy_chunks(text):
+    """The file in COPY_CHUNK pieces; _EndOfDataLine (with its line number) at a line holding only \\.."""
+    carry, breaks, first = "", 0, True
+    while chunk := text.read(COPY_CHUNK):
+        window = carry + chunk
+        found = (_END_OF_DATA_FIRST if first else _END_OF_DATA).search(window)
+        if found:
+            before = window[len(carry) : found.start() + 1]  # the carry's breaks are counted already
+            raise _EndOfDataLine(2 + breaks + (before.count("\n") or before.count("\r")))
+        breaks += chunk.count("\n") or chunk.count("\r")
+        carry, first = window[-3:], False
+        yield chunk
+
+
 def _pg_copy(cursor, text, columns, result):
     # psycopg is imported only on PostgreSQL: SQLite installs (make run) need not load it.
     from psycopg import errors as pg_errors
@@ -435,8 +461,12 @@ def _pg_copy(cursor, text, columns, result):
     try:
         with transaction.atomic():
             with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-                while chunk := text.read(COPY_CHUNK):
+                for chunk in _copy_chunks(text):
                     copy.write(chunk)
+    except _EndOfDataLine as marker:
+        result.errors.append((marker.line, _("A line holding only \\. cannot be imported; remove it.")))
+        result.refused = 1
+        return False
     except UnicodeDecodeError:
         raise DomainError(_("The file must be UTF-8 text (CSV)."), code=ErrorCode.CSV_INVALID) from None
     except (pg_errors.DataError, pg_errors.BadCopyFileFormat) as error:
