@@ -4,12 +4,14 @@ The URLs come from the URL resolver (the admin registry's pages included), so pa
 features add later are crawled without editing this file, and links on the pages reached are
 followed (they carry query strings and action names the resolver cannot know). Each page is
 fetched with its real ids, with ids no row has (20 digits, "abc") and with junk query
-parameters; every POST form reached is sent back filled with out-of-range numbers and dates,
-formula text and hostile files (CSV imports get broken CSV: short rows, open quotes, CR line
-ends, 140,000-character cells, NUL, CP949). The superuser, the claimant and anonymous visitors
-get all of it; agents, supervisors and compliance get their own pages and forms once (what
-differs between roles is access). Bounded: fixed values, a few pages per route, a request cap,
-no randomness, so a failure reproduces.
+parameters; every POST form reached is sent back filled with out-of-range numbers and dates
+(with a valid time half, so year 1 and 9999 get through the admin's split date-time), formula
+text, its hidden row ids replaced by junk, and every hostile file once (CSV imports get broken
+CSV: short rows, open quotes, CR line ends, 140,000-character cells, NUL, CP949, UTF-16, a zip;
+uploads get text named .pdf, a PNG with a PHP tail, an SVG, a decompression bomb). The
+superuser, the claimant and anonymous visitors get all of it; agents, supervisors and compliance
+get their own pages and forms once (what differs between roles is access). Bounded: fixed
+values, a few pages per route, a request cap, no randomness, so a failure reproduces.
 """
 
 import collections
@@ -53,9 +55,14 @@ BAD_QUERY = {
     "_changelist_filters": "year=abc",
     "next": "//evil.example/",
 }
-NUMBERS = ("1e30", "99999999999999999999", str(2**63), "-9223372036854775809", "NaN", "1" * 40)
+# The first value is the one every role sends: a valid integer that no BIGINT holds.
+NUMBERS = ("99999999999999999999", "1e30", str(2**63), "-9223372036854775809", "NaN", "1" * 40)
 DATES = ("0001-01-01", "9999-12-31", "10000-01-01", "2025-02-30", "abc")
 DATETIMES = ("0001-01-01T00:00", "9999-12-31T23:59", "0001-01-01 00:00:00", "9999-12-31 23:59:59")
+# The time half of the admin's split date-time: valid, so the date half's year 1 or 9999 gets through.
+TIMES = ("00:00", "23:59:59")
+# Hidden ids (which row a button acts on) sent back as no row's id.
+JUNK_IDS = ("abc", "99999999999999999999")
 TEXT = ('=HYPERLINK("http://x")', "x" * 6000, "<script>alert(1)</script>", "@SUM(1)")
 CSV_HEADER = (
     "claim_number,amount_krw,method,reference,paid_at,asset,traded_at,price_krw,"
@@ -77,6 +84,9 @@ CSV_FILES = (
     f"{CSV_HEADER}\nC-X-000001,5,bank_transfer,참조{ROW}오류\n".encode("cp949"),
     b"",
     b"\xef\xbb\xbf" + CSV_HEADER.encode() + b"\n",
+    # Not UTF-8 from the first byte: UTF-16 (Excel's "Unicode text"), a zip, binary.
+    f"{CSV_HEADER}\nC-X-000001,5,bank_transfer,R1{ROW}x\n".encode("utf-16"),
+    b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)),
 )
 UPLOADS = (
     ("note.pdf", b"just text, not a pdf"),
@@ -84,6 +94,9 @@ UPLOADS = (
     ("tail.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20 + b"<?php system($_GET[1]); ?>"),
     ("a.jpg", b"\xff\xd8\xff\xe0" + b"\xff" * 100),
     ("empty.pdf", b""),
+    ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    # A PNG header claiming 100,000 × 100,000 pixels (a decompression bomb).
+    ("bomb.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x02\x00\x00\x00"),
 )
 MAX_REQUESTS_PER_ROLE = 900
 FORM_VARIANTS = 2
@@ -270,13 +283,29 @@ def fuzz_value(name, kind, attrs, variant):
         return NUMBERS[variant % len(NUMBERS)]
     if kind == "date" or lowered.endswith(("_on", "_0", "date")) or "year" in lowered:
         return DATES[variant % len(DATES)]
-    if kind == "datetime-local" or lowered.endswith(("_at", "_1")):
+    if lowered.endswith("_1"):
+        return TIMES[variant % len(TIMES)]
+    if kind == "datetime-local" or lowered.endswith("_at"):
         return DATETIMES[variant % len(DATETIMES)]
     if kind == "email" or "email" in lowered:
         return ("=1+1@example.com", "x" * 300 + "@example.com")[variant % 2]
     if "password" in lowered:
         return "x"
     return TEXT[variant % len(TEXT)]
+
+
+def csv_like(name, attrs):
+    return "csv" in (attrs.get("accept") or "") or name == "file"
+
+
+def file_variants(form):
+    """How many hostile files the form's file field has to be sent: 0 without one."""
+    counts = [
+        len(CSV_FILES) if csv_like(name, attrs) else len(UPLOADS)
+        for name, kind, attrs in form["fields"]
+        if kind == "file"
+    ]
+    return max(counts, default=0)
 
 
 def fuzz_post(form, variant):
@@ -287,8 +316,7 @@ def fuzz_post(form, variant):
                 data.setdefault(name, attrs.get("value", ""))
             continue
         if kind == "file":
-            csv_like = "csv" in (attrs.get("accept") or "") or "file" == name
-            if csv_like:
+            if csv_like(name, attrs):
                 content = CSV_FILES[variant % len(CSV_FILES)]
                 data[name] = SimpleUploadedFile("fuzz.csv", content, content_type="text/csv")
             else:
@@ -302,6 +330,12 @@ def fuzz_post(form, variant):
         else:
             data[name] = value
     return data
+
+
+def junk_hidden_ids(form):
+    """The form's hidden row ids (a snapshot, a decision…) replaced by ids no row has, or {} when it has none."""
+    ids = [name for name, kind, attrs in form["fields"] if kind == "hidden" and (attrs.get("value") or "").isdigit()]
+    return {name: JUNK_IDS[index % len(JUNK_IDS)] for index, name in enumerate(ids)}
 
 
 class Crawler:
@@ -358,8 +392,12 @@ class Crawler:
             if key in self.seen_forms:
                 continue
             self.seen_forms.add(key)
-            for variant in range(self.variants):
+            # A form with a file gets every hostile file once (each import and upload check is its own code).
+            for variant in range(max(self.variants, file_variants(form))):
                 self.fetch("post", action if target.path else url, fuzz_post(form, variant))
+            junk_ids = junk_hidden_ids(form)
+            if junk_ids:
+                self.fetch("post", action if target.path else url, {**fuzz_post(form, 0), **junk_ids})
 
 
 @pytest.fixture
