@@ -312,3 +312,9 @@ def test_a_list_filtered_on_a_year_no_date_holds_is_the_wrong_filter_page(world,
         response = client.get(reverse(url), {f"{field}__year": year})
         answers[url] = response.status_code
     assert answers and set(answers.values()) <= {200, 302}, answers
+
+
+def test_a_repeated_column_in_an_import_is_refused_not_guessed(world):
+    result = import_prices(world, "asset,traded_at,price_krw,price_krw\nBTC,2025-01-20 11:00,5,7000000000\n")
+    assert result.errors == [(1, "Repeated columns: price_krw")]
+    assert not MarketPrice.objects.exists()

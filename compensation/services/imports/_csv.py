@@ -55,6 +55,10 @@ def read_csv(csv_text, columns):
     missing = [c for c in columns if c not in header]
     if missing:
         return [], [(1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        # Which of the two cells counts would be a guess: the last one silently won.
+        return [], [(1, _("Repeated columns: %(cols)s") % {"cols": ", ".join(repeated)})]
     while True:
         starts_on = reader.line_num + 1
         try:
