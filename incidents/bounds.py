@@ -8,6 +8,7 @@ admin pages and CSV imports share these limits so the messages read the same eve
 from decimal import Decimal
 
 from django import forms
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -144,6 +145,15 @@ _BOUNDED_CHANGELISTS = {}
 class BoundedAdminMixin:
     """For ModelAdmins: the generated form's number and date fields get their bounds, and list filters
     from the query string that no date or number can satisfy are the admin's "wrong filter" answer."""
+
+    def response_action(self, request, queryset):
+        """Ticked rows whose id is not one (abc, 20 digits: the query overflowed) count as not ticked."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ids = [value for value in selected if parse_id(value) is not None]
+        if ids != selected:
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, ids)
+        return super().response_action(request, queryset)
 
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)

@@ -318,3 +318,19 @@ def test_a_repeated_column_in_an_import_is_refused_not_guessed(world):
     result = import_prices(world, "asset,traded_at,price_krw,price_krw\nBTC,2025-01-20 11:00,5,7000000000\n")
     assert result.errors == [(1, "Repeated columns: price_krw")]
     assert not MarketPrice.objects.exists()
+
+
+def test_a_list_action_on_rows_with_junk_ids_is_not_a_server_error(world):
+    client = Client(raise_request_exception=True)
+    client.force_login(get_user_model().objects.create_superuser("root@example.com", "root@example.com", "pw"))
+    answers = {}
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in OUR_PACKAGES:
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        request = client.get(url).wsgi_request
+        for action in model_admin.get_actions(request):
+            for junk in ("99999999999999999999", "abc"):
+                response = client.post(url, {"action": action, "_selected_action": [junk], "index": "0"})
+                answers[(url, action, junk)] = response.status_code
+    assert answers and max(answers.values()) < 500, answers
