@@ -51,8 +51,10 @@ class Decision(models.Model):
         SENT_BACK = "sent_back", _("Sent back by the approver")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decisions")
-    objection = models.OneToOneField(
-        Objection, on_delete=models.PROTECT, null=True, blank=True, related_name="resulting_decision"
+    # A round may be decided more than once when an approver sends the decision back; only one of its
+    # decisions is ever live (the constraint below), the sent-back ones stay as the record.
+    objection = models.ForeignKey(
+        Objection, on_delete=models.PROTECT, null=True, blank=True, related_name="resulting_decisions"
     )
     approved = models.BooleanField(_("compensation approved"))
     amount_krw = models.PositiveBigIntegerField(_("amount (KRW)"))
@@ -112,7 +114,12 @@ class Decision(models.Model):
             models.CheckConstraint(
                 condition=models.Q(approved=True) | models.Q(amount_krw=0),
                 name="rejected_decision_has_no_amount",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["objection"],
+                condition=models.Q(objection__isnull=False) & ~models.Q(status="sent_back"),
+                name="one_live_decision_per_objection",
+            ),
         ]
         indexes = [models.Index(fields=["status", "decided_at"], name="decision_status_at")]
 

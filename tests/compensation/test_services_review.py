@@ -171,3 +171,25 @@ def test_assignment_is_bulk_and_logged(world):
     assert claims[0].events.filter(kind=ClaimEvent.Kind.ASSIGNMENT).count() == 1
     with pytest.raises(DomainError):
         services.claim_assign(claims=claims, actor=world.agent, assignee=world.agent)
+
+
+def test_an_objection_decision_sent_back_can_be_decided_again(world):
+    """The sent-back decision keeps its link to the objection; deciding the round again must not collide."""
+    claim = world.claim_in(ClaimState.DECIDED)
+    services.claim_object(claim=claim, actor=world.claimant, reason="금액이 적습니다")
+    services.claim_start_review(claim=claim, actor=world.agent2)
+    services.objection_decide(
+        claim=claim, actor=world.agent2, approved=True, amount_krw=5_000_000, reasons="재산정: 한도 초과"
+    )
+    pending = claim.decisions.get(status=Decision.Status.PENDING_APPROVAL)
+    services.decision_send_back(decision=pending, actor=world.supervisor2, reason="근거 부족")
+
+    services.objection_decide(claim=claim, actor=world.agent2, approved=True, amount_krw=900_000, reasons="재산정")
+
+    claim = world.reload(claim)
+    assert claim.state == ClaimState.DECIDED
+    round_decisions = claim.decisions.filter(objection__round=1)
+    assert sorted(round_decisions.values_list("status", "amount_krw")) == [
+        (Decision.Status.IN_FORCE, 900_000),
+        (Decision.Status.SENT_BACK, 5_000_000),
+    ]
