@@ -466,7 +466,7 @@ def _pg_copy(cursor, text, columns, result):
     except _EndOfDataLine as marker:
         result.errors.append((marker.line, _("A line holding only \\. cannot be imported; remove it.")))
         result.refused = 1
-        return False
+        return None
     except UnicodeDecodeError:
         raise DomainError(_("The file must be UTF-8 text (CSV)."), code=ErrorCode.CSV_INVALID) from None
     except (pg_errors.DataError, pg_errors.BadCopyFileFormat) as error:
