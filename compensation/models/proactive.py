@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from compensation.models.imported import ImportedRecord
-from compensation.models.policy import CompensationPolicy
+from compensation.models.policy import CompensationPolicy, NoticeTerms, PolicyVersion
 from incidents.models import Incident
 
 
@@ -246,6 +246,24 @@ class BatchLine(models.Model):
     batch = models.ForeignKey(CompensationBatch, on_delete=models.PROTECT, related_name="lines")
     account_id = models.CharField(_("exchange account id"), max_length=64)
     policy = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, related_name="+")
+    # The terms applied: the policy version in force for the incident (as its notice published it,
+    # with the incident's cap), and the published terms row when a notice published it.
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("policy version applied"),
+    )
+    notice_terms = models.ForeignKey(
+        NoticeTerms,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published terms applied"),
+    )
     evidence_rows = models.PositiveIntegerField(_("evidence rows"))
     evidence = models.TextField(_("evidence"), help_text=_("The log rows behind the amount, named."))
     computed_krw = models.PositiveBigIntegerField(_("computed (KRW)"))

@@ -73,7 +73,9 @@ def batch_outcomes(batch):
 
 def batch_largest(batch, n=20):
     return list(
-        BatchLine.objects.filter(batch=batch).select_related("policy").order_by("-amount_krw", "account_id")[:n]
+        BatchLine.objects.filter(batch=batch)
+        .select_related("policy", "policy_version")
+        .order_by("-amount_krw", "account_id")[:n]
     )
 
 

@@ -52,7 +52,6 @@ def applied_terms(claim):
         if version is not None:
             return _of(version, _("filed under policy version %(v)d") % {"v": version.number})
         return _of(claim.policy, _("the policy as it stands (filed before policy versions)"))
-    current, why = filed, _filed_why(filed)
     later = (
         NoticeTerms.objects.filter(
             notice_version__incident_id=claim.incident_id,
@@ -62,6 +61,13 @@ def applied_terms(claim):
         .select_related("notice_version", "policy_version")
         .order_by("notice_version__number")
     )
+    return _of(*_walk(filed, later))
+
+
+def _walk(filed, later):
+    """(terms, why): the terms filed under, replaced by a later notice version's terms only when those
+    are more favourable to the claimant or that revision says it applies to claims already filed."""
+    current, why = filed, _filed_why(filed)
     for terms in later:
         if terms.notice_version.applies_to_filed_claims and terms.comparable() != current.comparable():
             current = terms
@@ -75,7 +81,26 @@ def applied_terms(claim):
                 "n": terms.notice_version.number,
                 "v": terms.policy_version.number,
             }
-    return _of(current, why)
+    return current, why
+
+
+def published_terms_in_force(incident):
+    """policy id → (NoticeTerms, why) for every policy an incident's notice published.
+
+    The rule for filed claims, applied to everyone the incident affected: the terms of the first
+    notice version that published the policy, replaced by a later version's only when more
+    favourable or when that revision says it applies to claims already filed. A policy edited after
+    publication (a new PolicyVersion) changes nothing here until a notice version publishes it.
+    """
+    rows = (
+        NoticeTerms.objects.filter(notice_version__incident=incident)
+        .select_related("notice_version", "policy_version")
+        .order_by("notice_version__number", "pk")
+    )
+    by_policy = {}
+    for terms in rows:
+        by_policy.setdefault(terms.policy_version.policy_id, []).append(terms)
+    return {policy_id: _walk(seq[0], seq[1:]) for policy_id, seq in by_policy.items()}
 
 
 def published_terms(notice_version):

@@ -16,6 +16,7 @@ DAXA asks the exchange to 회사 내부 데이터를 적극적으로 검토하�
 """
 
 import json
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -47,9 +48,12 @@ from compensation.models import (
     Method,
     Notification,
     PayoutMethod,
+    PolicyVersion,
 )
 from compensation.notifications import keys, outbox
+from compensation.selectors.terms import published_terms_in_force
 from compensation.services import deadlines
+from compensation.services.policies import policy_version_record
 from incidents import calendar, roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -121,13 +125,58 @@ def batch_create(*, incident, actor, minimum=None):
 
 
 # --- compute -------------------------------------------------------------------------------------
-def _policy_for(incident, log):
+@dataclass(frozen=True)
+class Terms:
+    """The terms one log is sized with: the policy version in force for the incident, with its cap."""
+
+    policy_id: int
+    version: PolicyVersion
+    notice_terms_id: int | None
+    cap_krw: int
+    why: str
+
+    def recorded(self):
+        return {
+            "policy": self.policy_id,
+            "policy_version": self.version.pk,
+            "version_number": self.version.number,
+            "notice_terms": self.notice_terms_id,
+            "cap_krw": self.cap_krw,
+            "why": self.why,
+        }
+
+
+def terms_in_force(incident):
+    """Every policy's terms in force for the incident, as filed claims get them.
+
+    What the incident's notice published (selectors.terms.published_terms_in_force: a later policy
+    version counts only once a notice version publishes it, and reaches the incident only when more
+    favourable or when that revision says so); an active policy of the incident's type that no
+    notice published yet is applied in its latest version, as the claim form does.
+    """
+    out = {}
+    for policy_id, (notice_terms, why) in published_terms_in_force(incident).items():
+        out[policy_id] = Terms(policy_id, notice_terms.policy_version, notice_terms.pk, notice_terms.cap_krw, why)
+    for policy in CompensationPolicy.objects.filter(incident_type=incident.incident_type, is_active=True):
+        if policy.pk not in out:
+            version = policy_version_record(policy=policy)
+            why = _("policy version %(v)d (not on the incident's notice yet)") % {"v": version.number}
+            out[policy.pk] = Terms(policy.pk, version, None, version.cap_krw, why)
+    return out
+
+
+def _terms_for(in_force, log):
     method, preferred = LOG_POLICIES[log]
-    candidates = list(
-        CompensationPolicy.objects.filter(incident_type=incident.incident_type, method=method, is_active=True)
-    )
-    candidates.sort(key=lambda p: (preferred.index(p.damage_type) if p.damage_type in preferred else 99, p.pk))
-    return candidates[0] if candidates else None
+    candidates = [terms for terms in in_force.values() if terms.version.method == method]
+    if not candidates:
+        raise DomainError(
+            _("No active policy with the method “%(method)s” for this incident type: add one first.")
+            % {"method": Method(method).label},
+            code=ErrorCode.POLICY,
+        )
+    damage = lambda terms: terms.version.damage_type  # noqa: E731
+    candidates.sort(key=lambda t: (preferred.index(damage(t)) if damage(t) in preferred else 99, t.policy_id))
+    return candidates[0]
 
 
 def _executable_prices_sql():
@@ -140,13 +189,19 @@ def _executable_prices_sql():
     )
 
 
-def _missing_prices(cursor, incident, table, where):
+def _require_prices(cursor, incident, table, where):
     cursor.execute(
         f"SELECT DISTINCT o.asset FROM {table} o WHERE o.incident_id = %s AND {where} AND o.asset NOT IN "
         f"(SELECT asset FROM {_t(MarketPrice)} WHERE incident_id = %s AND at >= %s) ORDER BY o.asset",
         [incident.pk, incident.pk, _dt(incident.ended_at)],
     )
-    return [row[0] for row in cursor.fetchall()]
+    missing = [row[0] for row in cursor.fetchall()]
+    if missing:
+        raise DomainError(
+            _("No market price at or after recovery for %(assets)s: import the prices first.")
+            % {"assets": ", ".join(missing)},
+            code=ErrorCode.POLICY,
+        )
 
 
 def _sql():
@@ -176,19 +231,126 @@ def _sql():
     }
 
 
-def _insert_lines(cursor, batch, policy, evidence_rows, select_amount, from_where, params):
+def _insert_lines(cursor, batch, terms, evidence_rows, select_amount, from_where, params):
     """One INSERT … SELECT of an account's lines for one policy (cap applied in the same statement)."""
     q = _sql()
-    line = _t(BatchLine)
-    cap = policy.cap_krw
+    cap = terms.cap_krw
     cursor.execute(
-        f"INSERT INTO {line} (batch_id, account_id, policy_id, evidence_rows, evidence, computed_krw, amount_krw, "
-        f"capped, outcome) SELECT %s, account_id, %s, rows_, evidence_, raw_, {q['least']}(raw_, %s), "
-        f"CASE WHEN raw_ > %s THEN {q['true']} ELSE {q['false']} END, %s FROM ("
-        f"SELECT o.account_id AS account_id, COUNT(*) AS rows_, {evidence_rows} AS evidence_, "
+        f"INSERT INTO {_t(BatchLine)} (batch_id, account_id, policy_id, policy_version_id, notice_terms_id, "
+        f"evidence_rows, evidence, computed_krw, amount_krw, capped, outcome) SELECT %s, account_id, %s, %s, %s, "
+        f"rows_, evidence_, raw_, {q['least']}(raw_, %s), CASE WHEN raw_ > %s THEN {q['true']} ELSE {q['false']} "
+        f"END, %s FROM (SELECT o.account_id AS account_id, COUNT(*) AS rows_, {evidence_rows} AS evidence_, "
         f"SUM({select_amount}) AS raw_ {from_where} GROUP BY o.account_id) x",
-        [batch.pk, policy.pk, cap, cap, LineOutcome.ISSUE, *params],
+        [batch.pk, terms.policy_id, terms.version.pk, terms.notice_terms_id, cap, cap, LineOutcome.ISSUE, *params],
     )
+
+
+def _order_lines(cursor, batch, incident, terms):
+    """Price difference by side on the failed orders, against the first price after recovery."""
+    q = _sql()
+    _require_prices(cursor, incident, _t(AffectedOrder), "o.account_id <> ''")
+    difference = (
+        f"{q['greatest']}(0, CASE o.side WHEN 'buy' THEN x.price_krw - o.price_krw "
+        f"ELSE o.price_krw - x.price_krw END) * o.quantity"
+    )
+    _insert_lines(
+        cursor,
+        batch,
+        terms,
+        q["agg"]("o.order_ref", "o.attempted_at"),
+        q["int"](difference),
+        f"FROM {_t(AffectedOrder)} o JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
+        f"WHERE o.incident_id = %s AND o.account_id <> ''",
+        [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
+    )
+
+
+def _transfer_lines(cursor, batch, incident, terms):
+    """Interest on delayed deposits and withdrawals, for the days delayed (at least one)."""
+    q = _sql()
+    _require_prices(cursor, incident, _t(DelayedTransfer), "o.asset <> 'KRW'")
+    value = "(CASE WHEN o.asset = 'KRW' THEN o.amount ELSE o.amount * x.price_krw END)"
+    days = f"{q['greatest']}(1, {q['days']('o.completed_at', 'o.requested_at')})"
+    rate = terms.version.annual_interest_rate_bp or 0
+    _insert_lines(
+        cursor,
+        batch,
+        terms,
+        q["agg"](
+            f"o.direction || ' ' || {q['text']('o.amount')} || ' ' || o.asset || ' (' || {q['text'](days)} || 'd)'",
+            "o.requested_at",
+        ),
+        q["int"](f"{value} * {rate} * {days} / 3650000"),
+        f"FROM {_t(DelayedTransfer)} o LEFT JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
+        f"WHERE o.incident_id = %s",
+        [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
+    )
+
+
+def _login_lines(cursor, batch, incident, terms):
+    """A fixed amount per account whose logins failed."""
+    q = _sql()
+    fixed = terms.version.fixed_amount_krw or 0
+    cursor.execute(
+        f"INSERT INTO {_t(BatchLine)} (batch_id, account_id, policy_id, policy_version_id, notice_terms_id, "
+        f"evidence_rows, evidence, computed_krw, amount_krw, capped, outcome) SELECT %s, o.account_id, %s, %s, %s, "
+        f"COUNT(*), {q['agg']('o.account_id', 'o.attempted_at')}, %s, %s, "
+        f"CASE WHEN %s > %s THEN {q['true']} ELSE {q['false']} END, %s "
+        f"FROM {_t(FailedLogin)} o WHERE o.incident_id = %s GROUP BY o.account_id",
+        [
+            batch.pk,
+            terms.policy_id,
+            terms.version.pk,
+            terms.notice_terms_id,
+            fixed,
+            min(fixed, terms.cap_krw),
+            fixed,
+            terms.cap_krw,
+            LineOutcome.ISSUE,
+            incident.pk,
+        ],
+    )
+    cursor.execute(
+        f"UPDATE {_t(BatchLine)} SET evidence = CAST(evidence_rows AS TEXT) || %s "
+        f"WHERE batch_id = %s AND policy_id = %s",
+        [_(" failed login(s) during the outage"), batch.pk, terms.policy_id],
+    )
+
+
+# log → (are there rows to size?, the statement(s) sizing them)
+LOG_SIZERS = {
+    "orders": (lambda incident: AffectedOrder.objects.filter(incident=incident).exclude(account_id=""), _order_lines),
+    "transfers": (lambda incident: DelayedTransfer.objects.filter(incident=incident), _transfer_lines),
+    "logins": (lambda incident: FailedLogin.objects.filter(incident=incident), _login_lines),
+}
+
+
+def _compute_lines(batch, incident):
+    """Every log's lines (one INSERT … SELECT per log) and their outcomes; → {log: terms recorded}."""
+    in_force = terms_in_force(incident)
+    used = {}
+    BatchLine.objects.filter(batch=batch).delete()
+    with connection.cursor() as cursor:
+        for log, (rows, sizer) in LOG_SIZERS.items():
+            if rows(incident).exists():
+                terms = _terms_for(in_force, log)
+                sizer(cursor, batch, incident, terms)
+                used[log] = terms.recorded()
+        if not used:
+            raise DomainError(
+                _("No log rows with an exchange account for this incident: import the logs first."),
+                code=ErrorCode.EMPTY_FILE,
+            )
+        _classify(cursor, batch, incident)
+    return used
+
+
+def _require_state(batch, *states):
+    if batch.state not in states:
+        raise DomainError(
+            _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
+            code=ErrorCode.INVALID_TRANSITION,
+        )
 
 
 def batch_compute(*, batch, actor):
@@ -197,97 +359,13 @@ def batch_compute(*, batch, actor):
     with transaction.atomic():
         batch = _lock(batch)
         incident = batch.incident
-        if batch.state not in (BatchState.DRAFT, BatchState.COMPUTED):
-            raise DomainError(
-                _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
-                code=ErrorCode.INVALID_TRANSITION,
-            )
+        _require_state(batch, BatchState.DRAFT, BatchState.COMPUTED)
         if incident.ended_at is None:
             raise DomainError(
                 _("Record when the incident ended first: the executable price is the first price after recovery."),
                 code=ErrorCode.INCIDENT_ONGOING,
             )
-        q = _sql()
-        used = {}
-        BatchLine.objects.filter(batch=batch).delete()
-        with connection.cursor() as cursor:
-            # Price difference by side on the failed orders.
-            orders = AffectedOrder.objects.filter(incident=incident).exclude(account_id="")
-            if orders.exists():
-                policy = _require_policy(incident, "orders")
-                missing = _missing_prices(cursor, incident, _t(AffectedOrder), "o.account_id <> ''")
-                if missing:
-                    raise DomainError(
-                        _("No market price at or after recovery for %(assets)s: import the prices first.")
-                        % {"assets": ", ".join(missing)},
-                        code=ErrorCode.POLICY,
-                    )
-                difference = (
-                    f"{q['greatest']}(0, CASE o.side WHEN 'buy' THEN x.price_krw - o.price_krw "
-                    f"ELSE o.price_krw - x.price_krw END) * o.quantity"
-                )
-                _insert_lines(
-                    cursor,
-                    batch,
-                    policy,
-                    q["agg"]("o.order_ref", "o.attempted_at"),
-                    q["int"](difference),
-                    f"FROM {_t(AffectedOrder)} o JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
-                    f"WHERE o.incident_id = %s AND o.account_id <> ''",
-                    [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
-                )
-                used["orders"] = policy.pk
-            # Interest on delayed deposits and withdrawals, for the days delayed (at least one).
-            if DelayedTransfer.objects.filter(incident=incident).exists():
-                policy = _require_policy(incident, "transfers")
-                missing = _missing_prices(cursor, incident, _t(DelayedTransfer), "o.asset <> 'KRW'")
-                if missing:
-                    raise DomainError(
-                        _("No market price at or after recovery for %(assets)s: import the prices first.")
-                        % {"assets": ", ".join(missing)},
-                        code=ErrorCode.POLICY,
-                    )
-                value = "(CASE WHEN o.asset = 'KRW' THEN o.amount ELSE o.amount * x.price_krw END)"
-                days = f"{q['greatest']}(1, {q['days']('o.completed_at', 'o.requested_at')})"
-                rate = policy.annual_interest_rate_bp or 0
-                _insert_lines(
-                    cursor,
-                    batch,
-                    policy,
-                    q["agg"](
-                        f"o.direction || ' ' || {q['text']('o.amount')} || ' ' || o.asset || ' (' || "
-                        f"{q['text'](days)} || 'd)'",
-                        "o.requested_at",
-                    ),
-                    q["int"](f"{value} * {rate} * {days} / 3650000"),
-                    f"FROM {_t(DelayedTransfer)} o LEFT JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
-                    f"WHERE o.incident_id = %s",
-                    [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
-                )
-                used["transfers"] = policy.pk
-            # A fixed amount per account whose logins failed.
-            if FailedLogin.objects.filter(incident=incident).exists():
-                policy = _require_policy(incident, "logins")
-                fixed = policy.fixed_amount_krw or 0
-                cursor.execute(
-                    f"INSERT INTO {_t(BatchLine)} (batch_id, account_id, policy_id, evidence_rows, evidence, "
-                    f"computed_krw, amount_krw, capped, outcome) SELECT %s, o.account_id, %s, COUNT(*), "
-                    f"{q['agg']('o.account_id', 'o.attempted_at')}, %s, %s, {q['false']}, %s "
-                    f"FROM {_t(FailedLogin)} o WHERE o.incident_id = %s GROUP BY o.account_id",
-                    [batch.pk, policy.pk, fixed, min(fixed, policy.cap_krw), LineOutcome.ISSUE, incident.pk],
-                )
-                cursor.execute(
-                    f"UPDATE {_t(BatchLine)} SET evidence = CAST(evidence_rows AS TEXT) || %s "
-                    f"WHERE batch_id = %s AND policy_id = %s",
-                    [_(" failed login(s) during the outage"), batch.pk, policy.pk],
-                )
-                used["logins"] = policy.pk
-            if not used:
-                raise DomainError(
-                    _("No log rows with an exchange account for this incident: import the logs first."),
-                    code=ErrorCode.EMPTY_FILE,
-                )
-            _classify(cursor, batch, incident)
+        used = _compute_lines(batch, incident)
         _totals(batch)
         batch.policies = used
         batch.prepared_by = actor
@@ -303,18 +381,6 @@ def batch_compute(*, batch, actor):
             data={"to_issue": batch.to_issue, "total_krw": batch.total_krw, "policies": used},
         )
     return batch
-
-
-def _require_policy(incident, log):
-    policy = _policy_for(incident, log)
-    if policy is None:
-        method, _preferred = LOG_POLICIES[log]
-        raise DomainError(
-            _("No active policy with the method “%(method)s” for this incident type: add one first.")
-            % {"method": Method(method).label},
-            code=ErrorCode.POLICY,
-        )
-    return policy
 
 
 def _classify(cursor, batch, incident):
@@ -373,11 +439,7 @@ def batch_approve(*, batch, actor, note=""):
     roles.require_role(actor, roles.SUPERVISOR, roles.COMPLIANCE, action=_("approve compensation batches"))
     with transaction.atomic():
         batch = _lock(batch)
-        if batch.state != BatchState.COMPUTED:
-            raise DomainError(
-                _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
-                code=ErrorCode.INVALID_TRANSITION,
-            )
+        _require_state(batch, BatchState.COMPUTED)
         if actor.pk == batch.prepared_by_id:
             raise DomainError(_("You prepared this batch; another person must approve it."), code=ErrorCode.FOUR_EYES)
         if actor.pk in (batch.approved_by_id, batch.compliance_approved_by_id):
@@ -454,7 +516,7 @@ def _reasons_sql(batch):
     }
     exprs = {
         "rows": q["text"]("l.evidence_rows"),
-        "policy": "p.name",
+        "policy": "coalesce(pv.name, p.name)",
         "evidence": "l.evidence",
         "amount": q["krw"]("l.amount_krw"),
         "capped": (
@@ -534,11 +596,7 @@ def batch_issue(*, batch, actor):
     roles.require_role(actor, *PREPARERS, action=_("issue compensation batches"))
     with transaction.atomic():
         batch = _lock(batch)
-        if batch.state != BatchState.APPROVED:
-            raise DomainError(
-                _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
-                code=ErrorCode.INVALID_TRANSITION,
-            )
+        _require_state(batch, BatchState.APPROVED)
         incident = batch.incident
         now = timezone.now()
         stamp = _dt(now)
@@ -588,26 +646,13 @@ def batch_issue(*, batch, actor):
     return batch
 
 
-def _insert_claims(
-    cursor,
-    batch,
-    incident,
-    *,
-    now,
-    today,
-    description,
-    review_due,
-    review_days,
-    window_days,
-    window_ends,
-    revision,
-    statutory_due,
-):
-    claim, line, account = _t(Claim), _t(BatchLine), _t(ExchangeAccount)
-    year = today.year
+def _claim_columns(incident, *, now, today, description, review_due, review_days, window_days, window_ends,
+                   revision, statutory_due):  # fmt: skip
+    """(columns, select expressions, parameters) of a proactive claim per batch line `l` × account `a`."""
     pg = _pg()
     columns = [
-        "incident_id", "policy_id", "claimant_id", "origin", "exchange_account_id", "state", "idempotency_key",
+        "incident_id", "policy_id", "policy_version_id", "notice_terms_id", "claimant_id", "origin",
+        "exchange_account_id", "state", "idempotency_key",
         "amount_claimed_krw", "asset", "side", "description", "payout_method", "payout_account", "filed_at",
         "review_due_on", "review_business_days", "review_clock_started_on", "review_extension_reason",
         "objection_window_started_on", "objection_window_business_days", "objection_window_ends_on",
@@ -616,7 +661,8 @@ def _insert_claims(
     uuid_sql = "gen_random_uuid()" if pg else "lower(hex(randomblob(16)))"
     payout = "CASE WHEN a.payout_kind = 'exchange_credit' THEN %s || a.account_id ELSE a.payout_details END"
     select = [
-        "%s", "l.policy_id", "a.user_id", "%s", "a.id", "%s", uuid_sql,
+        "%s", "l.policy_id", "l.policy_version_id", "l.notice_terms_id", "a.user_id", "%s",
+        "a.id", "%s", uuid_sql,
         "l.amount_krw", "''", "''", "%s", "CASE WHEN a.payout_kind = 'bank' THEN %s ELSE %s END", payout, "%s",
         "%s", "%s", "%s", "''",
         "%s", "%s", "%s",
@@ -633,41 +679,46 @@ def _insert_claims(
         columns.append(column)
         select.append("%s")
         params.append(value)
+    return columns, select, params
+
+
+def _insert_claims(cursor, batch, incident, **values):
+    """One INSERT … SELECT of the claims to issue, numbered C-<year>-<id>; → how many."""
+    claim, line, account = _t(Claim), _t(BatchLine), _t(ExchangeAccount)
+    year = values["today"].year
+    columns, select, params = _claim_columns(incident, **values)
     source = f"FROM {line} l JOIN {account} a ON a.account_id = l.account_id WHERE l.batch_id = %s AND l.outcome = %s"
-    if pg:
+    to_issue = [batch.pk, LineOutcome.ISSUE]
+    if _pg():
         # Each line takes its claim's id from the sequence first (the foreign key is checked at
         # commit), so the claims are inserted with their ids and numbers and nothing is joined back.
         cursor.execute(
             f"UPDATE {line} SET claim_id = nextval(pg_get_serial_sequence('{claim}', 'id')) "
             f"WHERE batch_id = %s AND outcome = %s",
-            [batch.pk, LineOutcome.ISSUE],
+            to_issue,
         )
         cursor.execute(
             f"INSERT INTO {claim} (id, number, {', '.join(columns)}) SELECT l.claim_id, "
             f"'C-{year}-' || CASE WHEN l.claim_id < 1000000 THEN lpad(l.claim_id::text, 6, '0') "
             f"ELSE l.claim_id::text END, {', '.join(select)} {source}",
-            params + [batch.pk, LineOutcome.ISSUE],
+            params + to_issue,
         )
         return cursor.rowcount
-    cursor.execute(
-        f"INSERT INTO {claim} ({', '.join(columns)}) SELECT {', '.join(select)} {source}",
-        params + [batch.pk, LineOutcome.ISSUE],
-    )
+    cursor.execute(f"INSERT INTO {claim} ({', '.join(columns)}) SELECT {', '.join(select)} {source}", params + to_issue)
     issued = cursor.rowcount
     # Each line points at its claim (the claim is the account's for this incident and policy).
     cursor.execute(
         f"UPDATE {line} AS l SET claim_id = c.id FROM {claim} c JOIN {account} a ON c.exchange_account_id = a.id "
         f"WHERE a.account_id = l.account_id AND c.incident_id = %s AND c.policy_id = l.policy_id "
         f"AND c.origin = %s AND l.batch_id = %s AND l.outcome = %s",
-        [incident.pk, ClaimOrigin.PROACTIVE, batch.pk, LineOutcome.ISSUE],
+        [incident.pk, ClaimOrigin.PROACTIVE, *to_issue],
     )
-    if not pg:
-        cursor.execute(
-            f"UPDATE {claim} SET number = 'C-{year}-' || CASE WHEN id < 1000000 THEN substr('000000' || id, -6, 6) "
-            f"ELSE CAST(id AS TEXT) END WHERE id IN (SELECT claim_id FROM {line} WHERE batch_id = %s "
-            f"AND claim_id IS NOT NULL) AND number IS NULL",
-            [batch.pk],
-        )
+    cursor.execute(
+        f"UPDATE {claim} SET number = 'C-{year}-' || CASE WHEN id < 1000000 THEN substr('000000' || id, -6, 6) "
+        f"ELSE CAST(id AS TEXT) END WHERE id IN (SELECT claim_id FROM {line} WHERE batch_id = %s "
+        f"AND claim_id IS NOT NULL) AND number IS NULL",
+        [batch.pk],
+    )
     return issued
 
 
@@ -681,7 +732,7 @@ def _insert_decisions(cursor, batch, *, now, pay_on, review_due):
         f"cap_override_reason, status, decided_by_id, decided_at, approved_by_id, approved_at, notified_at) "
         f"SELECT l.claim_id, {q['true']}, l.amount_krw, {reasons}, %s, %s, %s, '', %s, %s, %s, %s, %s, %s "
         f"FROM {_t(BatchLine)} l JOIN {_t(CompensationPolicy)} p ON p.id = l.policy_id "
-        f"WHERE l.batch_id = %s AND l.outcome = %s",
+        f"LEFT JOIN {_t(PolicyVersion)} pv ON pv.id = l.policy_version_id WHERE l.batch_id = %s AND l.outcome = %s",
         [
             *reason_params,
             _("Proactive batch %(batch)s") % {"batch": batch.pk},

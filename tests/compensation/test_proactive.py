@@ -21,10 +21,13 @@ from compensation.models import (
     FailedLogin,
     LineOutcome,
     Method,
+    NoticeTerms,
     Notification,
 )
 from compensation.notifications.outbox import render
+from compensation.selectors.terms import applied_terms
 from compensation.services.imports.payments import payments_import
+from incidents import services as incident_services
 from incidents.errors import DomainError, ErrorCode
 from tests.compensation.factories import PolicyFactory
 from tests.factories import ComplianceFactory, UserFactory
@@ -193,12 +196,72 @@ def test_compute_sizes_each_account_by_side_interest_and_fixed_amount(proactive)
     assert batch.events.count() == 2
 
 
+def _revise_cap(world, cap, **revise):
+    world.policy.cap_krw = cap
+    world.policy.save()
+    return incident_services.notice_revise(
+        incident=world.incident, actor=ComplianceFactory(), change_summary="보상 한도 변경", **revise
+    )
+
+
+def _line(batch, account_id, policy):
+    return BatchLine.objects.get(batch=batch, account_id=account_id, policy=policy)
+
+
 def test_the_cap_limits_an_account_and_is_recorded(proactive):
+    _revise_cap(proactive, 50_000, applies_to_filed_claims=True)
+    batch = _computed(proactive)
+    line = _line(batch, "A-2", proactive.policy)
+    assert (line.computed_krw, line.amount_krw, line.capped) == (100_000, 50_000, True)
+
+
+def test_a_batch_applies_the_policy_version_the_notice_published_and_records_it(proactive):
+    """Issue 16: batches used the policy's current row, so an edit after publication changed them."""
+    published = NoticeTerms.objects.get(notice_version__incident=proactive.incident, notice_version__number=1)
+    batch = _computed(proactive)
+    assert _line(batch, "A-2", proactive.policy).policy_version == published.policy_version
+    assert batch.policies["orders"]["policy_version"] == published.policy_version_id
+
+    # A less favourable edit (a new PolicyVersion) is not in force for the incident: recomputing keeps the terms.
+    proactive.policy.cap_krw = 50_000
+    proactive.policy.save()
+    assert proactive.policy.versions.count() == published.policy_version.number + 1
+    batch = services.batch_compute(batch=batch, actor=proactive.supervisor)
+    line = _line(batch, "A-2", proactive.policy)
+    assert (line.amount_krw, line.capped, line.policy_version) == (100_000, False, published.policy_version)
+    assert line.notice_terms == published
+
+    # Published by a revision that does not say it reaches earlier claims: still not in force.
+    incident_services.notice_revise(incident=proactive.incident, actor=ComplianceFactory(), change_summary="한도 인하")
+    batch = services.batch_compute(batch=batch, actor=proactive.supervisor)
+    assert _line(batch, "A-2", proactive.policy).amount_krw == 100_000
+
+
+def test_a_revision_that_reaches_filed_claims_reaches_the_batch_and_its_claims(
+    proactive, django_capture_on_commit_callbacks
+):
+    revision = _revise_cap(proactive, 50_000, applies_to_filed_claims=True)
+    in_force = NoticeTerms.objects.get(notice_version=revision, policy_version__policy=proactive.policy)
+    batch = _computed(proactive)
+    line = _line(batch, "A-2", proactive.policy)
+    assert (line.amount_krw, line.policy_version, line.notice_terms) == (50_000, in_force.policy_version, in_force)
+    services.batch_approve(batch=batch, actor=proactive.supervisor2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_issue(batch=batch, actor=proactive.supervisor)
+    claim = Claim.objects.get(batch_line=line)
+    assert (claim.policy_version, claim.notice_terms) == (in_force.policy_version, in_force)
+    assert applied_terms(claim).cap_krw == 50_000
+
+
+def test_a_more_favourable_published_version_reaches_the_batch(proactive):
     proactive.policy.cap_krw = 50_000
     proactive.policy.save()
     batch = _computed(proactive)
-    line = BatchLine.objects.get(batch=batch, account_id="A-2", policy=proactive.policy)
-    assert (line.computed_krw, line.amount_krw, line.capped) == (100_000, 50_000, True)
+    assert _line(batch, "A-2", proactive.policy).amount_krw == 100_000  # v1's cap of 5,000,000
+    _revise_cap(proactive, 8_000_000)  # more favourable than what was first published
+    batch = services.batch_compute(batch=batch, actor=proactive.supervisor)
+    line = _line(batch, "A-2", proactive.policy)
+    assert line.notice_terms.cap_krw == 8_000_000 and line.notice_terms.notice_version.number == 2
 
 
 def test_the_preparer_cannot_approve_and_compliance_co_approves_above_the_limit(proactive, settings):
