@@ -1,6 +1,7 @@
 """Who may do what: the claim table (state × actor → actions) and each staff role's admin model permissions.
 
-`CLAIM_ACTIONS` is the one statement of which actor may take which action on a claim in which state.
+`CLAIM_ACTIONS` is the one statement of which actor may take which action on a claim in which state;
+`BATCH_ACTIONS` the same for proactive compensation batches (role × batch state, plus four eyes).
 The services check it (`compensation.services._common.require_allowed`), the admin case page shows
 exactly its buttons (`compensation.admin.case_actions`) and the portal its links
 (`compensation.selectors.portal.claimant_actions`). The django-fsm transitions on `Claim` stay as
@@ -9,8 +10,12 @@ guards of the state graph; tests/compensation/test_permissions.py checks that bo
 
 from enum import StrEnum
 
-from compensation.models import ClaimState
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from compensation.models import BatchState, ClaimState
 from incidents import roles
+from incidents.errors import DomainError, ErrorCode
 
 
 class Actor(StrEnum):
@@ -142,6 +147,102 @@ def staff_actors(user):
 def user_allowed(user, action, state):
     """A staff user may take `action` in `state` through any role they hold."""
     return any(allows(actor, action, state) for actor in staff_actors(user))
+
+
+# --- proactive compensation batches --------------------------------------------------------------
+
+
+class BatchAction(StrEnum):
+    IMPORT_LOGS = "import_logs"
+    CREATE = "create"
+    COMPUTE = "compute"
+    APPROVE = "approve"
+    CO_APPROVE = "co_approve"
+    ISSUE = "issue"
+    CANCEL = "cancel"
+    CREDIT_FILE = "credit_file"
+
+
+B = BatchAction
+_PREPARERS = (roles.SUPERVISOR, roles.COMPLIANCE)
+_LIVE = (BatchState.DRAFT, BatchState.COMPUTED, BatchState.APPROVED)
+
+# action → (the roles that may take it, the batch states it applies in; None: not about one batch).
+# Four eyes on top: whoever computed a batch approves nothing of it, and nobody approves twice.
+BATCH_ACTIONS = {
+    B.IMPORT_LOGS: (_PREPARERS, None),
+    B.CREATE: (_PREPARERS, None),
+    B.COMPUTE: (_PREPARERS, (BatchState.DRAFT, BatchState.COMPUTED)),
+    B.APPROVE: ((roles.SUPERVISOR,), (BatchState.COMPUTED,)),
+    # Above COMPENSATION_BATCH_COMPLIANCE_LIMIT_KRW only.
+    B.CO_APPROVE: ((roles.COMPLIANCE,), (BatchState.COMPUTED,)),
+    B.ISSUE: (_PREPARERS, (BatchState.APPROVED,)),
+    B.CANCEL: (_PREPARERS, _LIVE),
+    B.CREDIT_FILE: (_PREPARERS, None),
+}
+
+BATCH_ACTION_NAMES = {
+    B.IMPORT_LOGS: gettext_lazy("import the exchange's logs"),
+    B.CREATE: gettext_lazy("prepare compensation batches"),
+    B.COMPUTE: gettext_lazy("prepare compensation batches"),
+    B.APPROVE: gettext_lazy("approve compensation batches"),
+    B.CO_APPROVE: gettext_lazy("co-approve compensation batches for compliance"),
+    B.ISSUE: gettext_lazy("issue compensation batches"),
+    B.CANCEL: gettext_lazy("cancel compensation batches"),
+    B.CREDIT_FILE: gettext_lazy("export the credit file"),
+}
+
+
+def batch_roles_for(action):
+    return BATCH_ACTIONS[action][0]
+
+
+def batch_refusal(user, action, batch=None, *, needs_compliance=False, limit_krw=0):
+    """Why `user` may not take `action` (on `batch`) now, as (message, code); None when they may."""
+    allowed_roles, states = BATCH_ACTIONS[action]
+    if not roles.has_role(user, *allowed_roles):
+        return _("You are not allowed to %(action)s.") % {"action": BATCH_ACTION_NAMES[action]}, ErrorCode.FORBIDDEN
+    if batch is None or states is None:
+        return None
+    if batch.state not in states:
+        return (
+            _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
+            ErrorCode.INVALID_TRANSITION,
+        )
+    if action in (B.APPROVE, B.CO_APPROVE):
+        return _approval_refusal(user, action, batch, needs_compliance=needs_compliance, limit_krw=limit_krw)
+    return None
+
+
+def _approval_refusal(user, action, batch, *, needs_compliance, limit_krw):
+    if user.pk == batch.prepared_by_id:
+        return _("You prepared this batch; another person must approve it."), ErrorCode.FOUR_EYES
+    if user.pk in (batch.approved_by_id, batch.compliance_approved_by_id):
+        return _("You already approved this batch."), ErrorCode.FOUR_EYES
+    if action == B.APPROVE and batch.approved_by_id is not None:
+        return _("A supervisor already approved this batch."), ErrorCode.FOUR_EYES
+    if action == B.CO_APPROVE and not needs_compliance:
+        return (
+            _("The total is at most %(limit)s KRW: compliance co-approval is not needed.")
+            % {"limit": f"{limit_krw:,}"},
+            ErrorCode.FOUR_EYES,
+        )
+    if action == B.CO_APPROVE and batch.compliance_approved_by_id is not None:
+        return _("Compliance already co-approved this batch."), ErrorCode.FOUR_EYES
+    return None
+
+
+def require_batch_action(user, action, batch=None, **context):
+    refusal = batch_refusal(user, action, batch, **context)
+    if refusal is not None:
+        message, code = refusal
+        raise DomainError(message, code=code)
+
+
+def batch_actions_for(user, batch=None, **context):
+    """The actions `user` may use now (the buttons a page shows): on `batch`, or those about no one batch."""
+    actions = (action for action, (_roles, states) in BATCH_ACTIONS.items() if (states is None) == (batch is None))
+    return frozenset(action for action in actions if batch_refusal(user, action, batch, **context) is None)
 
 
 # --- Django admin model permissions per staff role (what the admin may show and change) ----------

@@ -5,7 +5,6 @@ Thin: forms check shape, services decide, a DomainError becomes a message.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,9 +22,8 @@ from compensation.models import (
     FailedLogin,
     PayoutKind,
 )
+from compensation.permissions import BatchAction, batch_actions_for, batch_refusal
 from compensation.services import batches as batch_rules
-from compensation.services.imports.exchange_logs import LOG_IMPORTERS
-from incidents import roles
 from incidents.errors import DomainError
 from incidents.models import Incident
 
@@ -81,22 +79,33 @@ def _import(request, incident, form):
     return result
 
 
+def _refused(request, action, batch=None):
+    """A refused action is a message on the page, never a bare 403: the table says why."""
+    context = batch_rules.approval_context(batch) if batch is not None else {}
+    refusal = batch_refusal(request.user, action, batch, **context)
+    if refusal is not None:
+        messages.error(request, refusal[0])
+    return refusal is not None
+
+
 def proactive(admin_site, request, incident_pk):
     """The incident's logs from the exchange, their imports, and its compensation batches."""
     incident = get_object_or_404(Incident, pk=incident_pk)
-    can_prepare = roles.has_role(request.user, *LOG_IMPORTERS)
-    form = LogImportForm(request.POST or None, request.FILES or None) if can_prepare else None
+    allowed = batch_actions_for(request.user)
+    form = LogImportForm(request.POST or None, request.FILES or None) if BatchAction.IMPORT_LOGS in allowed else None
     result = None
     if request.method == "POST":
-        if not can_prepare:
-            raise PermissionDenied
         if request.POST.get("action") == "create":
+            if _refused(request, BatchAction.CREATE):
+                return redirect("admin:compensation_proactive", incident_pk=incident.pk)
             try:
                 batch = services.batch_create(incident=incident, actor=request.user)
             except DomainError as error:
                 messages.error(request, error.message)
                 return redirect("admin:compensation_proactive", incident_pk=incident.pk)
             return redirect("admin:compensation_batch", batch_pk=batch.pk)
+        if _refused(request, BatchAction.IMPORT_LOGS):
+            return redirect("admin:compensation_proactive", incident_pk=incident.pk)
         if form.is_valid():
             try:
                 result = _import(request, incident, form)
@@ -122,19 +131,35 @@ def proactive(admin_site, request, incident_pk):
         result=result,
         counts=counts,
         batches=batches,
-        can_prepare=can_prepare,
+        can_import=BatchAction.IMPORT_LOGS in allowed,
+        can_create=BatchAction.CREATE in allowed,
+        can_export_credits=BatchAction.CREDIT_FILE in allowed,
     )
 
 
 ACTIONS = {
     "compute": lambda batch, user, post: services.batch_compute(batch=batch, actor=user),
-    "approve": lambda batch, user, post: services.batch_approve(batch=batch, actor=user, note=post.get("note", "")),
+    "approve": lambda batch, user, post: services.batch_approve(
+        batch=batch, actor=user, note=post.get("note", ""), kind=BatchAction.APPROVE
+    ),
+    "co_approve": lambda batch, user, post: services.batch_approve(
+        batch=batch, actor=user, note=post.get("note", ""), kind=BatchAction.CO_APPROVE
+    ),
     "issue": lambda batch, user, post: services.batch_issue(batch=batch, actor=user),
     "cancel": lambda batch, user, post: services.batch_cancel(batch=batch, actor=user, reason=post.get("reason", "")),
+}
+# The form's action → the table's action it needs (approve: either approval the user may give).
+ACTION_NEEDS = {
+    "compute": BatchAction.COMPUTE,
+    "approve": BatchAction.APPROVE,
+    "co_approve": BatchAction.CO_APPROVE,
+    "issue": BatchAction.ISSUE,
+    "cancel": BatchAction.CANCEL,
 }
 DONE = {
     "compute": gettext_lazy("Computed."),
     "approve": gettext_lazy("Approval recorded."),
+    "co_approve": gettext_lazy("Compliance co-approval recorded."),
     "issue": gettext_lazy("Issued: each account's decision is queued for mailing."),
     "cancel": gettext_lazy("Cancelled."),
 }
@@ -150,17 +175,19 @@ def batch_page(admin_site, request, batch_pk):
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in ACTIONS:
-            raise PermissionDenied
-        try:
-            ACTIONS[action](batch, request.user, request.POST)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, DONE[action])
+            messages.error(request, _("Unknown action: nothing was done."))
+        elif not _refused(request, ACTION_NEEDS[action], batch):
+            try:
+                ACTIONS[action](batch, request.user, request.POST)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, DONE[action])
         return redirect("admin:compensation_batch", batch_pk=batch.pk)
     by_policy = (
         batch.lines.values("policy__name", "outcome").annotate(lines=Count("pk")).order_by("policy__name", "outcome")
     )
+    allowed = batch_actions_for(request.user, batch, **batch_rules.approval_context(batch))
     return _page(
         admin_site,
         request,
@@ -176,7 +203,7 @@ def batch_page(admin_site, request, batch_pk):
         events=batch.events.select_related("actor").order_by("created_at", "pk"),
         needs_compliance=batch_rules.needs_compliance(batch),
         compliance_limit=batch_rules.compliance_limit_krw(),
-        can_prepare=roles.has_role(request.user, *LOG_IMPORTERS),
+        allowed={str(action) for action in allowed},
         states=BatchState,
     )
 

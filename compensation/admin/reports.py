@@ -17,6 +17,7 @@ from compensation.admin import batches
 from compensation.admin.csv_export import stream_csv
 from compensation.formatting import hours_colon_minutes, kst
 from compensation.models import AffectedOrder, Claim, Decision
+from compensation.permissions import BatchAction, batch_roles_for
 from compensation.services.imports._csv import decode_upload
 from compensation.services.imports.orders import ORDER_IMPORTERS
 from compensation.services.imports.prices import PRICE_IMPORTERS
@@ -98,7 +99,7 @@ def report_urls(admin_site):
         path("reports/batch/<int:batch_pk>/", guard(batches.batch_page), name="compensation_batch"),
         path(
             "reports/credits.csv",
-            guard(batches.credit_file_csv, roles.SUPERVISOR, roles.COMPLIANCE),
+            guard(batches.credit_file_csv, *batch_roles_for(BatchAction.CREDIT_FILE)),
             name="compensation_credit_file",
         ),
     ]

@@ -276,6 +276,15 @@ class BatchLine(models.Model):
     claim = models.OneToOneField(
         "compensation.Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="batch_line"
     )
+    # The corrected decision issuing gave the filed claim above (decided below this line's amount).
+    corrected_decision = models.OneToOneField(
+        "compensation.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="batch_line",
+        verbose_name=_("corrected decision of the filed claim"),
+    )
 
     class Meta:
         verbose_name = _("batch line")

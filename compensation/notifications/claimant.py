@@ -104,12 +104,14 @@ def review_extended(*, claim):
     )
 
 
-def decision_made(*, claim, decision, against_claimant=False):
+def decision_made(*, claim, decision, against_claimant=False, objection_open=False):
     """The decision (or an objection's decision, or a correction: 정정 결정) once it is in force.
 
     A pending one waits for approval. A correction against the claimant carries its own objection
     window; a favourable one is mailed without objection text; a final-round decision offers no
     objection and names the outside remedies (templates/emails/compensation/_decision*).
+    `objection_open`: a favourable correction of a decision not accepted yet, whose objection window
+    starts again (a proactive batch raising a filed claim): the mail says how to object as well.
     """
     if decision.status != Decision.Status.IN_FORCE:
         return []
@@ -136,6 +138,7 @@ def decision_made(*, claim, decision, against_claimant=False):
         decision_id=decision.pk,
         correction=decision.is_correction,
         against_claimant=against_claimant,
+        objection_open=objection_open,
     )
 
 

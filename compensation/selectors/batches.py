@@ -108,19 +108,22 @@ def batch_merged(batch):
 
 
 def credit_file_rows():
-    """Accepted proactive claims not yet paid in full: what to credit, to which account, with a reference.
+    """Accepted proactive claims not yet paid in full, and filed claims an issued batch raised (a top-up):
+    what to credit, to which account, with a reference.
 
     Streams (iterator) so a file of 200,000 credits is never held in memory. The reference is
     stable per claim and decision, so re-importing the same file into the payment import is refused
-    for lines already paid instead of paying twice.
+    for lines already paid instead of paying twice. A filed claim is credited to the exchange account
+    its batch line named (the account linked to the claimant).
     """
     in_force = Decision.objects.filter(claim=OuterRef("pk"), status=Decision.Status.IN_FORCE)
     paid = (
         Payment.objects.filter(claim=OuterRef("pk")).values("claim").annotate(total=Sum("amount_krw")).values("total")
     )
-    account = ExchangeAccount.objects.filter(pk=OuterRef("exchange_account"))
+    raised = BatchLine.objects.filter(corrected_decision__isnull=False).values("filed_claim_id")
+    account = ExchangeAccount.objects.filter(Q(pk=OuterRef("exchange_account")) | Q(user=OuterRef("claimant")))
     return (
-        Claim.objects.filter(origin=ClaimOrigin.PROACTIVE, state=ClaimState.ACCEPTED)
+        Claim.objects.filter(Q(origin=ClaimOrigin.PROACTIVE) | Q(pk__in=raised), state=ClaimState.ACCEPTED)
         .annotate(
             decided=Subquery(in_force.values("amount_krw")[:1]),
             decision_pk=Subquery(in_force.values("pk")[:1]),

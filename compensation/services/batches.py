@@ -51,14 +51,15 @@ from compensation.models import (
     PolicyVersion,
 )
 from compensation.notifications import keys, outbox
+from compensation.permissions import BatchAction, batch_refusal, require_batch_action
 from compensation.selectors.terms import published_terms_in_force
 from compensation.services import deadlines
+from compensation.services.batch_corrections import correct_filed_claims
 from compensation.services.policies import policy_version_record
-from incidents import calendar, roles
+from incidents import calendar
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
-PREPARERS = (roles.SUPERVISOR, roles.COMPLIANCE)
 EVIDENCE_CHARS = 500
 
 # Which policy sizes which log: the method it must have, and the damage types preferred, in order.
@@ -111,7 +112,7 @@ def _transition(batch, method_name, *, actor, reason="", data=None):
 
 def batch_create(*, incident, actor, minimum=None):
     """A draft batch for the incident; one open batch per incident at a time."""
-    roles.require_role(actor, *PREPARERS, action=_("prepare compensation batches"))
+    require_batch_action(actor, BatchAction.CREATE)
     with transaction.atomic():
         if CompensationBatch.objects.filter(
             incident=incident, state__in=[BatchState.DRAFT, BatchState.COMPUTED, BatchState.APPROVED]
@@ -345,21 +346,13 @@ def _compute_lines(batch, incident):
     return used
 
 
-def _require_state(batch, *states):
-    if batch.state not in states:
-        raise DomainError(
-            _("This batch cannot do that now: it is “%(state)s”.") % {"state": batch.get_state_display()},
-            code=ErrorCode.INVALID_TRANSITION,
-        )
-
-
 def batch_compute(*, batch, actor):
     """(Re)compute every line of the batch from the logs; the preparer is whoever computes."""
-    roles.require_role(actor, *PREPARERS, action=_("prepare compensation batches"))
+    require_batch_action(actor, BatchAction.COMPUTE)
     with transaction.atomic():
         batch = _lock(batch)
         incident = batch.incident
-        _require_state(batch, BatchState.DRAFT, BatchState.COMPUTED)
+        require_batch_action(actor, BatchAction.COMPUTE, batch)
         if incident.ended_at is None:
             raise DomainError(
                 _("Record when the incident ended first: the executable price is the first price after recovery."),
@@ -434,32 +427,38 @@ def needs_compliance(batch):
     return batch.total_krw > compliance_limit_krw()
 
 
-def batch_approve(*, batch, actor, note=""):
-    """Four eyes: a supervisor other than the preparer; above the limit, compliance as well."""
-    roles.require_role(actor, roles.SUPERVISOR, roles.COMPLIANCE, action=_("approve compensation batches"))
+def approval_context(batch):
+    return {"needs_compliance": needs_compliance(batch), "limit_krw": compliance_limit_krw()}
+
+
+def _approval_kind(actor, batch=None, kind=None):
+    """APPROVE or CO_APPROVE (`kind`, or whichever `actor` may give now); else the clearest refusal is raised."""
+    context = approval_context(batch) if batch is not None else {}
+    refusals = {}
+    for action in (kind,) if kind else (BatchAction.APPROVE, BatchAction.CO_APPROVE):
+        refusal = batch_refusal(actor, action, batch, **context)
+        if refusal is None:
+            return action
+        refusals[action] = refusal
+    # The refusal of the approval the actor's role gives (a supervisor approves, compliance co-approves).
+    message, code = next((r for r in refusals.values() if r[1] != ErrorCode.FORBIDDEN), refusals[BatchAction.APPROVE])
+    raise DomainError(message, code=code)
+
+
+def batch_approve(*, batch, actor, note="", kind=None):
+    """Four eyes: a supervisor other than the preparer approves; above the limit, compliance co-approves.
+
+    `kind` (BatchAction.APPROVE or CO_APPROVE), or whichever of the two the actor may give now
+    (permissions.BATCH_ACTIONS), is recorded.
+    """
+    _approval_kind(actor, kind=kind)
     with transaction.atomic():
         batch = _lock(batch)
-        _require_state(batch, BatchState.COMPUTED)
-        if actor.pk == batch.prepared_by_id:
-            raise DomainError(_("You prepared this batch; another person must approve it."), code=ErrorCode.FOUR_EYES)
-        if actor.pk in (batch.approved_by_id, batch.compliance_approved_by_id):
-            raise DomainError(_("You already approved this batch."), code=ErrorCode.FOUR_EYES)
         now = timezone.now()
-        as_supervisor = batch.approved_by_id is None and roles.has_role(actor, roles.SUPERVISOR)
-        if as_supervisor:
+        if _approval_kind(actor, batch, kind) == BatchAction.APPROVE:
             batch.approved_by, batch.approved_at = actor, now
-        elif (
-            needs_compliance(batch)
-            and batch.compliance_approved_by_id is None
-            and roles.has_role(actor, roles.COMPLIANCE)
-        ):
-            batch.compliance_approved_by, batch.compliance_approved_at = actor, now
         else:
-            raise DomainError(
-                _("A supervisor approves the batch; above %(limit)s KRW compliance co-approves.")
-                % {"limit": f"{compliance_limit_krw():,}"},
-                code=ErrorCode.FOUR_EYES,
-            )
+            batch.compliance_approved_by, batch.compliance_approved_at = actor, now
         complete = batch.approved_by_id and (not needs_compliance(batch) or batch.compliance_approved_by_id)
         if complete:
             _transition(batch, "approve", actor=actor, reason=note or _("Approved"))
@@ -477,11 +476,12 @@ def batch_approve(*, batch, actor, note=""):
 
 
 def batch_cancel(*, batch, actor, reason):
-    roles.require_role(actor, *PREPARERS, action=_("cancel compensation batches"))
+    require_batch_action(actor, BatchAction.CANCEL)
     if not (reason or "").strip():
         raise DomainError(_("Say why the batch is cancelled."))
     with transaction.atomic():
         batch = _lock(batch)
+        require_batch_action(actor, BatchAction.CANCEL, batch)
         _transition(batch, "cancel", actor=actor, reason=reason)
     return batch
 
@@ -593,10 +593,10 @@ def _sql_literal(text):
 
 def batch_issue(*, batch, actor):
     """Issue every line to issue as a decided proactive claim with its decision, event row and mail."""
-    roles.require_role(actor, *PREPARERS, action=_("issue compensation batches"))
+    require_batch_action(actor, BatchAction.ISSUE)
     with transaction.atomic():
         batch = _lock(batch)
-        _require_state(batch, BatchState.APPROVED)
+        require_batch_action(actor, BatchAction.ISSUE, batch)
         incident = batch.incident
         now = timezone.now()
         stamp = _dt(now)
@@ -633,13 +633,19 @@ def batch_issue(*, batch, actor):
             _insert_events(cursor, batch, actor=actor, now=stamp)
             _note_merged(cursor, batch, actor=actor, now=stamp)
             ids = _insert_notifications(cursor, batch, incident, now=stamp, window_ends=window_ends, pay_on=pay_on)
+        corrected = correct_filed_claims(batch, actor=actor)
         batch.issued_by, batch.issued_at = actor, now
         _transition(
             batch,
             "issue",
             actor=actor,
-            reason=_("Issued %(n)d decisions") % {"n": issued},
-            data={"issued": issued, "total_krw": batch.total_krw},
+            reason=_("Issued %(n)d decisions; %(corrected)d filed claims decided below raised to the batch amount")
+            % {"n": issued, "corrected": len(corrected)},
+            data={
+                "issued": issued,
+                "total_krw": batch.total_krw,
+                "corrected_claims": [line.filed_claim_id for line in corrected],
+            },
         )
         if ids:
             transaction.on_commit(partial(outbox.enqueue, ids), robust=True)

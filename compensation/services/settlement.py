@@ -222,7 +222,7 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
                 data={"decision": decision.pk, "to_krw": amount_krw},
             )
             return decision
-        _apply_correction(claim, decision, previous=previous, actor=actor)
+        apply_correction(claim, decision, previous=previous, actor=actor)
     return decision
 
 
@@ -243,11 +243,11 @@ def correction_approve(*, decision, actor):
             raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
         require_second_person(decision, actor)
         decision.approved_by, decision.approved_at = actor, timezone.now()
-        _apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
+        apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
     return decision
 
 
-def _apply_correction(claim, decision, *, previous, actor):
+def apply_correction(claim, decision, *, previous, actor):
     """Put a correction in force. Against the claimant (lower amount, or money to recover) it is a new
     decision with its own objection window (no round used up) and nothing is recovered before that
     window lapses; in their favour the difference is paid."""

@@ -12,6 +12,7 @@ from tests.compensation.factories import (
     open_incident,
     submit_kwargs,
 )
+from tests.compensation.proactive_world import proactive  # noqa: F401 - the fixture
 from tests.factories import AgentFactory, SupervisorFactory, UserFactory
 
 KST = ZoneInfo("Asia/Seoul")

@@ -14,13 +14,11 @@ from compensation.models import (
     Claim,
     ClaimOrigin,
     ClaimState,
-    DamageType,
     Decision,
     DelayedTransfer,
     ExchangeAccount,
     FailedLogin,
     LineOutcome,
-    Method,
     NoticeTerms,
     Notification,
 )
@@ -29,76 +27,8 @@ from compensation.selectors.terms import applied_terms
 from compensation.services.imports.payments import payments_import
 from incidents import services as incident_services
 from incidents.errors import DomainError, ErrorCode
-from tests.compensation.factories import PolicyFactory
+from tests.compensation.proactive_world import LOGINS, computed, issued
 from tests.factories import ComplianceFactory, UserFactory
-
-ACCOUNTS = """account_id,email
-A-1,one@exchange.test
-A-2,two@exchange.test
-A-3,three@exchange.test
-A-4,four@exchange.test
-"""
-ORDERS = """order_id,account_id,asset,side,quantity,price_krw,attempted_at
-O-1,A-1,BTC,buy,0.01,100000000,2025-01-20 09:41:07
-O-2,A-2,ETH,sell,1,5000000,2025-01-20 09:50
-O-3,A-3,BTC,buy,0.1,100000000,2025-01-20 10:00
-O-4,A-4,XRP,buy,1,900,2025-01-20 10:10
-O-5,A-1,ETH,buy,1,5000000,2025-01-20 10:20
-"""
-PRICES = """asset,traded_at,price_krw
-BTC,2025-01-20 10:30,50000000
-BTC,2025-01-20 11:00,101000000
-ETH,2025-01-20 11:05,4900000
-XRP,2025-01-20 11:00,901
-"""
-TRANSFERS = """account_id,direction,asset,amount,requested_at,completed_at
-A-1,withdrawal,KRW,10000000,2025-01-20 09:30,2025-01-22 09:30
-"""
-LOGINS = """account_id,attempted_at
-A-2,2025-01-20 09:10
-A-2,2025-01-20 09:20
-"""
-
-
-@pytest.fixture
-def proactive(world, at, settings):
-    at(2025, 1, 21, 10)
-    settings.COMPENSATION_BATCH_MIN_KRW = 1000
-    world.interest = PolicyFactory(
-        damage_type=DamageType.DELAYED_FUNDS,
-        name="입출금 지연 이자",
-        method=Method.INTEREST,
-        annual_interest_rate_bp=350,
-    )
-    world.fixed = PolicyFactory(
-        damage_type=DamageType.OTHER, name="로그인 장애 정액", method=Method.FIXED_AMOUNT, fixed_amount_krw=10_000
-    )
-    world.compliance = ComplianceFactory()
-    with translation.override("en"):
-        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
-        assert not services.market_prices_import(
-            incident=world.incident, actor=world.supervisor, csv_text=PRICES
-        ).errors
-        for call, text in (
-            (services.affected_orders_import, ORDERS),
-            (services.delayed_transfers_import, TRANSFERS),
-            (services.failed_logins_import, LOGINS),
-        ):
-            result = call(incident=world.incident, actor=world.supervisor, csv_text=text)
-            assert not result.errors, result.errors
-    return world
-
-
-def _computed(world):
-    batch = services.batch_create(incident=world.incident, actor=world.supervisor)
-    return services.batch_compute(batch=batch, actor=world.supervisor)
-
-
-def _issued(world, django_capture_on_commit_callbacks):
-    batch = _computed(world)
-    services.batch_approve(batch=batch, actor=world.supervisor2)
-    with django_capture_on_commit_callbacks(execute=True):
-        return services.batch_issue(batch=batch, actor=world.supervisor)
 
 
 def test_logs_report_rows_read_and_added_and_a_second_import_changes_nothing(proactive):
@@ -179,7 +109,7 @@ def test_a_recorded_account_is_never_changed(proactive):
 
 
 def test_compute_sizes_each_account_by_side_interest_and_fixed_amount(proactive):
-    batch = _computed(proactive)
+    batch = computed(proactive)
     lines = {(line.account_id, line.policy_id): line for line in BatchLine.objects.filter(batch=batch)}
     # BUY 0.01 BTC at 100,000,000; first price after recovery 101,000,000 (not the 10:30 one) → 10,000.
     # BUY 1 ETH at 5,000,000 when it trades at 4,900,000 after recovery: no loss → 0.
@@ -210,7 +140,7 @@ def _line(batch, account_id, policy):
 
 def test_the_cap_limits_an_account_and_is_recorded(proactive):
     _revise_cap(proactive, 50_000, applies_to_filed_claims=True)
-    batch = _computed(proactive)
+    batch = computed(proactive)
     line = _line(batch, "A-2", proactive.policy)
     assert (line.computed_krw, line.amount_krw, line.capped) == (100_000, 50_000, True)
 
@@ -218,7 +148,7 @@ def test_the_cap_limits_an_account_and_is_recorded(proactive):
 def test_a_batch_applies_the_policy_version_the_notice_published_and_records_it(proactive):
     """Issue 16: batches used the policy's current row, so an edit after publication changed them."""
     published = NoticeTerms.objects.get(notice_version__incident=proactive.incident, notice_version__number=1)
-    batch = _computed(proactive)
+    batch = computed(proactive)
     assert _line(batch, "A-2", proactive.policy).policy_version == published.policy_version
     assert batch.policies["orders"]["policy_version"] == published.policy_version_id
 
@@ -242,7 +172,7 @@ def test_a_revision_that_reaches_filed_claims_reaches_the_batch_and_its_claims(
 ):
     revision = _revise_cap(proactive, 50_000, applies_to_filed_claims=True)
     in_force = NoticeTerms.objects.get(notice_version=revision, policy_version__policy=proactive.policy)
-    batch = _computed(proactive)
+    batch = computed(proactive)
     line = _line(batch, "A-2", proactive.policy)
     assert (line.amount_krw, line.policy_version, line.notice_terms) == (50_000, in_force.policy_version, in_force)
     services.batch_approve(batch=batch, actor=proactive.supervisor2)
@@ -256,7 +186,7 @@ def test_a_revision_that_reaches_filed_claims_reaches_the_batch_and_its_claims(
 def test_a_more_favourable_published_version_reaches_the_batch(proactive):
     proactive.policy.cap_krw = 50_000
     proactive.policy.save()
-    batch = _computed(proactive)
+    batch = computed(proactive)
     assert _line(batch, "A-2", proactive.policy).amount_krw == 100_000  # v1's cap of 5,000,000
     _revise_cap(proactive, 8_000_000)  # more favourable than what was first published
     batch = services.batch_compute(batch=batch, actor=proactive.supervisor)
@@ -266,7 +196,7 @@ def test_a_more_favourable_published_version_reaches_the_batch(proactive):
 
 def test_the_preparer_cannot_approve_and_compliance_co_approves_above_the_limit(proactive, settings):
     settings.COMPENSATION_BATCH_COMPLIANCE_LIMIT_KRW = 100_000
-    batch = _computed(proactive)
+    batch = computed(proactive)
     with pytest.raises(DomainError) as refused:
         services.batch_approve(batch=batch, actor=proactive.supervisor)
     assert refused.value.code == ErrorCode.FOUR_EYES
@@ -281,7 +211,7 @@ def test_the_preparer_cannot_approve_and_compliance_co_approves_above_the_limit(
 def test_issue_creates_decided_claims_with_decisions_events_and_one_mail_each(
     proactive, django_capture_on_commit_callbacks
 ):
-    batch = _issued(proactive, django_capture_on_commit_callbacks)
+    batch = issued(proactive, django_capture_on_commit_callbacks)
     assert batch.state == BatchState.ISSUED
     claims = Claim.objects.filter(origin=ClaimOrigin.PROACTIVE)
     assert claims.count() == 5 and set(claims.values_list("state", flat=True)) == {ClaimState.DECIDED}
@@ -307,7 +237,7 @@ def test_issue_creates_decided_claims_with_decisions_events_and_one_mail_each(
 def test_a_user_links_the_account_then_accepts_and_another_objects_and_the_credit_file_pays_once(
     proactive, django_capture_on_commit_callbacks
 ):
-    _issued(proactive, django_capture_on_commit_callbacks)
+    issued(proactive, django_capture_on_commit_callbacks)
     one, two = UserFactory(), UserFactory()
     accounts = {a.account_id: a for a in ExchangeAccount.objects.all()}
     services.exchange_account_link(actor=one, token=account_links.token_for(accounts["A-1"].pk))
@@ -342,7 +272,7 @@ def test_an_account_whose_user_filed_a_claim_is_merged_and_paid_once(proactive, 
         account=account, user=filer, actor=proactive.supervisor, identity_check="Phone call, ID questions"
     )
     filed = proactive.submit(actor=filer)
-    batch = _issued(proactive, django_capture_on_commit_callbacks)
+    batch = issued(proactive, django_capture_on_commit_callbacks)
     line = BatchLine.objects.get(batch=batch, account_id="A-3")
     assert line.outcome == LineOutcome.FILED_CLAIM and line.filed_claim == filed and line.claim is None
     assert not Claim.objects.filter(exchange_account=account, origin=ClaimOrigin.PROACTIVE).exists()
@@ -357,6 +287,6 @@ def test_an_account_whose_user_filed_a_claim_is_merged_and_paid_once(proactive, 
 
 def test_delivered_proactive_decision_mails_start_the_objection_window(proactive, django_capture_on_commit_callbacks):
     """Issue 12: deemed acceptance counts from the day the decision reached the user; these mails count too."""
-    _issued(proactive, django_capture_on_commit_callbacks)
+    issued(proactive, django_capture_on_commit_callbacks)
     decisions = Decision.objects.filter(claim__origin=ClaimOrigin.PROACTIVE)
     assert decisions.count() == 5 and not decisions.filter(mail_sent_at__isnull=True).exists()

@@ -82,7 +82,9 @@ def test_a_batch_from_the_logs_is_approved_by_another_supervisor_issued_accepted
     _press(page, "create")
     _press(page, "compute")
     assert page.locator("#batch-total").inner_text() == "30,000"  # A-3 merged into the filed claim
-    _press(page, "approve")  # the preparer may not approve
+    # The preparer may not approve: the page offers no approval to them (permissions.BATCH_ACTIONS).
+    assert page.locator("form:has(input[name=action][value=approve])").count() == 0
+    assert page.locator("#batch-waiting").is_visible()
     assert page.locator("#batch-state").inner_text() != BatchState.APPROVED.label
     screenshot("admin-batch-computed")
     batch_url = page.url

@@ -4,10 +4,11 @@ import io
 
 from django.utils.translation import gettext as _
 
+from compensation.permissions import BatchAction, batch_roles_for
 from compensation.services.imports import logs
 from incidents import roles
 
-LOG_IMPORTERS = (roles.SUPERVISOR, roles.COMPLIANCE)
+LOG_IMPORTERS = batch_roles_for(BatchAction.IMPORT_LOGS)
 
 
 def _stream(csv_text, stream):

@@ -1,0 +1,172 @@
+"""A user who filed a claim and is in a batch too is paid once, the larger amount — whatever state the claim is in."""
+
+import pytest
+from django.test import RequestFactory
+
+from compensation import services
+from compensation.admin.batches import credit_file_csv
+from compensation.models import (
+    BatchLine,
+    Claim,
+    ClaimOrigin,
+    ClaimState,
+    Decision,
+    ExchangeAccount,
+    LineOutcome,
+    Notification,
+    Payment,
+)
+from compensation.notifications.outbox import render
+from compensation.selectors import in_force_decision, paid_total
+from compensation.services.imports.payments import payments_import
+from incidents.errors import DomainError
+from tests.compensation.proactive_world import computed
+from tests.factories import UserFactory
+
+BATCH_AMOUNT = 100_000  # A-3: BUY 0.1 BTC at 100,000,000, executable 101,000,000
+
+
+@pytest.fixture
+def filer(proactive):
+    user = UserFactory()
+    services.exchange_account_link_by_staff(
+        account=ExchangeAccount.objects.get(account_id="A-3"),
+        user=user,
+        actor=proactive.supervisor,
+        identity_check="Phone call, ID questions",
+    )
+    return user
+
+
+def _filed(world, filer, *, decided=None, accept=False, pay=False):
+    claim = world.submit(actor=filer)
+    if decided is None:
+        return claim
+    services.claim_start_review(claim=claim, actor=world.agent)
+    services.claim_decide(claim=claim, actor=world.agent, approved=True, amount_krw=decided, reasons="산정 결과")
+    if accept:
+        services.claim_accept(claim=claim, actor=filer)
+    if pay:
+        services.payment_record(
+            claim=claim, actor=world.supervisor, amount_krw=decided, method="bank_transfer", reference=f"TX-{claim.pk}"
+        )
+    return world.reload(claim)
+
+
+def _issue(world, django_capture_on_commit_callbacks):
+    batch = computed(world)
+    services.batch_approve(batch=batch, actor=world.supervisor2)
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.batch_issue(batch=batch, actor=world.supervisor)
+
+
+def _mails(claim):
+    return list(Notification.objects.filter(claim=claim).order_by("pk").values_list("kind", flat=True))
+
+
+def _credit_rows(client_user):
+    request = RequestFactory().get("/")
+    request.user = client_user
+    body = b"".join(credit_file_csv(None, request).streaming_content).decode("utf-8-sig")
+    return [line.split(",") for line in body.strip().splitlines()[1:]]
+
+
+def test_an_undecided_filed_claim_keeps_the_batch_amount_as_its_floor(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    claim = _filed(proactive, filer)
+    batch = _issue(proactive, django_capture_on_commit_callbacks)
+    line = BatchLine.objects.get(batch=batch, account_id="A-3")
+    assert (line.outcome, line.filed_claim_id, line.corrected_decision) == (LineOutcome.FILED_CLAIM, claim.pk, None)
+    assert not claim.decisions.exists() and world_state(claim) == ClaimState.SUBMITTED
+    assert not Claim.objects.filter(exchange_account__account_id="A-3", origin=ClaimOrigin.PROACTIVE).exists()
+
+
+def world_state(claim):
+    return Claim.objects.get(pk=claim.pk).state
+
+
+def test_a_decided_claim_below_the_batch_gets_a_new_decision_a_new_objection_window_and_one_mail(
+    proactive, filer, django_capture_on_commit_callbacks, at
+):
+    """Issue 16: a filed claim decided below the batch amount was never corrected (only later decisions were)."""
+    claim = _filed(proactive, filer, decided=30_000)
+    old = in_force_decision(claim)
+    window_before = claim.objection_window_ends_on
+    mails_before = _mails(claim)
+    at(2025, 1, 28, 10)  # a few business days later
+    batch = _issue(proactive, django_capture_on_commit_callbacks)
+
+    claim = proactive.reload(claim)
+    line = BatchLine.objects.get(batch=batch, account_id="A-3")
+    decision = in_force_decision(claim)
+    assert line.corrected_decision == decision and decision.pk != old.pk
+    assert (decision.amount_krw, decision.approved, decision.is_correction) == (BATCH_AMOUNT, True, True)
+    assert Decision.objects.get(pk=old.pk).status == Decision.Status.SUPERSEDED
+    korean, english = decision.reasons.split("\n\n")
+    assert f"proactive batch {batch.pk}, line {line.pk} computed 100,000 KRW" in english and "O-3" in english
+    assert f"일괄처리 {batch.pk}" in korean and "O-3" in korean  # Korean first, English below
+    assert claim.state == ClaimState.DECIDED and claim.objection_window_ends_on > window_before
+    assert _mails(claim) == [*mails_before, Notification.Kind.DECISION_CORRECTED]
+    body = render(Notification.objects.filter(claim=claim).latest("pk")).body_text
+    assert "100,000" in body and claim.objection_window_ends_on.isoformat() in body  # how to object, by when
+    # The claimant may still object to it, or accept it: paid once, the larger amount.
+    services.claim_accept(claim=claim, actor=filer)
+    assert [row[2] for row in _credit_rows(proactive.supervisor)] == [str(BATCH_AMOUNT)]
+
+
+def test_a_decided_claim_above_the_batch_is_left_as_it_is(proactive, filer, django_capture_on_commit_callbacks):
+    claim = _filed(proactive, filer, decided=200_000)
+    mails_before = _mails(claim)
+    batch = _issue(proactive, django_capture_on_commit_callbacks)
+    line = BatchLine.objects.get(batch=batch, account_id="A-3")
+    assert line.outcome == LineOutcome.FILED_CLAIM and line.corrected_decision is None
+    assert claim.decisions.count() == 1 and in_force_decision(claim).amount_krw == 200_000
+    assert _mails(claim) == mails_before
+    assert claim.events.filter(data__batch=batch.pk).count() == 1  # the staff note naming the batch
+
+
+def test_a_paid_claim_below_the_batch_gets_the_difference_as_a_top_up_paid_once(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    claim = _filed(proactive, filer, decided=30_000, accept=True, pay=True)
+    assert claim.state == ClaimState.PAID
+    mails_before = _mails(claim)
+    batch = _issue(proactive, django_capture_on_commit_callbacks)
+
+    claim = proactive.reload(claim)
+    decision = in_force_decision(claim)
+    assert BatchLine.objects.get(batch=batch, account_id="A-3").corrected_decision == decision
+    assert (decision.amount_krw, decision.is_correction, paid_total(claim)) == (BATCH_AMOUNT, True, 30_000)
+    assert claim.state == ClaimState.ACCEPTED  # the difference is owed
+    assert _mails(claim) == [*mails_before, Notification.Kind.DECISION_CORRECTED]
+
+    rows = [row for row in _credit_rows(proactive.supervisor) if row[0] == claim.number]
+    assert len(rows) == 1
+    number, account_id, amount, method, payout_to, reference, _paid_at = rows[0]
+    assert (account_id, amount, method, payout_to) == ("A-3", "70000", "wallet_credit", "A-3")
+    credit = "claim_number,account_id,amount_krw,method,payout_to,reference,paid_at\n" + ",".join(rows[0]) + "\n"
+    result = payments_import(actor=proactive.supervisor, csv_text=credit)
+    assert result.errors == [] and result.applied == 1
+    claim = proactive.reload(claim)
+    assert claim.state == ClaimState.PAID and paid_total(claim) == BATCH_AMOUNT
+    assert payments_import(actor=proactive.supervisor, csv_text=credit).errors  # never twice
+    assert Payment.objects.filter(claim=claim).count() == 2
+    assert not [row for row in _credit_rows(proactive.supervisor) if row[0] == claim.number]
+
+
+def test_an_accepted_claim_below_the_batch_is_paid_the_batch_amount(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    _issue(proactive, django_capture_on_commit_callbacks)
+    claim = proactive.reload(claim)
+    assert claim.state == ClaimState.ACCEPTED and in_force_decision(claim).amount_krw == BATCH_AMOUNT
+    with pytest.raises(DomainError):
+        services.payment_record(
+            claim=claim, actor=proactive.supervisor, amount_krw=BATCH_AMOUNT + 1, method="bank_transfer", reference="X"
+        )
+    services.payment_record(
+        claim=claim, actor=proactive.supervisor, amount_krw=BATCH_AMOUNT, method="bank_transfer", reference="Y"
+    )
+    assert proactive.reload(claim).state == ClaimState.PAID
