@@ -29,13 +29,17 @@ from incidents.kst import today_kst
 DECIDED_STATES = (ClaimState.DECIDED, ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
 
 
-def bilingual(build):
-    """`build()` in Korean, then in English below it (the order of every mail and notice)."""
+def korean(build):
     with translation.override("ko"):
-        korean = build()
+        return build()
+
+
+def bilingual(build, sep="\n\n"):
+    """`build()` in Korean, then in English below it (the order of every mail and notice), whoever acts."""
+    ko = korean(build)
     with translation.override("en"):
-        english = build()
-    return korean if korean == english else f"{korean}\n\n{english}"
+        en = build()
+    return ko if ko == en else f"{ko}{sep}{en}"
 
 
 def _reasons(batch, line, previous):

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -54,7 +54,7 @@ from compensation.notifications import keys, outbox
 from compensation.permissions import BatchAction, batch_refusal, require_batch_action
 from compensation.selectors.terms import published_terms_in_force
 from compensation.services import deadlines
-from compensation.services.batch_corrections import correct_filed_claims
+from compensation.services.batch_corrections import bilingual, correct_filed_claims, korean
 from compensation.services.policies import policy_version_record
 from incidents import calendar
 from incidents.errors import DomainError, ErrorCode
@@ -314,7 +314,7 @@ def _login_lines(cursor, batch, incident, terms):
     cursor.execute(
         f"UPDATE {_t(BatchLine)} SET evidence = CAST(evidence_rows AS TEXT) || %s "
         f"WHERE batch_id = %s AND policy_id = %s",
-        [_(" failed login(s) during the outage"), batch.pk, terms.policy_id],
+        [bilingual(lambda: _(" failed login(s) during the outage"), sep=" /"), batch.pk, terms.policy_id],
     )
 
 
@@ -500,7 +500,15 @@ def _concat(parts):
 
 
 def _reasons_sql(batch):
-    """The decision's reasons, naming the evidence, in the language of the catalogue (Korean by default)."""
+    """The decision's reasons, naming the evidence: Korean, then English below (whoever issues the batch)."""
+    with translation.override("ko"):
+        korean, korean_params = _reasons_sql_in_language(batch)
+    with translation.override("en"):
+        english, english_params = _reasons_sql_in_language(batch)
+    return f"({korean}) || %s || ({english})", [*korean_params, "\n\n", *english_params]
+
+
+def _reasons_sql_in_language(batch):
     q = _sql()
     marker = "\x00"
     template = _(
@@ -591,6 +599,30 @@ def _sql_literal(text):
     return text.replace("'", "''").replace("%", "%%")
 
 
+def _issue_values(batch, now):
+    """The dates and texts every claim of the batch is issued with (as `claim_submit` + `claim_decide` set them)."""
+    today = today_kst()
+    cal = calendar.get_calendar()
+    window_days = deadlines.objection_window_business_days(batch.incident_id)
+    review_days = deadlines.review_business_days()
+    return {
+        "now": _dt(now),
+        "today": today,
+        "description": bilingual(
+            lambda: (
+                _("Compensation without a claim, computed from the exchange's own records (batch %(batch)s).")
+                % {"batch": batch.pk}
+            )
+        ),
+        "review_due": cal.add_business_days(today, review_days),
+        "review_days": review_days,
+        "window_days": window_days,
+        "window_ends": cal.add_business_days(today, window_days),
+        "revision": cal.revision,
+        "statutory_due": deadlines.statutory_review_due(now),
+    }
+
+
 def batch_issue(*, batch, actor):
     """Issue every line to issue as a decided proactive claim with its decision, event row and mail."""
     require_batch_action(actor, BatchAction.ISSUE)
@@ -599,33 +631,12 @@ def batch_issue(*, batch, actor):
         require_batch_action(actor, BatchAction.ISSUE, batch)
         incident = batch.incident
         now = timezone.now()
-        stamp = _dt(now)
-        today = today_kst()
-        cal = calendar.get_calendar()
-        window_days = deadlines.objection_window_business_days(incident.pk)
-        window_ends = cal.add_business_days(today, window_days)
-        review_days = deadlines.review_business_days()
-        review_due = cal.add_business_days(today, review_days)
-        pay_on = deadlines.default_pay_date(decided_on=today)
-        description = _("Compensation without a claim, computed from the exchange's own records (batch %(batch)s).") % {
-            "batch": batch.pk
-        }
+        values = _issue_values(batch, now)
+        stamp, window_ends = values["now"], values["window_ends"]
+        pay_on = deadlines.default_pay_date(decided_on=values["today"])
         with connection.cursor() as cursor:
-            issued = _insert_claims(
-                cursor,
-                batch,
-                incident,
-                now=stamp,
-                today=today,
-                description=description,
-                review_due=review_due,
-                review_days=review_days,
-                window_days=window_days,
-                window_ends=window_ends,
-                revision=cal.revision,
-                statutory_due=deadlines.statutory_review_due(now),
-            )
-            _insert_decisions(cursor, batch, now=stamp, pay_on=pay_on, review_due=review_due)
+            issued = _insert_claims(cursor, batch, incident, **values)
+            _insert_decisions(cursor, batch, now=stamp, pay_on=pay_on, review_due=values["review_due"])
             if _pg():
                 # The planner must know the rows inserted a moment ago before it joins them (else it
                 # may loop over them once per row).
@@ -676,7 +687,7 @@ def _claim_columns(incident, *, now, today, description, review_due, review_days
     ]  # fmt: skip
     params = [
         incident.pk, ClaimOrigin.PROACTIVE, ClaimState.DECIDED,
-        description, PayoutMethod.BANK, PayoutMethod.WALLET, _("exchange account "), now,
+        description, PayoutMethod.BANK, PayoutMethod.WALLET, korean(lambda: _("exchange account ")), now,
         review_due, review_days, today,
         today, window_days, window_ends,
         revision, statutory_due, now, now,
@@ -772,12 +783,28 @@ def _insert_events(cursor, batch, *, actor, now):
             ClaimEvent.Kind.TRANSITION,
             ClaimState.DECIDED,
             actor.pk,
-            _("Decided without a claim from the exchange's own records"),
+            bilingual(lambda: _("Decided without a claim from the exchange's own records"), sep=" / "),
             json.dumps({"batch": batch.pk}),
             now,
             batch.pk,
             LineOutcome.ISSUE,
         ],
+    )
+
+
+def _set_languages(cursor, batch):
+    """The recipient's language: what the linked portal user was last written in (the portal keeps no
+    preference of its own: a user's requests set it, see notifications.claimant), else Korean.
+
+    Every mail is Korean first with English below; the language picks the subject line.
+    """
+    n, line = _t(Notification), _t(BatchLine)
+    ours = f"SELECT claim_id FROM {line} WHERE batch_id = %s AND claim_id IS NOT NULL"
+    cursor.execute(
+        f"UPDATE {n} SET language = coalesce((SELECT n2.language FROM {n} n2 WHERE n2.recipient_id = {n}.recipient_id "
+        f"AND (n2.claim_id IS NULL OR n2.claim_id NOT IN ({ours})) ORDER BY n2.created_at DESC, n2.id DESC LIMIT 1), "
+        f"'ko') WHERE kind = %s AND recipient_id IS NOT NULL AND claim_id IN ({ours})",
+        [batch.pk, Notification.Kind.PROACTIVE_DECISION, batch.pk],
     )
 
 
@@ -832,6 +859,7 @@ def _insert_notifications(cursor, batch, incident, *, now, window_ends, pay_on):
             LineOutcome.ISSUE,
         ],
     )
+    _set_languages(cursor, batch)
     cursor.execute(
         f"SELECT n.id FROM {_t(Notification)} n JOIN {_t(BatchLine)} l ON n.claim_id = l.claim_id "
         f"WHERE l.batch_id = %s AND n.kind = %s",
