@@ -5,14 +5,17 @@ DAXA asks the exchange to 회사 내부 데이터를 적극적으로 검토하�
 
 - compute: one set-based statement per damage type over the imported logs (price difference by
   side against the executable price from the imported market prices; interest on delayed funds for
-  the days delayed; a fixed amount for failed logins), the policy's cap, the batch's minimum, and
-  the merge with claims the users filed themselves. The number of statements does not depend on
-  the number of accounts.
+  the days delayed; a fixed amount for failed logins) under the policy version in force for the
+  incident (what its notice published, by the rule filed claims follow: `terms_in_force`), its cap,
+  the batch's minimum, and the merge with claims the users filed themselves. The number of
+  statements does not depend on the number of accounts.
 - approve: four eyes. The preparer cannot approve; above `COMPENSATION_BATCH_COMPLIANCE_LIMIT_KRW`
   compliance co-approves as well.
 - issue: per account a claim `origin=proactive` already `decided`, its decision (보상여부·금액·
   지급예정일, reasons naming the evidence), the same objection window and rounds as a filed
-  claim, an event row and one outbox mail — each a single INSERT … SELECT.
+  claim, an event row and one outbox mail — each a single INSERT … SELECT; filed claims decided
+  below their line are raised by a corrected decision (`batch_corrections`).
+- who may do which of these: `compensation.permissions.BATCH_ACTIONS`.
 """
 
 import json

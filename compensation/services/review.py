@@ -296,6 +296,20 @@ def _bring_into_force(claim, decision, *, actor):
         objection.save(update_fields=["outcome", "decided_at"])
 
 
+def _require_proactive_floor(claim, amount_krw):
+    """Merged with an issued proactive batch: the user is paid once, the larger of the two amounts."""
+    floor = proactive_floor_krw(claim)
+    if amount_krw < floor:
+        raise DomainError(
+            _(
+                "The exchange's own records already give this claimant %(floor)s KRW (proactive batch); "
+                "decide at least that: the larger amount is paid, once."
+            )
+            % {"floor": f"{floor:,}"},
+            code=ErrorCode.POLICY,
+        )
+
+
 def _validate_pay_on(*, actor, approved, amount_krw, pay_on, pay_on_reason, today):
     """지급예정일: not in the past, and at most the payment business days after the decision unless a
     supervisor gives the reason for a later date. A decision that pays nothing has none."""
@@ -452,6 +466,7 @@ def decision_approve(*, decision, actor, note=""):
     with transaction.atomic():
         claim, decision = _lock_pending(decision, Action.APPROVE, actor)
         require_second_person(decision, actor)
+        _require_proactive_floor(claim, decision.amount_krw)  # a batch issued while it waited
         decision.approved_by = actor
         decision.approved_at = timezone.now()
         _bring_into_force(claim, decision, actor=actor)

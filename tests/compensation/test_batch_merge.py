@@ -170,3 +170,21 @@ def test_an_accepted_claim_below_the_batch_is_paid_the_batch_amount(
         claim=claim, actor=proactive.supervisor, amount_krw=BATCH_AMOUNT, method="bank_transfer", reference="Y"
     )
     assert proactive.reload(claim).state == ClaimState.PAID
+
+
+def test_a_decision_waiting_for_approval_below_the_batch_cannot_be_put_in_force(
+    proactive, filer, django_capture_on_commit_callbacks, settings
+):
+    settings.COMPENSATION_FOUR_EYES_LIMIT_KRW = 10_000
+    claim = _filed(proactive, filer)
+    services.claim_start_review(claim=claim, actor=proactive.agent)
+    pending = services.claim_decide(
+        claim=claim, actor=proactive.supervisor, approved=True, amount_krw=50_000, reasons="r"
+    )
+    assert pending.status == Decision.Status.PENDING_APPROVAL
+    _issue(proactive, django_capture_on_commit_callbacks)
+    with pytest.raises(DomainError) as refused:
+        services.decision_approve(decision=pending, actor=proactive.supervisor2)
+    assert "100,000" in str(refused.value)
+    assert proactive.reload(claim).state == ClaimState.AWAITING_APPROVAL
+    assert Decision.objects.get(pk=pending.pk).status == Decision.Status.PENDING_APPROVAL
