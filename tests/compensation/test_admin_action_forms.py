@@ -28,7 +28,10 @@ def action_page(user, claim, name):
 
 
 def test_formatted_amount_reads_like_korean_money():
-    assert krw(12_345_000) == "12,345,000원"
+    # In Korean explicitly: a request earlier in the run (any test client with accept-language: en)
+    # leaves its language active in this thread, and this test runs among the non-database ones.
+    with translation.override("ko"):
+        assert krw(12_345_000) == "12,345,000원"
     assert krw(None) == ""
 
 
