@@ -332,20 +332,6 @@ def _validate_pay_on(*, actor, approved, amount_krw, pay_on, pay_on_reason, toda
     return pay_on
 
 
-def _require_proactive_floor(claim, amount_krw):
-    """Merged with a proactive batch: the user is paid once, the larger of the two amounts."""
-    floor = proactive_floor_krw(claim)
-    if amount_krw < floor:
-        raise DomainError(
-            _(
-                "The exchange's own records already give this claimant %(floor)s KRW (proactive batch); "
-                "decide at least that: the larger amount is paid, once."
-            )
-            % {"floor": f"{floor:,}"},
-            code=ErrorCode.POLICY,
-        )
-
-
 def _needs_second_approval(amount_krw):
     return amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
 
