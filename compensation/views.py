@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from compensation import claim_form_cache, services
+from compensation import services
 from compensation.formatting import plain_decimal
 from compensation.forms import (
     AcceptForm,
@@ -27,6 +27,7 @@ from compensation.forms import (
     WithdrawForm,
     is_trading_policy,
 )
+from compensation.selectors import claim_form_cache
 from compensation.selectors import portal as selectors
 from compensation.selectors.exposure import coverage_in_force
 from incidents.errors import DomainError, ErrorCode

@@ -37,7 +37,7 @@ def _stamp():
 
 def stamp():
     """The current stamp: other public pages built from the same rows (the claim form's shared parts,
-    compensation/claim_form_cache.py) key on it too, so one change makes them all stale."""
+    compensation/selectors/claim_form_cache.py) key on it too, so one change makes them all stale."""
     return _stamp()
 
 

@@ -179,3 +179,63 @@ def test_no_function_is_longer_than_60_lines_outside_migrations_and_tests():
     too_long = {name for name, length in lengths.items() if length > MAX_FUNCTION_LINES}
     assert too_long - KNOWN_LONG_FUNCTIONS == set(), sorted(too_long - KNOWN_LONG_FUNCTIONS)
     assert KNOWN_LONG_FUNCTIONS - too_long == set(), "now short enough: remove from the list"
+
+
+# DESIGN's layout: a module stays at an app's top level only as a Django entry point or a helper every
+# layer shares. A new one belongs in a package (services, selectors, notifications, admin) unless the
+# README's "What stays at an app's top level" table says why not.
+TOP_LEVEL_MODULES = {
+    "compensation": {
+        "__init__",
+        "apps",
+        "checks",
+        "demo",
+        "formatting",
+        "forms",
+        "incident_hooks",
+        "permissions",
+        "tasks",
+        "urls",
+        "views",
+    },
+    "incidents": {
+        "__init__",
+        "apps",
+        "bounds",
+        "calendar",
+        "checks",
+        "converters",
+        "csv_safe",
+        "errors",
+        "holiday_guards",
+        "holiday_sync",
+        "kst",
+        "legal",
+        "models",
+        "panels",
+        "pdf",
+        "public_cache",
+        "reporting",
+        "roles",
+        "selectors",
+        "services",
+        "signals",
+        "urls",
+        "views",
+    },
+}
+
+
+@pytest.mark.parametrize("app", sorted(TOP_LEVEL_MODULES))
+def test_an_apps_top_level_holds_only_the_modules_the_layout_allows(app):
+    found = {path.stem for path in (ROOT / app).glob("*.py")}
+    assert found - TOP_LEVEL_MODULES[app] == set(), "move it into a package, or explain it in README and here"
+    assert TOP_LEVEL_MODULES[app] - found == set(), "gone: remove it from TOP_LEVEL_MODULES and README"
+
+
+@pytest.mark.parametrize("app", sorted(TOP_LEVEL_MODULES))
+def test_readme_explains_every_top_level_module(app):
+    section = _architecture_section()
+    table = section[section.index("### What stays at an app's top level") :]
+    unexplained = [name for name in sorted(TOP_LEVEL_MODULES[app] - {"__init__"}) if f"`{app}/{name}.py`" not in table]
+    assert not unexplained, unexplained

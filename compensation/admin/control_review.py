@@ -3,6 +3,7 @@
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -12,8 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from compensation import services
 from compensation.admin.base import OversightPageMixin
+from compensation.admin.charts import Chart, Series
 from compensation.models import ControlReview
-from compensation.selectors.control_review import control_review_charts, control_review_pack
+from compensation.selectors.control_review import control_review_pack, notice_hours_by_incident, review_sla_by_month
 from incidents import roles
 from incidents.admin.titles import PlainTitlesMixin
 from incidents.bounds import BoundedAdminMixin
@@ -21,6 +23,31 @@ from incidents.csv_safe import formula_safe_writer
 from incidents.errors import DomainError
 from incidents.kst import today_kst
 from incidents.pdf import pdf_unavailable_reason, render_pdf
+
+
+def control_review_charts(year):
+    """Reviews on time / extended / late per month, and time to notice per incident against the target."""
+    by_month = review_sla_by_month(year)
+    months = list(range(1, 13))
+    sla = Chart(
+        title=_("Reviews per month: on time, extended, late"),
+        categories=[f"{year}-{m:02d}" for m in months],
+        series=[
+            Series(_("on time"), [by_month[m]["on_time"] for m in months], "#16a34a"),
+            Series(_("extended"), [by_month[m]["extended"] for m in months], "#f59e0b"),
+            Series(_("late"), [by_month[m]["late"] for m in months], "#dc2626"),
+        ],
+        stacked=True,
+    )
+    delays = notice_hours_by_incident(year)
+    notice = Chart(
+        title=_("Time to notice per incident (hours) against the target"),
+        categories=[label for label, _hours in delays],
+        series=[Series(_("hours to notice"), [hours for _label, hours in delays])],
+        target=settings.NOTICE_TARGET_HOURS,
+        target_label=_("target %(hours)d h") % {"hours": settings.NOTICE_TARGET_HOURS},
+    )
+    return [sla, notice]
 
 
 class SignOffForm(forms.Form):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from compensation import services
 from compensation.admin.base import OversightPageMixin
-from compensation.charts import Chart, Series
+from compensation.admin.charts import Chart, Series
 from compensation.models import CoverageBasis, CoverageSnapshot, InsurancePolicy, LicenceType
 from compensation.selectors.exposure import exposure_by_incident
 from incidents import roles

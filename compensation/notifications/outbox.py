@@ -39,8 +39,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from compensation import account_links, tasks
+from compensation import tasks
 from compensation.models import ClaimState, Decision, Notification
+from compensation.notifications import links
 from config.breaker import Breaker
 from incidents import calendar
 
@@ -607,9 +608,9 @@ def render(row):
     )
     if "exchange_account_pk" in context:
         # Signed when the mail is written, not when the row was inserted (set-based, in SQL).
-        context["account_link_path"] = account_links.link_path(context["exchange_account_pk"])
+        context["account_link_path"] = links.link_path(context["exchange_account_pk"])
     if "assisted_claim_pk" in context:
-        context["confirm_link_path"] = account_links.confirmation_link_path(context["assisted_claim_pk"])
+        context["confirm_link_path"] = links.confirmation_link_path(context["assisted_claim_pk"])
     with translation.override(row.language), timezone.override(settings.TIME_ZONE):
         subject = render_to_string(f"{TEMPLATE_DIR}/{row.kind}.subject.txt", context)
         row.subject = " ".join(subject.split())[:300]

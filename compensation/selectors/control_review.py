@@ -13,7 +13,6 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext as _
 
-from compensation.charts import Chart, Series
 from compensation.models import Claim, CompensationBatch, CoverageSnapshot, Decision
 from compensation.selectors.reports import FIRST_ROUND_SLA, NOTIFIED_ON, claims_open_overdue, first_decisions
 from incidents.kst import KST
@@ -27,7 +26,7 @@ from incidents.models import (
     ReportState,
 )
 
-__all__ = ["claims_per_day_chart", "control_review_charts", "control_review_pack", "review_sla_by_month"]
+__all__ = ["claims_per_day", "control_review_pack", "notice_hours_by_incident", "review_sla_by_month"]
 
 
 def _when(moment):
@@ -249,35 +248,17 @@ def control_review_pack(year):
     return [section(year) for section in SECTIONS]
 
 
-def control_review_charts(year):
-    """Reviews on time / extended / late per month, and time to notice per incident against the target."""
-    by_month = review_sla_by_month(year)
-    months = list(range(1, 13))
-    sla = Chart(
-        title=_("Reviews per month: on time, extended, late"),
-        categories=[f"{year}-{m:02d}" for m in months],
-        series=[
-            Series(_("on time"), [by_month[m]["on_time"] for m in months], "#16a34a"),
-            Series(_("extended"), [by_month[m]["extended"] for m in months], "#f59e0b"),
-            Series(_("late"), [by_month[m]["late"] for m in months], "#dc2626"),
-        ],
-        stacked=True,
-    )
+def notice_hours_by_incident(year):
+    """(label, hours from detection to the first notice) per incident that started in `year`."""
     incidents = Incident.objects.filter(started_at__year=year, notice_first_posted_at__isnull=False).order_by(
         "started_at", "pk"
     )
-    notice = Chart(
-        title=_("Time to notice per incident (hours) against the target"),
-        categories=[f"#{i.pk} {i.title[:14]}" for i in incidents],
-        series=[Series(_("hours to notice"), [round(i.notice_delay.total_seconds() / 3600, 1) for i in incidents])],
-        target=settings.NOTICE_TARGET_HOURS,
-        target_label=_("target %(hours)d h") % {"hours": settings.NOTICE_TARGET_HOURS},
-    )
-    return [sla, notice]
+    return [(f"#{i.pk} {i.title[:14]}", round(i.notice_delay.total_seconds() / 3600, 1)) for i in incidents]
 
 
-def claims_per_day_chart(incident):
-    """Claims filed per KST day from the incident date to the end of intake; None before a notice."""
+def claims_per_day(incident):
+    """(KST day, claims filed) for every day from the incident date to the end of intake, zeros
+    included; None before a notice (no intake period yet)."""
     if incident.intake_ends_on is None:
         return None
     first, last = incident.incident_date, incident.intake_ends_on
@@ -288,9 +269,4 @@ def claims_per_day_chart(incident):
         .annotate(n=Count("pk"))
         .values_list("day", "n")
     )
-    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-    return Chart(
-        title=_("Claims filed per day during intake"),
-        categories=[f"{d:%m-%d}" for d in days],
-        series=[Series(_("claims filed"), [per_day.get(d, 0) for d in days])],
-    )
+    return [(day, per_day.get(day, 0)) for day in (first + timedelta(days=k) for k in range((last - first).days + 1))]

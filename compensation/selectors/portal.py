@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from compensation import account_links, permissions
+from compensation import permissions
 from compensation.models import (
     AffectedOrder,
     AssistedIntake,
@@ -25,6 +25,7 @@ from compensation.models import (
     RequiredDocument,
 )
 from compensation.models.claim import REVIEW_CLOCK_STATES
+from compensation.notifications import links
 from compensation.permissions import Action, Actor
 from compensation.selectors import policies as policy_cache
 from compensation.selectors.claims import affected_orders_of, live_claim  # noqa: F401 - used by the views through this module
@@ -229,7 +230,7 @@ def assisted_claim_for_link(user, token, *, claims=Claim.objects):
     if user is None or not user.is_authenticated:
         raise DomainError(_("Sign in or sign up first, then open the link again."), code=ErrorCode.FORBIDDEN)
     try:
-        claim_pk = account_links.claim_pk_from_confirmation(token)
+        claim_pk = links.claim_pk_from_confirmation(token)
     except signing.SignatureExpired:
         raise DomainError(
             _("This link has expired. Your claim is under “My claims” if it is yours; else ask the help desk."),
@@ -259,4 +260,4 @@ def assisted_confirmation_path(claim):
         or not permissions.allows(Actor.CLAIMANT, Action.CONFIRM_CONTENT, claim.state)
     ):
         return None
-    return account_links.confirmation_link_path(claim.pk)
+    return links.confirmation_link_path(claim.pk)

@@ -12,9 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compensation import account_links
 from compensation.models import Claim, ClaimEvent, ExchangeAccount, LinkMethod, Notification, PayoutKind
-from compensation.notifications import keys, outbox
+from compensation.notifications import keys, links, outbox
 from incidents import roles
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
@@ -71,7 +70,7 @@ def exchange_account_link(*, actor, token):
     if actor is None or not actor.is_authenticated:
         raise DomainError(_("Sign in or sign up first, then open the link again."), code=ErrorCode.FORBIDDEN)
     try:
-        account_pk = account_links.account_pk_from(token)
+        account_pk = links.account_pk_from(token)
     except signing.SignatureExpired:
         raise DomainError(_("This link has expired; ask for a new one."), code=ErrorCode.DEADLINE_PASSED) from None
     except signing.BadSignature:

@@ -9,7 +9,7 @@ import time_machine
 from django.core import signing
 from django.utils import translation
 
-from compensation import account_links, selectors, services
+from compensation import selectors, services
 from compensation.models import (
     AssistedIntake,
     Claim,
@@ -20,6 +20,7 @@ from compensation.models import (
     ExchangeAccount,
     Notification,
 )
+from compensation.notifications import links
 from compensation.notifications.outbox import render
 from incidents.errors import DomainError, ErrorCode
 from tests.compensation.conftest import kst
@@ -216,7 +217,7 @@ def test_another_users_link_is_not_theirs(world):
     assert refused.value.code == ErrorCode.FORBIDDEN
     owned = record(world, email=world.claimant.email)
     with pytest.raises(DomainError) as not_found:
-        services.assisted_claim_confirm(actor=world.other_user, token=account_links.confirmation_token_for(owned.pk))
+        services.assisted_claim_confirm(actor=world.other_user, token=links.confirmation_token_for(owned.pk))
     assert not_found.value.code == ErrorCode.NOT_FOUND
     assert not AssistedIntake.objects.filter(confirmation=Confirmation.CONFIRMED).exists()
     assert Claim.objects.get(pk=held.pk).claimant is None
@@ -231,7 +232,7 @@ def test_a_tampered_or_expired_link_is_refused_clearly(world):
     assert tampered.value.code == ErrorCode.NOT_FOUND
     # A link of another kind (the exchange-account link) does not open a claim either.
     with pytest.raises(DomainError):
-        services.assisted_claim_confirm(actor=user, token=account_links.token_for(claim.pk))
+        services.assisted_claim_confirm(actor=user, token=links.token_for(claim.pk))
     with time_machine.travel(kst(2025, 3, 30, 10), tick=False), translation.override("en"):
         with pytest.raises(DomainError) as expired:
             services.assisted_claim_confirm(actor=user, token=token)
@@ -245,9 +246,9 @@ def test_a_filed_claim_is_not_confirmed_through_this(world):
         services.assisted_claim_confirm(actor=world.claimant, claim=claim)
     assert refused.value.code == ErrorCode.NOT_ALLOWED
     with pytest.raises(DomainError):
-        services.assisted_claim_confirm(actor=world.claimant, token=account_links.confirmation_token_for(claim.pk))
+        services.assisted_claim_confirm(actor=world.claimant, token=links.confirmation_token_for(claim.pk))
     with pytest.raises(signing.BadSignature):
-        account_links.claim_pk_from_confirmation("junk")
+        links.claim_pk_from_confirmation("junk")
 
 
 def test_staff_mail_a_fresh_link_when_the_first_expired_until_the_user_confirms(world, at):

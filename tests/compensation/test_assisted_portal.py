@@ -6,8 +6,9 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
-from compensation import account_links, services
+from compensation import services
 from compensation.models import AssistedIntake, Claim, Confirmation, Notification
+from compensation.notifications import links
 from tests.factories import UserFactory
 
 
@@ -36,7 +37,7 @@ def recorded(world):
 
 
 def link(claim):
-    return account_links.confirmation_link_path(claim.pk)
+    return links.confirmation_link_path(claim.pk)
 
 
 def test_the_link_asks_to_sign_in_first(recorded, client):

@@ -2,8 +2,9 @@
 
 from django.utils import translation
 
-from compensation import account_links, services
+from compensation import services
 from compensation.models import Claim, ClaimOrigin, Decision, ExchangeAccount, Notification
+from compensation.notifications import links
 from compensation.notifications.outbox import render
 from tests.compensation.proactive_world import computed
 from tests.factories import UserFactory
@@ -44,7 +45,7 @@ def test_a_linked_user_written_in_english_gets_the_english_subject_with_korean_f
 ):
     user = UserFactory()  # written in English before (the portal keeps no other language preference)
     account = ExchangeAccount.objects.get(account_id="A-1")
-    services.exchange_account_link(actor=user, token=account_links.token_for(account.pk))
+    services.exchange_account_link(actor=user, token=links.token_for(account.pk))
     Notification.objects.create(
         key=f"earlier-{user.pk}",
         kind=Notification.Kind.CLAIM_RECEIVED,
@@ -53,9 +54,7 @@ def test_a_linked_user_written_in_english_gets_the_english_subject_with_korean_f
         language="en",
     )
     other = UserFactory()
-    services.exchange_account_link(
-        actor=other, token=account_links.token_for(ExchangeAccount.objects.get(account_id="A-2").pk)
-    )
+    services.exchange_account_link(actor=other, token=links.token_for(ExchangeAccount.objects.get(account_id="A-2").pk))
     batch = computed(proactive)
     services.batch_approve(batch=batch, actor=proactive.supervisor2)
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,11 +1,11 @@
 """The claim form during an outage: its shared parts (terms, damage-type cards, empty fields) come
 from the cache; what is the user's own (CSRF token, idempotency key, "you already filed", their
-failing orders, the menu) is never cached (compensation/claim_form_cache.py)."""
+failing orders, the menu) is never cached (compensation/selectors/claim_form_cache.py)."""
 
 import re
 
-from compensation.claim_form_cache import shared_parts
 from compensation.models import ClaimIntent
+from compensation.selectors.claim_form_cache import shared_parts
 from tests.compensation.factories import RequiredDocumentFactory
 from tests.compensation.portal import client_for, new_claim_url
 

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 import pytest
 
 from compensation import services
-from compensation.charts import Chart, Series
+from compensation.admin.charts import Chart, Series
+from compensation.admin.reports import claims_per_day_chart
 from compensation.models import ClaimState, ControlReview, InsurancePolicy
-from compensation.selectors.control_review import claims_per_day_chart, control_review_pack
+from compensation.selectors.control_review import control_review_pack
 from incidents import services as incident_services
 from incidents.errors import DomainError, ErrorCode
 from tests.factories import AgentFactory, ComplianceFactory, IncidentFactory, SupervisorFactory

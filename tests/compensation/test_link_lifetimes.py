@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core import signing
 
-from compensation import account_links
+from compensation.notifications import links
 
 SIGNED_AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -14,10 +14,10 @@ SIGNED_AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.mark.parametrize(
     ("sign", "read", "setting"),
     [
-        (account_links.token_for, account_links.account_pk_from, "COMPENSATION_ACCOUNT_LINK_DAYS"),
+        (links.token_for, links.account_pk_from, "COMPENSATION_ACCOUNT_LINK_DAYS"),
         (
-            account_links.confirmation_token_for,
-            account_links.claim_pk_from_confirmation,
+            links.confirmation_token_for,
+            links.claim_pk_from_confirmation,
             "COMPENSATION_CONFIRMATION_LINK_DAYS",
         ),
     ],

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from compensation import account_links, selectors, services
+from compensation import selectors, services
 from compensation.models import (
     AffectedOrder,
     BatchLine,
@@ -22,6 +22,7 @@ from compensation.models import (
     NoticeTerms,
     Notification,
 )
+from compensation.notifications import links
 from compensation.notifications.outbox import render
 from compensation.selectors.terms import applied_terms
 from compensation.services.imports.payments import payments_import
@@ -240,8 +241,8 @@ def test_a_user_links_the_account_then_accepts_and_another_objects_and_the_credi
     issued(proactive, django_capture_on_commit_callbacks)
     one, two = UserFactory(), UserFactory()
     accounts = {a.account_id: a for a in ExchangeAccount.objects.all()}
-    services.exchange_account_link(actor=one, token=account_links.token_for(accounts["A-1"].pk))
-    services.exchange_account_link(actor=two, token=account_links.token_for(accounts["A-2"].pk))
+    services.exchange_account_link(actor=one, token=links.token_for(accounts["A-1"].pk))
+    services.exchange_account_link(actor=two, token=links.token_for(accounts["A-2"].pk))
     mine = list(Claim.objects.filter(claimant=one).order_by("pk"))
     assert len(mine) == 2
     for claim in mine:
@@ -249,7 +250,7 @@ def test_a_user_links_the_account_then_accepts_and_another_objects_and_the_credi
     theirs = Claim.objects.get(claimant=two, policy=proactive.policy)
     services.claim_object(claim=theirs, actor=two, reason="The price I could trade at was lower.")
     with pytest.raises(DomainError):
-        services.exchange_account_link(actor=two, token=account_links.token_for(accounts["A-1"].pk))
+        services.exchange_account_link(actor=two, token=links.token_for(accounts["A-1"].pk))
 
     rows = [row for row in selectors.credit_file_rows()]
     numbers = {row[0] for row in rows}
