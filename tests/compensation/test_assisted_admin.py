@@ -8,7 +8,7 @@ from django.urls import reverse
 from compensation import services
 from compensation.admin import case_actions
 from compensation.models import AssistedIntake, Claim, ClaimOrigin, Confirmation, Notification
-from tests.compensation.factories import PolicyFactory
+from tests.compensation.factories import PolicyFactory, record_assisted
 from tests.factories import ComplianceFactory
 
 URL = reverse("admin:compensation_claim_assisted")
@@ -116,19 +116,7 @@ def test_a_damage_type_of_another_incident_type_is_refused(world, client):
 
 
 def test_the_correction_button_is_on_recorded_claims_only_and_mails_again(world, client):
-    recorded = services.assisted_claim_record(
-        actor=world.agent,
-        incident=world.incident,
-        policy=world.policy,
-        idempotency_key=uuid.uuid4(),
-        channel="visit",
-        identity_method="id_card",
-        email="caller@example.com",
-        amount_claimed_krw=250_000,
-        description="방문 접수",
-        payout_method="bank",
-        payout_account="국민은행 1",
-    )
+    recorded = record_assisted(world, channel="visit", identity_method="id_card", description="방문 접수")
     filed = world.submit()
     names = {str(a.name) for a in case_actions.available_actions(recorded, world.agent)}
     assert "correct_content" in names
@@ -156,19 +144,7 @@ def test_the_correction_button_is_on_recorded_claims_only_and_mails_again(world,
 
 
 def test_the_queue_filters_recorded_claims_by_confirmation_and_the_link_can_be_mailed_again(world, client):
-    recorded = services.assisted_claim_record(
-        actor=world.agent,
-        incident=world.incident,
-        policy=world.policy,
-        idempotency_key=uuid.uuid4(),
-        channel="phone",
-        identity_method="callback",
-        email=world.claimant.email,
-        amount_claimed_krw=1_000,
-        description="전화 접수",
-        payout_method="bank",
-        payout_account="국민은행 1",
-    )
+    recorded = record_assisted(world, email=world.claimant.email, amount_claimed_krw=1_000)
     filed = world.submit(actor=world.other_user)
     client.force_login(world.agent)
     listing = reverse("admin:compensation_claim_changelist")

@@ -24,31 +24,12 @@ from compensation.notifications import links
 from compensation.notifications.outbox import render
 from incidents.errors import DomainError, ErrorCode
 from tests.compensation.conftest import kst
-from tests.compensation.factories import png_upload
+from tests.compensation.factories import png_upload, record_assisted
 from tests.factories import ComplianceFactory, UserFactory
 
 
 def record(world, **overrides):
-    data = dict(
-        actor=world.agent,
-        incident=world.incident,
-        policy=world.policy,
-        idempotency_key=uuid.uuid4(),
-        channel="phone",
-        identity_method="callback",
-        identity_note="본인인증 콜백 완료",
-        email="caller@example.com",
-        amount_claimed_krw=250_000,
-        description="전화 접수: 매수 주문이 체결되지 않았습니다.",
-        payout_method="bank",
-        payout_account="국민은행 123-456-789",
-        asset="BTC",
-        side="buy",
-        quantity="0.01",
-        intended_price_krw=100_000_000,
-    )
-    data.update(overrides)
-    return services.assisted_claim_record(**data)
+    return record_assisted(world, **overrides)
 
 
 def confirmation_mail(claim, revision=1):

@@ -1,37 +1,20 @@
 """The portal side of staff-assisted intake: the mailed link, confirm, ask for a correction, "My claims"."""
 
-import uuid
 from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
 
-from compensation import services
 from compensation.models import AssistedIntake, Claim, Confirmation, Notification
 from compensation.notifications import links
+from tests.compensation.factories import record_assisted
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def recorded(world):
     def _record(email="caller@example.com"):
-        return services.assisted_claim_record(
-            actor=world.agent,
-            incident=world.incident,
-            policy=world.policy,
-            idempotency_key=uuid.uuid4(),
-            channel="phone",
-            identity_method="callback",
-            email=email,
-            amount_claimed_krw=250_000,
-            description="전화 접수 내용",
-            payout_method="bank",
-            payout_account="국민은행 123",
-            asset="BTC",
-            side="buy",
-            quantity="0.01",
-            intended_price_krw=100_000_000,
-        )
+        return record_assisted(world, email=email, description="전화 접수 내용")
 
     return _record
 

@@ -84,6 +84,22 @@ class S3Server(Process):
         found = self.client().list_objects_v2(Bucket=bucket).get("Contents", [])
         return sorted(item["Key"] for item in found)
 
+    def storage(self, bucket):
+        """The documents' django-storages backend on this server, as production configures it."""
+        from storages.backends.s3 import S3Storage
+
+        return S3Storage(
+            bucket_name=bucket,
+            endpoint_url=self.url,
+            access_key=S3_KEY,
+            secret_key=S3_SECRET,
+            region_name="us-east-1",
+            location="documents",
+            addressing_style="path",
+            default_acl="private",
+            file_overwrite=True,
+        )
+
 
 def web_env(*, database_url, redis_url, bucket, s3_url, media_root):
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}

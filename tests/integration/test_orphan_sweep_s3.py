@@ -28,22 +28,10 @@ BUCKET = "claims-sweep"
 
 
 def test_the_sweep_walks_the_bucket_and_deletes_only_the_orphan(tmp_path, monkeypatch):
-    from storages.backends.s3 import S3Storage
-
     s3 = S3Server(tmp_path / "moto.log")
     try:
         s3.create_bucket(BUCKET)
-        storage = S3Storage(
-            bucket_name=BUCKET,
-            endpoint_url=s3.url,
-            access_key="testing",
-            secret_key="testing",
-            region_name="us-east-1",
-            location="documents",
-            addressing_style="path",
-            default_acl="private",
-            file_overwrite=True,
-        )
+        storage = s3.storage(BUCKET)
         monkeypatch.setattr(ClaimDocument._meta.get_field("file"), "storage", storage)
         policy = PolicyFactory()
         requirement = RequiredDocumentFactory(policy=policy)

@@ -157,22 +157,10 @@ def test_a_claim_filed_on_one_machine_is_served_with_its_document_by_the_other(t
 
 def test_uploads_rolled_back_on_object_storage_leave_no_object(two_machines, monkeypatch):
     """atomic_with_files on S3: the claim fails after its document was stored; the object is deleted."""
-    from storages.backends.s3 import S3Storage
-
     from compensation import services
     from tests.compensation.factories import png_upload, submit_kwargs
 
-    storage = S3Storage(
-        bucket_name=BUCKET,
-        endpoint_url=two_machines.s3.url,
-        access_key="testing",
-        secret_key="testing",
-        region_name="us-east-1",
-        location="documents",
-        addressing_style="path",
-        default_acl="private",
-        file_overwrite=True,
-    )
+    storage = two_machines.s3.storage(BUCKET)
     monkeypatch.setattr(ClaimDocument._meta.get_field("file"), "storage", storage)
     policy = PolicyFactory()
     requirement = RequiredDocumentFactory(policy=policy)
