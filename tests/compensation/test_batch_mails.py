@@ -63,7 +63,7 @@ def test_a_linked_user_written_in_english_gets_the_english_subject_with_korean_f
     english = Notification.objects.filter(kind="proactive_decision", recipient=user)
     assert english.count() == 2 and set(english.values_list("language", flat=True)) == {"en"}
     row = render(english.first())
-    assert row.subject.startswith("[Compensation]")
+    assert row.subject.startswith("[Compensation desk]")
     assert row.body_text.index("거래소 내부 기록") < row.body_text.index("We reviewed")  # still Korean first
     korean = Notification.objects.filter(kind="proactive_decision", recipient=other)
     assert set(korean.values_list("language", flat=True)) == {"ko"}  # never written to: Korean

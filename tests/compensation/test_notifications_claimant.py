@@ -1,5 +1,7 @@
 """Claimant messages: written with the state change, one per event, rendered once, sent after commit."""
 
+from pathlib import Path
+
 import pytest
 from django.core import mail
 from django.utils import translation
@@ -55,7 +57,7 @@ def test_language_of_the_claimants_request_is_kept_for_later_messages(world, sen
         services.claim_request_supplement(claim=claim, actor=world.agent, missing="거래내역서 / statement")
     languages = list(notifications_for_claim(claim).values_list("language", flat=True))
     assert languages == ["en", "en"]
-    assert mail.outbox[0].subject.startswith("[Compensation] Claim")
+    assert mail.outbox[0].subject.startswith("[Compensation desk] Claim")
     assert "What is missing:\n거래내역서 / statement" in mail.outbox[1].body
 
 
@@ -132,3 +134,19 @@ def test_a_rolled_back_state_change_leaves_no_message(world):
         raise RuntimeError("the request failed after the service")
     assert not Notification.objects.exists()
     assert claim.pk is not None and mail.outbox == []
+
+
+def test_mail_subjects_carry_the_configured_site_name_in_each_language(world, sent, settings):
+    settings.SITE_NAME, settings.SITE_NAME_EN = "코인원 보상팀", "Coinone claims"
+    with sent():
+        world.submit()
+    with sent(), translation.override("en"):
+        world.submit(actor=world.other_user)
+    subjects = [message.subject for message in mail.outbox]
+    assert subjects[0].startswith("[코인원 보상팀] 보상신청") and subjects[1].startswith("[Coinone claims] Claim")
+
+
+def test_no_mail_template_hard_codes_a_site_name():
+    folder = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    texts = {p: p.read_text().replace('default:"보상센터"', "") for p in folder.rglob("*.*")}
+    assert [str(p) for p, text in texts.items() if "보상센터" in text or "[Compensation]" in text] == []
