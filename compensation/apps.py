@@ -17,6 +17,7 @@ class CompensationConfig(AppConfig):
             publish_check,
             report_impact,
         )
+        from compensation.notifications.account_mail import sync_site_row
         from compensation.permissions import sync_group_permissions
         from compensation.selectors import policies as policy_cache
         from compensation.services.policies import link_published_terms, policy_changed
@@ -25,6 +26,7 @@ class CompensationConfig(AppConfig):
 
         calendar_changed.connect(_recompute_on_calendar_change, dispatch_uid="compensation.recompute")
         post_migrate.connect(sync_group_permissions, dispatch_uid="compensation.sync_roles")
+        post_migrate.connect(sync_site_row, sender=self, dispatch_uid="compensation.sync_site_row")
         panels.register(notice_panels)
         holiday_guards.register(ended_clocks_over)
         panels.register_admin_links(incident_admin_links)

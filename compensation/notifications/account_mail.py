@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -41,6 +42,14 @@ def on_site(url):
     if not parts.path.startswith("/"):
         return url
     return site_url() + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def sync_site_row(sender, using="default", **kwargs):
+    """After `migrate`: the Site row (allauth's fallback, the admin's "view site") says SITE_NAME and
+    SITE_URL's host, not Django's "example.com"."""
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": urlsplit(site_url()).netloc[:100], "name": settings.SITE_NAME[:50]}
+    )
 
 
 def mail_context(email, context):

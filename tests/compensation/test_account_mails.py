@@ -281,3 +281,19 @@ def test_an_authenticator_app_added_is_announced(sent, settings):
         ko="인증 앱(OTP)이 등록되었습니다",
         en="An authenticator app was added",
     )
+
+
+@pytest.mark.django_db
+def test_migrate_names_the_site_row_after_the_site_not_example_com(settings):
+    from django.apps import apps
+    from django.contrib.sites.models import Site
+
+    from compensation.notifications.account_mail import sync_site_row
+
+    migrated = Site.objects.get(pk=settings.SITE_ID)  # the test database's own migrate ran the hook
+    assert (migrated.domain, migrated.name) != ("example.com", "example.com")
+    settings.SITE_NAME, settings.SITE_URL = "코인원 보상센터", "https://claims.coinone.example/"
+    sync_site_row(sender=apps.get_app_config("compensation"))
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert (site.domain, site.name) == ("claims.coinone.example", "코인원 보상센터")
+    assert Site.objects.count() == 1
