@@ -199,6 +199,7 @@ def batch_page(admin_site, request, batch_pk):
         largest=selectors.batch_largest(batch),
         sample=selectors.batch_sample(batch),
         merged=selectors.batch_merged(batch),
+        waiting=selectors.batch_waiting_corrections(batch) if batch.state != BatchState.ISSUED else [],
         by_policy=by_policy,
         events=batch.events.select_related("actor").order_by("created_at", "pk"),
         needs_compliance=batch_rules.needs_compliance(batch),

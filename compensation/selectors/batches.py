@@ -1,6 +1,6 @@
 """Reads for proactive batches: the batch page (totals, bands, largest, a sample with evidence) and the credit file."""
 
-from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 
 from compensation.models import (
     AffectedOrder,
@@ -24,10 +24,14 @@ __all__ = [
     "batch_merged",
     "batch_outcomes",
     "batch_sample",
+    "batch_waiting_corrections",
     "credit_file_rows",
     "evidence_for",
     "proactive_floor_krw",
 ]
+
+# A filed claim in these states has a decision a correction (정정 결정) may replace.
+CORRECTABLE_STATES = (ClaimState.DECIDED, ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
 
 # (lower bound inclusive, label); the last band is open-ended.
 AMOUNT_BANDS = (
@@ -97,13 +101,36 @@ def evidence_for(incident_id, account_ids):
     return out
 
 
+def _correction_waiting():
+    """A decided filed claim (in a merged line's `filed_claim`) with a correction waiting for its second supervisor."""
+    return Decision.objects.filter(
+        claim=OuterRef("filed_claim"),
+        claim__state__in=CORRECTABLE_STATES,
+        status=Decision.Status.PENDING_APPROVAL,
+    )
+
+
 def batch_merged(batch):
     in_force = Decision.objects.filter(claim=OuterRef("filed_claim"), status=Decision.Status.IN_FORCE)
     return list(
         BatchLine.objects.filter(batch=batch, outcome=LineOutcome.FILED_CLAIM)
         .select_related("filed_claim", "policy")
-        .annotate(filed_amount=Subquery(in_force.values("amount_krw")[:1]))
+        .annotate(
+            filed_amount=Subquery(in_force.values("amount_krw")[:1]),
+            correction_waiting=Exists(_correction_waiting()),
+        )
         .order_by("account_id")
+    )
+
+
+def batch_waiting_corrections(batch):
+    """Merged lines whose filed claim has a correction waiting for approval: the batch cannot be issued
+    until each is decided (issuing would raise a claim whose amount is still open, or leave it out)."""
+    return list(
+        BatchLine.objects.filter(batch=batch, outcome=LineOutcome.FILED_CLAIM)
+        .filter(Exists(_correction_waiting()))
+        .select_related("filed_claim")
+        .order_by("account_id", "pk")
     )
 
 

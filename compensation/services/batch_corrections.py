@@ -11,7 +11,10 @@ already decided *below* the line's amount gets, when the batch is issued, a corr
   which the credit file lists (decided − paid, so nothing is ever paid twice).
 
 A claim decided at or above the line's amount is left as it is (a staff note records the batch);
-an undecided one keeps the floor `claim_decide` applies (selectors.proactive_floor_krw).
+an undecided one, or one in objection, keeps the floor `claim_decide` and `decision_approve` apply
+(selectors.proactive_floor_krw), as do later corrections (`decision_correct`, `correction_approve`).
+A claim whose correction waits for a second supervisor stops the issue until it is approved
+(`batches.require_no_waiting_corrections`, listed on the batch page).
 """
 
 from django.utils import timezone, translation
@@ -24,6 +27,7 @@ from compensation.services import deadlines
 from compensation.services._common import lock_claim
 from compensation.services.review import _bring_into_force
 from compensation.services.settlement import apply_correction
+from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
 DECIDED_STATES = (ClaimState.DECIDED, ClaimState.ACCEPTED, ClaimState.PAID, ClaimState.CLOSED)
@@ -87,7 +91,12 @@ def _raise_to_line(batch, line, *, actor):
     if claim.state not in DECIDED_STATES or previous is None or previous.amount_krw >= line.amount_krw:
         return None
     if claim.decisions.filter(status=Decision.Status.PENDING_APPROVAL).exists():
-        return None  # a correction waits for its second supervisor: the floor applies to it (staff note)
+        # Refused before issuing (batches.require_no_waiting_corrections); one filed since rolls the issue back.
+        raise DomainError(
+            _("Claim %(number)s has a correction waiting for approval: approve it, then issue the batch.")
+            % {"number": claim.number},
+            code=ErrorCode.PENDING,
+        )
     decision = Decision.objects.create(
         claim=claim,
         approved=True,

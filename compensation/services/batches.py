@@ -55,6 +55,7 @@ from compensation.models import (
 )
 from compensation.notifications import keys, outbox
 from compensation.permissions import BatchAction, batch_refusal, require_batch_action
+from compensation.selectors.batches import batch_waiting_corrections
 from compensation.selectors.terms import published_terms_in_force
 from compensation.services import deadlines
 from compensation.services.batch_corrections import bilingual, correct_filed_claims, korean
@@ -216,6 +217,8 @@ def _sql():
             "least": "LEAST",
             "agg": lambda expr, order: f"left(string_agg({expr}, ', ' ORDER BY {order}), {EVIDENCE_CHARS})",
             "int": lambda expr: f"floor({expr})::bigint",
+            # Exact integer quotient of numerics (amounts are never negative, so it is the floor).
+            "div": lambda expr, by: f"div({expr}, {by})::bigint",
             "text": lambda expr: f"({expr})::text",
             "krw": lambda expr: f"to_char({expr}, 'FM999,999,999,999,999,990')",
             "days": lambda a, b: f"((extract(epoch FROM ({a} - {b}))::bigint + 86399) / 86400)",
@@ -227,6 +230,7 @@ def _sql():
         "least": "MIN",
         "agg": lambda expr, order: f"substr(group_concat({expr}, ', '), 1, {EVIDENCE_CHARS})",
         "int": lambda expr: f"CAST({expr} AS INTEGER)",
+        "div": lambda expr, by: f"CAST(({expr}) / {by} AS INTEGER)",
         "text": lambda expr: f"CAST({expr} AS TEXT)",
         "krw": lambda expr: f"printf('%%,d', {expr})",
         "days": lambda a, b: f"CAST(((julianday({a}) - julianday({b})) * 86400 + 86399) / 86400 AS INTEGER)",
@@ -235,8 +239,12 @@ def _sql():
     }
 
 
-def _insert_lines(cursor, batch, terms, evidence_rows, select_amount, from_where, params):
-    """One INSERT … SELECT of an account's lines for one policy (cap applied in the same statement)."""
+def _insert_lines(cursor, batch, terms, evidence_rows, line_amount, from_where, params):
+    """One INSERT … SELECT of an account's lines for one policy (cap applied in the same statement).
+
+    `line_amount` is an aggregate over the account's log rows: the exact sum, cut to whole KRW once
+    (원 미만 절사), as `suggest_amount` rounds a claim — never per row.
+    """
     q = _sql()
     cap = terms.cap_krw
     cursor.execute(
@@ -244,7 +252,7 @@ def _insert_lines(cursor, batch, terms, evidence_rows, select_amount, from_where
         f"evidence_rows, evidence, computed_krw, amount_krw, capped, outcome) SELECT %s, account_id, %s, %s, %s, "
         f"rows_, evidence_, raw_, {q['least']}(raw_, %s), CASE WHEN raw_ > %s THEN {q['true']} ELSE {q['false']} "
         f"END, %s FROM (SELECT o.account_id AS account_id, COUNT(*) AS rows_, {evidence_rows} AS evidence_, "
-        f"SUM({select_amount}) AS raw_ {from_where} GROUP BY o.account_id) x",
+        f"{line_amount} AS raw_ {from_where} GROUP BY o.account_id) x",
         [batch.pk, terms.policy_id, terms.version.pk, terms.notice_terms_id, cap, cap, LineOutcome.ISSUE, *params],
     )
 
@@ -262,7 +270,7 @@ def _order_lines(cursor, batch, incident, terms):
         batch,
         terms,
         q["agg"]("o.order_ref", "o.attempted_at"),
-        q["int"](difference),
+        q["int"](f"SUM({difference})"),
         f"FROM {_t(AffectedOrder)} o JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
         f"WHERE o.incident_id = %s AND o.account_id <> ''",
         [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
@@ -284,7 +292,7 @@ def _transfer_lines(cursor, batch, incident, terms):
             f"o.direction || ' ' || {q['text']('o.amount')} || ' ' || o.asset || ' (' || {q['text'](days)} || 'd)'",
             "o.requested_at",
         ),
-        q["int"](f"{value} * {rate} * {days} / 3650000"),
+        q["div"](f"SUM({value} * {rate} * {days})", 3_650_000),
         f"FROM {_t(DelayedTransfer)} o LEFT JOIN ({_executable_prices_sql()}) x ON x.asset = o.asset "
         f"WHERE o.incident_id = %s",
         [incident.pk, _dt(incident.ended_at), incident.pk, incident.pk],
@@ -626,12 +634,32 @@ def _issue_values(batch, now):
     }
 
 
+def require_no_waiting_corrections(batch):
+    """A merged filed claim whose correction waits for a second supervisor has no settled amount to
+    compare with its line: issuing would raise it while its own correction is open (paid twice) or
+    skip it (left out). Those corrections are approved first; the batch page lists them."""
+    waiting = batch_waiting_corrections(batch)
+    if waiting:
+        shown = ", ".join(f"{line.account_id} ({line.filed_claim.number})" for line in waiting[:20])
+        more = len(waiting) - 20
+        raise DomainError(
+            _(
+                "Cannot issue yet: %(n)d filed claim(s) merged into this batch have a correction waiting for a "
+                "second supervisor: %(claims)s%(more)s. Approve those corrections first; issuing then raises "
+                "any that still pay less than the batch, once."
+            )
+            % {"n": len(waiting), "claims": shown, "more": _(" and %(n)d more") % {"n": more} if more > 0 else ""},
+            code=ErrorCode.PENDING,
+        )
+
+
 def batch_issue(*, batch, actor):
     """Issue every line to issue as a decided proactive claim with its decision, event row and mail."""
     require_batch_action(actor, BatchAction.ISSUE)
     with transaction.atomic():
         batch = _lock(batch)
         require_batch_action(actor, BatchAction.ISSUE, batch)
+        require_no_waiting_corrections(batch)
         incident = batch.incident
         now = timezone.now()
         values = _issue_values(batch, now)

@@ -296,7 +296,7 @@ def _bring_into_force(claim, decision, *, actor):
         objection.save(update_fields=["outcome", "decided_at"])
 
 
-def _require_proactive_floor(claim, amount_krw):
+def require_proactive_floor(claim, amount_krw):
     """Merged with an issued proactive batch: the user is paid once, the larger of the two amounts."""
     floor = proactive_floor_krw(claim)
     if amount_krw < floor:
@@ -379,7 +379,7 @@ def claim_decide(
         _validate_amount(
             claim=claim, actor=actor, approved=approved, amount_krw=amount_krw, cap_override_reason=cap_override_reason
         )
-        _require_proactive_floor(claim, amount_krw)
+        require_proactive_floor(claim, amount_krw)
         today = today_kst()
         pay_on = _validate_pay_on(
             actor=actor,
@@ -452,7 +452,7 @@ def decision_approve(*, decision, actor, note=""):
     with transaction.atomic():
         claim, decision = _lock_pending(decision, Action.APPROVE, actor)
         require_second_person(decision, actor)
-        _require_proactive_floor(claim, decision.amount_krw)  # a batch issued while it waited
+        require_proactive_floor(claim, decision.amount_krw)  # a batch issued while it waited
         decision.approved_by = actor
         decision.approved_at = timezone.now()
         _bring_into_force(claim, decision, actor=actor)

@@ -21,7 +21,7 @@ from compensation.services._common import (
     require_staff,
 )
 from compensation.services.intake import _store_documents
-from compensation.services.review import replan_pay_date
+from compensation.services.review import replan_pay_date, require_proactive_floor
 from incidents.errors import DomainError, ErrorCode
 from incidents.kst import today_kst
 
@@ -199,6 +199,7 @@ def decision_correct(*, claim, actor, amount_krw, reasons, internal_note=""):
             )
         if previous is not None and amount_krw == previous.amount_krw:
             raise DomainError(_("The amount is unchanged; nothing to correct."))
+        require_proactive_floor(claim, amount_krw)
         require_nothing_pending(claim)
         needs_second = amount_krw > settings.COMPENSATION_FOUR_EYES_LIMIT_KRW
         decision = Decision.objects.create(
@@ -242,6 +243,7 @@ def correction_approve(*, decision, actor):
         if decision.status != Decision.Status.PENDING_APPROVAL:
             raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
         require_second_person(decision, actor)
+        require_proactive_floor(claim, decision.amount_krw)  # a batch issued while it waited
         decision.approved_by, decision.approved_at = actor, timezone.now()
         apply_correction(claim, decision, previous=in_force_decision(claim), actor=actor)
     return decision

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import RequestFactory
+from django.urls import reverse
 
 from compensation import services
 from compensation.admin.batches import credit_file_csv
@@ -188,3 +189,111 @@ def test_a_decision_waiting_for_approval_below_the_batch_cannot_be_put_in_force(
     assert "100,000" in str(refused.value)
     assert proactive.reload(claim).state == ClaimState.AWAITING_APPROVAL
     assert Decision.objects.get(pk=pending.pk).status == Decision.Status.PENDING_APPROVAL
+
+
+@pytest.mark.parametrize(
+    "four_eyes_limit", [10_000, 1_000_000], ids=["waits-for-a-second-supervisor", "in-force-at-once"]
+)
+def test_a_correction_below_an_issued_batch_is_refused(
+    proactive, filer, django_capture_on_commit_callbacks, settings, four_eyes_limit
+):
+    """A filed claim is never paid below what an issued batch offered the account, corrected or not."""
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    settings.COMPENSATION_FOUR_EYES_LIMIT_KRW = four_eyes_limit
+    _issue(proactive, django_capture_on_commit_callbacks)
+    claim = proactive.reload(claim)
+    assert in_force_decision(claim).amount_krw == BATCH_AMOUNT
+    with pytest.raises(DomainError) as refused:
+        services.decision_correct(claim=claim, actor=proactive.supervisor, amount_krw=50_000, reasons="재산정")
+    assert "100,000" in str(refused.value)
+    assert not claim.decisions.filter(amount_krw=50_000).exists()
+    # Above the batch amount a correction is fine.
+    services.decision_correct(claim=claim, actor=proactive.supervisor, amount_krw=120_000, reasons="추가 산정")
+
+
+def test_a_correction_waiting_when_the_batch_went_out_cannot_go_in_force_below_it(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    """`correction_approve` holds the floor as `decision_approve` does (a correction drafted before the issue
+    and still waiting — e.g. filed while the issue ran — must not undercut the batch)."""
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    _issue(proactive, django_capture_on_commit_callbacks)
+    waiting = Decision.objects.create(
+        claim=claim,
+        approved=True,
+        amount_krw=50_000,
+        reasons="재산정",
+        is_correction=True,
+        status=Decision.Status.PENDING_APPROVAL,
+        decided_by=proactive.supervisor,
+    )
+    with pytest.raises(DomainError) as refused:
+        services.correction_approve(decision=waiting, actor=proactive.supervisor2)
+    assert "100,000" in str(refused.value)
+    assert Decision.objects.get(pk=waiting.pk).status == Decision.Status.PENDING_APPROVAL
+    assert in_force_decision(claim).amount_krw == BATCH_AMOUNT
+
+
+def test_a_batch_with_a_merged_claim_whose_correction_waits_is_not_issued_until_it_is_approved(
+    proactive, filer, django_capture_on_commit_callbacks, settings, client
+):
+    """Neither paid twice nor silently left out: the issue is refused naming the account and the claim, the
+    batch page lists it; once the correction is approved the issue raises the claim once."""
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    settings.COMPENSATION_FOUR_EYES_LIMIT_KRW = 10_000
+    waiting = services.decision_correct(claim=claim, actor=proactive.supervisor, amount_krw=60_000, reasons="재산정")
+    assert waiting.status == Decision.Status.PENDING_APPROVAL
+    batch = computed(proactive)
+    services.batch_approve(batch=batch, actor=proactive.supervisor2)
+    with pytest.raises(DomainError) as refused:
+        services.batch_issue(batch=batch, actor=proactive.supervisor)
+    assert "A-3" in str(refused.value) and claim.number in str(refused.value)
+    batch.refresh_from_db()
+    assert batch.state == "approved" and not Claim.objects.filter(origin=ClaimOrigin.PROACTIVE).exists()
+    client.force_login(proactive.supervisor)
+    page = client.get(reverse("admin:compensation_batch", args=[batch.pk])).content.decode()
+    assert 'id="batch-waiting-corrections"' in page and claim.number in page
+
+    services.correction_approve(decision=waiting, actor=proactive.supervisor2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_issue(batch=batch, actor=proactive.supervisor)
+    claim = proactive.reload(claim)
+    assert in_force_decision(claim).amount_krw == BATCH_AMOUNT
+    assert claim.decisions.filter(status=Decision.Status.IN_FORCE).count() == 1
+    assert BatchLine.objects.get(batch=batch, account_id="A-3").corrected_decision == in_force_decision(claim)
+    page = client.get(reverse("admin:compensation_batch", args=[batch.pk])).content.decode()
+    assert 'id="batch-waiting-corrections"' not in page
+
+
+def test_an_accepted_claim_raised_by_a_batch_keeps_its_acceptance_and_is_mailed_without_objection_text(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    """A raise in the claimant's favour after acceptance is a favourable correction: no new objection
+    window (only a correction against the claimant opens one), the higher amount is simply what is paid."""
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    window = claim.objection_window_ends_on
+    _issue(proactive, django_capture_on_commit_callbacks)
+    claim = proactive.reload(claim)
+    assert (claim.state, claim.objection_window_ends_on) == (ClaimState.ACCEPTED, window)
+    body = render(Notification.objects.filter(claim=claim).latest("pk")).body_text
+    assert "100,000" in body and "[이의제기]" not in body
+
+
+def test_a_claim_in_objection_is_decided_at_least_at_the_batch_amount_with_its_own_window(
+    proactive, filer, django_capture_on_commit_callbacks
+):
+    """The objection under review is not overtaken by a correction: its decision pays at least the batch
+    amount and, as every decision, starts an objection window."""
+    claim = _filed(proactive, filer, decided=30_000)
+    services.claim_object(claim=claim, actor=filer, reason="금액이 적습니다")
+    batch = _issue(proactive, django_capture_on_commit_callbacks)
+    assert BatchLine.objects.get(batch=batch, account_id="A-3").corrected_decision is None
+    claim = proactive.reload(claim)
+    assert claim.state == ClaimState.OBJECTED and in_force_decision(claim).amount_krw == 30_000
+    services.claim_start_review(claim=claim, actor=proactive.agent2)
+    with pytest.raises(DomainError):
+        services.objection_decide(claim=claim, actor=proactive.agent2, approved=True, amount_krw=50_000, reasons="r")
+    services.objection_decide(claim=claim, actor=proactive.agent2, approved=True, amount_krw=BATCH_AMOUNT, reasons="r")
+    claim = proactive.reload(claim)
+    assert claim.state == ClaimState.DECIDED and claim.objection_window_ends_on is not None
+    assert claim.objection_rounds_left == 1

@@ -7,11 +7,14 @@ cut to whole KRW. Logins: the policy's fixed amount once per account. Every line
 below the batch minimum is not issued.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 
 from compensation import services
-from compensation.models import BatchLine, DamageType, LineOutcome, Method
+from compensation.models import BatchLine, Claim, DamageType, LineOutcome, Method
+from compensation.services.assessment import suggest_amount
 from tests.compensation.factories import PolicyFactory
 
 PRICES = """asset,traded_at,price_krw
@@ -139,7 +142,7 @@ def test_the_fixed_amount_is_capped_too(world, at, settings):
         batch=services.batch_create(incident=world.incident, actor=world.supervisor), actor=world.supervisor
     )
     line = BatchLine.objects.get(batch=batch, account_id="LOGIN", policy=fixed)
-    assert (line.computed_krw, line.amount_krw) == (30_000, 20_000)
+    assert (line.computed_krw, line.amount_krw, line.capped) == (30_000, 20_000, True)
     assert batch.total_krw == 20_000
 
 
@@ -147,3 +150,47 @@ def test_the_batch_total_is_the_sum_of_the_lines_it_issues(lines):
     # 10,000 + 100,000 + 240,000 + 5,000,000 + 1,000 + 12,300 + 1,917 + 1,917 + 14,527 + 10,000
     batch = lines["LOGIN"].batch
     assert (batch.total_krw, batch.to_issue) == (5_391_661, 10)
+
+
+SPLIT_ORDERS = """order_id,account_id,asset,side,quantity,price_krw,attempted_at
+S-1,SPLIT,XRP,buy,1.5,900,2025-01-20 09:30
+S-2,SPLIT,XRP,buy,1.5,900,2025-01-20 09:31
+"""
+SPLIT_TRANSFERS = """account_id,direction,asset,amount,requested_at,completed_at
+SPLIT,withdrawal,KRW,10000000,2025-01-20 09:30,2025-01-20 10:30
+SPLIT,deposit,KRW,10000000,2025-01-20 09:40,2025-01-20 10:40
+"""
+
+
+def _claim(policy, **evidence):
+    return Claim(policy=policy, amount_claimed_krw=0, **evidence)
+
+
+def test_an_account_with_several_rows_is_cut_to_the_won_once_as_its_claim_would_be(world, at, settings):
+    """The same evidence gives the same amount in a batch line and in `suggest_amount` (one claim):
+    the exact sum, cut to whole KRW once (README "Amounts"), never row by row."""
+    at(2025, 1, 21, 10)
+    settings.COMPENSATION_BATCH_MIN_KRW = 1
+    interest = PolicyFactory(
+        damage_type=DamageType.DELAYED_FUNDS, method=Method.INTEREST, annual_interest_rate_bp=350, cap_krw=5_000_000
+    )
+    services.exchange_accounts_import(actor=world.supervisor, csv_text="account_id,email\nSPLIT,s@exchange.test\n")
+    services.market_prices_import(incident=world.incident, actor=world.supervisor, csv_text=PRICES)
+    for call, text in (
+        (services.affected_orders_import, SPLIT_ORDERS),
+        (services.delayed_transfers_import, SPLIT_TRANSFERS),
+    ):
+        assert not call(incident=world.incident, actor=world.supervisor, csv_text=text).errors
+    batch = services.batch_compute(
+        batch=services.batch_create(incident=world.incident, actor=world.supervisor), actor=world.supervisor
+    )
+    order_line = BatchLine.objects.get(batch=batch, account_id="SPLIT", policy__method=Method.PRICE_DIFFERENCE)
+    interest_line = BatchLine.objects.get(batch=batch, account_id="SPLIT", policy=interest)
+    # (903 − 900) × 1.5 + (903 − 900) × 1.5 = 4.5 + 4.5 = 9 (row by row: 4 + 4 = 8)
+    assert (order_line.computed_krw, order_line.amount_krw) == (9, 9)
+    # 10,000,000 × 3.5 % × 1 / 365 twice = 958.9 + 958.9 = 1,917.8 → 1,917 (row by row: 958 + 958 = 1,916)
+    assert (interest_line.computed_krw, interest_line.amount_krw) == (1_917, 1_917)
+    # The same evidence as one claim: one order of 3 XRP; 20,000,000 KRW delayed one day.
+    buy = _claim(order_line.policy, side="buy", intended_price_krw=900, reference_price_krw=903, quantity=Decimal(3))
+    delayed = _claim(interest, delayed_amount_krw=20_000_000, delay_days=1)
+    assert (suggest_amount(buy).amount_krw, suggest_amount(delayed).amount_krw) == (9, 1_917)
