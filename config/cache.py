@@ -18,7 +18,7 @@ rate limits, sessions never: they live in the database):
 """
 
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -60,8 +60,28 @@ def delete(key):
     return guarded("delete", cache.delete, key, default=False)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` for every command (with its ~170 response callbacks:
+    0.3 ms of CPU, more than the command itself); one per connection pool does (it is thread-safe)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache whose failures are misses (through the breaker above), never errors."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def get(self, key, default=None, version=None):
         return guarded("get", super().get, key, default, version, default=default)
