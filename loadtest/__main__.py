@@ -10,12 +10,18 @@ On a shared machine absolute figures move with what else runs: the ratios to the
 of the same run are what to compare. Environment: LOADTEST_PORT (8170), LOADTEST_REDIS
 (default: a private redis-server on LOADTEST_REDIS_PORT, 6380), LOADTEST_POSTGRES (postgres://postgres@127.0.0.1:5432),
 LOADTEST_WORKERS (gunicorn workers, 4), LOADTEST_SECONDS (scale of every run, 1.0),
-LOADTEST_QUEUE_CLAIMS (100000).
+LOADTEST_QUEUE_CLAIMS (100000), LOADTEST_ONLY (comma-separated words: run only the scenarios whose
+name contains one of them, e.g. "outage,mixed").
+
+Besides the server's CPU (gunicorn, worker, Redis, the PostgreSQL backends) it measures Locust's own
+CPU and what the rest of the machine used meanwhile (all busy CPU from /proc/stat minus both), so a
+run on a busy machine says so.
 """
 
 import csv
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -46,19 +52,23 @@ SCALE = float(os.environ.get("LOADTEST_SECONDS", "1.0"))
 QUEUE_CLAIMS = int(os.environ.get("LOADTEST_QUEUE_CLAIMS", "100000"))
 ACCOUNTS = 300
 INCIDENTS = 60
+OUTAGE_ACCOUNTS = int(os.environ.get("LOADTEST_OUTAGE_ACCOUNTS", "6000"))  # one claim each
+ONLY = [word.strip() for word in os.environ.get("LOADTEST_ONLY", "").split(",") if word.strip()]
 
-# name, Locust user classes, users, seconds, account slice for claim filers, target
+# name, Locust user classes, users, seconds, account slice for claim filers (outage claimants for
+# OutageSubmitter: each files once, nine in ten under the incident that just happened)
 SCENARIOS = [
     ("public notice page", ["NoticeReader"], 100, 20, None),
     ("sign in (form + POST, production password hasher)", ["SignIn"], 10, 15, "200:300"),
-    ("file a claim (form + POST, one 30 KB PNG)", ["Submitter"], 50, 30, "0:50"),
+    ("file a claim, each user under all 60 incidents (cold form cache)", ["Submitter"], 50, 20, "0:50"),
+    ("file a claim, outage morning (form + POST, one 30 KB PNG)", ["OutageSubmitter"], 50, 30, "o:0:0.75"),
     ("my claims + claim page", ["PortalReader"], 50, 20, None),
-    ("mixed outage profile (70/20/10)", ["NoticeReader", "PortalReader", "Submitter"], 100, 30, "100:200"),
+    ("mixed outage profile (70/20/10)", ["NoticeReader", "PortalReader", "OutageSubmitter"], 100, 30, "o:0.75:1"),
     ("agent: queue + case page at 100,000 claims", ["Agent"], 10, 20, None),
 ]
 TODAY = {  # the figures in issue #17, before this work, same machine
     "public notice page": "~100 req/s, p99 1.1 s",
-    "file a claim (form + POST, one 30 KB PNG)": "~27 claims/s, p99 1.0 s",
+    "file a claim, outage morning (form + POST, one 30 KB PNG)": "~27 claims/s, p99 1.0 s",
     "mixed outage profile (70/20/10)": "~7 claims/s + 55 notices/s",
 }
 
@@ -174,7 +184,7 @@ class Stack:
         self.flush_redis()
         log(f"  seeding {ACCOUNTS} accounts, {INCIDENTS} open incidents, {QUEUE_CLAIMS:,} queue claims …")
         started = time.monotonic()
-        plan = self.run_child("loadtest.seed", ACCOUNTS, INCIDENTS, QUEUE_CLAIMS)
+        plan = self.run_child("loadtest.seed", ACCOUNTS, INCIDENTS, QUEUE_CLAIMS, OUTAGE_ACCOUNTS)
         log(f"  seeded in {time.monotonic() - started:.0f} s")
         (self.tmp / "plan.json").write_text(json.dumps(plan))
         self.start(
@@ -214,12 +224,39 @@ class Stack:
                 shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def account_slices(accounts):
+    """The environment naming this run's accounts: "start:end" of the 300, or "o:from:to" as shares
+    of the outage claimants (disjoint between scenarios: each of them files once)."""
+    if not accounts:
+        return {"LOADTEST_ACCOUNTS": "0:50"}
+    if not accounts.startswith("o:"):
+        return {"LOADTEST_ACCOUNTS": accounts}
+    start, end = (int(float(share) * OUTAGE_ACCOUNTS) for share in accounts[2:].split(":"))
+    return {"LOADTEST_OUTAGE_SLICE": f"{start}:{end}"}
+
+
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has been busy (all cores, from /proc/stat), None elsewhere."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def locust(stack, name, classes, users, seconds, accounts):
     prefix = stack.tmp / f"locust-{name}"
     env = {
         **os.environ,
         "LOADTEST_PLAN": str(stack.tmp / "plan.json"),
-        "LOADTEST_ACCOUNTS": accounts or "0:50",
+        **account_slices(accounts),
         "LOADTEST_LEDGER": str(stack.tmp / "ledger.txt"),
         "LOADTEST_INTENDED_AT": (datetime.now(ZoneInfo("Asia/Seoul")) - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
     }
@@ -293,12 +330,18 @@ def main():
         log("Starting the production stack on 127.0.0.1 …")
         stack.up()
         for name, classes, users, seconds, accounts in SCENARIOS:
+            if ONLY and not any(word in name for word in ONLY):
+                continue
             log(f"  {name}: {users} users …")
             floor_rows, _ = locust(stack, "floor", ["Healthz"], users, min(seconds, 15), None)
-            parts_before = stack.cpu_by_part()
+            parts_before, locust_before, busy_before = stack.cpu_by_part(), children_cpu_seconds(), busy_cpu_seconds()
+            started = time.monotonic()
             rows, ran = locust(stack, "run", classes, users, seconds, accounts)
             parts = {k: v - parts_before.get(k, 0.0) for k, v in stack.cpu_by_part().items()}
             cpu = sum(parts.values())
+            machine = {"locust": children_cpu_seconds() - locust_before, "wall": time.monotonic() - started}
+            if busy_before is not None:
+                machine["others"] = max(0.0, busy_cpu_seconds() - busy_before - cpu - machine["locust"])
             if "/healthz" not in floor_rows or not int(rows.get("Aggregated", {}).get("Request Count", 0)):
                 raise RuntimeError(f"Locust measured nothing; logs in {stack.tmp}")
             floor = figures(floor_rows["/healthz"])
@@ -309,7 +352,7 @@ def main():
                 check = stack.run_child("loadtest.integrity", stack.tmp / "ledger.txt")
                 integrity.append((name, check))
                 ok &= not check["problems"]
-            results.append((name, users, total, detail, floor, ran, cpu, parts))
+            results.append((name, users, total, detail, floor, ran, cpu, parts, machine))
             failures = read_failures(stack.tmp / "locust-run_failures.csv")
             for line in failures[:5]:
                 log(f"    error: {line}")
@@ -337,9 +380,12 @@ def print_table(results, integrity):
     )
     print("|---|---|---|---|---|---|---|---|")
     sizing = {}
-    for name, users, total, detail, floor, ran, cpu, parts in results:
+    for name, users, total, detail, floor, ran, cpu, parts, machine in results:
         notes = []
         notes.append(f"server CPU {1000 * cpu / max(1, total['count']):.0f} ms/request")
+        notes.append(f"Locust {1000 * machine['locust'] / max(1, total['count']):.0f} ms/request")
+        if "others" in machine:
+            notes.append(f"other processes used {machine['others'] / machine['wall']:.2f} cores meanwhile")
         if "claim submit" in detail:
             s = detail["claim submit"]
             filed = s["count"] - s["failures"]
@@ -350,6 +396,7 @@ def print_table(results, integrity):
             notes.append(
                 "per claim: "
                 + ", ".join(f"{part} {1000 * used / max(1, filed):.0f} ms" for part, used in sorted(parts.items()))
+                + f"; Locust {1000 * machine['locust'] / max(1, filed):.0f} ms"
             )
         if "sign in" in detail:
             signed = detail["sign in"]["count"] - detail["sign in"]["failures"]

@@ -20,6 +20,12 @@ PLAN = json.loads(open(os.environ["LOADTEST_PLAN"]).read())
 _start, _end = (int(x) for x in os.environ.get("LOADTEST_ACCOUNTS", "0:50").split(":"))
 ACCOUNTS = itertools.cycle(PLAN["accounts"][_start:_end])
 READERS = itertools.cycle(PLAN["accounts"][: int(os.environ.get("LOADTEST_READERS", "50"))])
+# The outage morning's claimants: each files once (LOADTEST_OUTAGE_SLICE="start:end" of the plan's).
+_o_start, _o_end = (int(x) for x in os.environ.get("LOADTEST_OUTAGE_SLICE", "0:0").split(":"))
+OUTAGE_ACCOUNTS = iter(PLAN.get("outage_accounts", [])[_o_start:_o_end])
+# Share of outage-morning claims filed under the incident that just happened; the rest are late
+# claims spread over the other open incidents.
+OUTAGE_SHARE = float(os.environ.get("LOADTEST_OUTAGE_SHARE", "0.9"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 CLAIM_LINK = re.compile(r'href="/claims/(\d+)/"')
@@ -112,7 +118,8 @@ class SignIn(Base):
 
 
 class Submitter(Base):
-    """A signed-in claimant filing one claim (form GET + POST with one 30 KB PNG) per incident."""
+    """A signed-in claimant filing one claim (form GET + POST with one 30 KB PNG) per incident, under
+    each of the 60 open incidents in turn: the shared form parts are rarely reused (a cold cache)."""
 
     weight = 1
 
@@ -126,6 +133,9 @@ class Submitter(Base):
         if incident is None:
             self.stop()
             return
+        self.file(incident)
+
+    def file(self, incident):
         url = f"/claims/new/?incident={incident}&policy={PLAN['policy']}"
         page = self.client.get(url, name="claim form")
         token, key = CSRF.search(page.text), KEY.search(page.text)
@@ -159,6 +169,25 @@ class Submitter(Base):
                 LEDGER.write(f"failed {key.group(1)}\n")
             else:
                 LEDGER.write(f"filed {key.group(1)}\n")
+
+
+class OutageSubmitter(Submitter):
+    """The outage morning: each claim by another claimant (signed in already), nine in ten under the
+    incident that just happened, the rest under one of the other open incidents."""
+
+    def on_start(self):
+        self.others = [pk for pk in PLAN["incidents"] if pk != PLAN["notice_incident"]]
+
+    @task
+    def file_claim(self):
+        email = next(OUTAGE_ACCOUNTS, None)
+        if email is None:  # every claimant of this run has filed
+            self.stop()
+            return
+        self.client.cookiejar.clear()
+        self.resume_session(email)
+        outage = random.random() < OUTAGE_SHARE or not self.others
+        self.file(PLAN["notice_incident"] if outage else random.choice(self.others))
 
 
 class PortalReader(Base):

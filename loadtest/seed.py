@@ -15,9 +15,13 @@ import django
 django.setup()
 
 from allauth.account.models import EmailAddress  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.contrib.sessions.models import Session  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -50,7 +54,30 @@ def signed_in_session(user):
     return store.session_key
 
 
-def main(accounts, incidents, queue_claims):
+def outage_claimants(count, password):
+    """`count` claimants who each file one claim on the outage morning, signed in as a sign-in leaves
+    them (session row written and, with the cached_db engine, in the cache too): made in bulk."""
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        [User(username=f"lt-o{i}@example.com", email=f"lt-o{i}@example.com", password=password) for i in range(count)]
+    )
+    EmailAddress.objects.bulk_create([EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users])
+    store = SessionStore()
+    expire = timezone.now() + timedelta(seconds=store.get_session_cookie_age())
+    rows, cached = [], {}
+    for user in users:
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"}
+        data[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        key = store._get_new_session_key()
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+        cached[SESSION_CACHE_PREFIX + key] = data
+    Session.objects.bulk_create(rows, batch_size=2000)
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        caches[settings.SESSION_CACHE_ALIAS].set_many(cached, timeout=store.get_session_cookie_age())
+    return {u.email: row.session_key for u, row in zip(users, rows, strict=True)}
+
+
+def main(accounts, incidents, queue_claims, outage_accounts=0):
     call_command("migrate", verbosity=0)
     User = get_user_model()
     password = make_password(PASSWORD)  # the production hasher: sign-in costs what it costs
@@ -58,6 +85,7 @@ def main(accounts, incidents, queue_claims):
         [User(username=f"lt-{i}@example.com", email=f"lt-{i}@example.com", password=password) for i in range(accounts)]
     )
     EmailAddress.objects.bulk_create([EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users])
+    outage_sessions = outage_claimants(outage_accounts, password)
     policy = PolicyFactory()
     requirement = RequiredDocumentFactory(policy=policy)
     now = timezone.now()
@@ -90,7 +118,8 @@ def main(accounts, incidents, queue_claims):
         "policy": policy.pk,
         "requirement": requirement.pk,
         "agent": agent.username,
-        "sessions": sessions,
+        "sessions": {**sessions, **outage_sessions},
+        "outage_accounts": list(outage_sessions),
         "queue_claims": Claim.objects.filter(number__startswith="C-Q-").count(),
         "queue_claim_ids": queue_ids,
         "open_states": [ClaimState.SUBMITTED],
@@ -99,4 +128,4 @@ def main(accounts, incidents, queue_claims):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    main(*(int(arg) for arg in sys.argv[1:5]))
