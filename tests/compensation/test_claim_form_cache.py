@@ -52,3 +52,32 @@ def test_a_user_who_already_filed_is_told_so_even_with_the_form_shared(world):
     claim = world.submit()
     page = client_for(world.claimant).get(new_claim_url(world.incident, world.policy)).content.decode()
     assert claim.number in page and 'name="amount_claimed_krw"' not in page
+
+
+def test_a_warm_submit_writes_the_claim_and_reads_nothing_else(world, django_assert_max_num_queries):
+    """The hot path of an outage: the incident, the terms in force and the policy come from the
+    per-process caches; the submit is the session, the user and one transaction of four rows
+    (claim, document, event, outbox) — on PostgreSQL the claim's id is reserved in the same
+    transaction so its number goes into the INSERT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from compensation.models import Claim
+    from tests.compensation.portal import claim_form
+
+    client_for(world.other_user).post(new_claim_url(world.incident, world.policy), claim_form(world.policy))
+    client, data = client_for(world.claimant), claim_form(world.policy)
+    with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as queries:
+        response = client.post(new_claim_url(world.incident, world.policy), data)
+    claim = Claim.objects.get(claimant=world.claimant)
+    assert response.status_code == 302 and response["Location"].endswith(f"/claims/{claim.pk}/")
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    inserts = [q["sql"].split()[2].strip('"') for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert sorted(inserts) == sorted(
+        ["compensation_claim", "compensation_claimdocument", "compensation_claimevent", "compensation_notification"]
+    )
+    # Reads: the session and the user; nothing about the incident, the policy or the terms.
+    sql = [q["sql"] for q in queries.captured_queries]
+    selects = [text for text in sql if text.startswith("SELECT") and "nextval" not in text]
+    assert len(selects) <= 2, [s[s.index("FROM") :][:80] for s in selects]
+    assert statements.count("UPDATE") <= (0 if connection.vendor == "postgresql" else 1)
