@@ -7,7 +7,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -154,18 +153,6 @@ def parse_positive_krw(value, column):
     if amount <= 0:
         raise ValueError(_("%(column)s must be more than 0.") % {"column": column})
     return amount
-
-
-def parse_quantity(value, column):
-    try:
-        quantity = Decimal(value.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValueError(_("%(column)s must be a number such as 0.01.") % {"column": column}) from None
-    if not quantity.is_finite() or quantity <= 0 or quantity.as_tuple().exponent < -bounds.QUANTITY_DECIMALS:
-        raise ValueError(_("%(column)s must be more than 0, with at most 18 decimal places.") % {"column": column})
-    if quantity >= bounds.MAX_QUANTITY:
-        raise ValueError(_("%(column)s must be below %(max)s.") % {"column": column, "max": f"{bounds.MAX_QUANTITY:,}"})
-    return quantity
 
 
 @dataclass

@@ -107,7 +107,6 @@ LOGINS = LogSpec(
     key=("account_id", "attempted_at"),
     in_window=("attempted_at",),
 )
-SPECS = {spec.name: spec for spec in (ACCOUNTS, ORDERS, TRANSFERS, LOGINS)}
 
 
 @dataclass
@@ -772,9 +771,3 @@ def _insert(cursor, spec, incident, actor, values, *, where="TRUE", join="", par
     )
     return cursor.rowcount
 
-
-def spec_for(name):
-    try:
-        return SPECS[name]
-    except KeyError:
-        raise DomainError(_("Unknown log."), code=ErrorCode.NOT_FOUND) from None
