@@ -39,12 +39,25 @@ class AffectedOrder(ImportedRecord):
         verbose_name = _("affected order")
         verbose_name_plural = _("affected orders")
         ordering = ["incident", "attempted_at", "pk"]
+        # On PostgreSQL the table is partitioned by incident (migration 0029): an incident's first
+        # log is loaded into a table of its own and these indexes are built once after the load
+        # (see services/imports/log_partitions.py). Text keys compare byte by byte
+        # (varchar_pattern_ops: equality lookups only, much cheaper than the locale's collation).
         constraints = [
-            models.UniqueConstraint(fields=["incident", "order_ref"], name="affected_order_unique"),
+            models.UniqueConstraint(
+                fields=["incident", "order_ref"],
+                name="affected_order_unique",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
         indexes = [
-            models.Index(fields=["incident", "email"], name="affected_order_email"),
-            models.Index(fields=["incident", "account_id"], name="affected_order_account"),
+            # Looked up by address (portal, case page) only when there is one.
+            models.Index(fields=["incident", "email"], name="affected_order_email", condition=~models.Q(email="")),
+            models.Index(
+                fields=["incident", "account_id"],
+                name="affected_order_account",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compensation.models import AffectedOrder, DelayedTransfer, ExchangeAccount, FailedLogin
+from compensation.services.imports import log_partitions
 from incidents import calendar
 from incidents.errors import DomainError, ErrorCode
 
@@ -53,6 +54,7 @@ class LogSpec:
     in_window: tuple = ()  # moment fields that must fall within the incident
     not_before: tuple = ()  # (later field, earlier field): the later may not precede the earlier
     needs_account: bool = True  # account_id must name an imported exchange account
+    partitioned: bool = False  # PostgreSQL: the table is partitioned by incident (see log_partitions)
     duplicate_message: str = ""
 
     @property
@@ -84,6 +86,7 @@ ORDERS = LogSpec(
     ),
     key=("order_ref",),
     in_window=("attempted_at",),
+    partitioned=True,
 )
 TRANSFERS = LogSpec(
     name="transfers",
@@ -370,8 +373,12 @@ def _reopener(stream, text):
         return None
 
     def reopen():
-        if isinstance(text, io.TextIOWrapper):
-            text.detach()
+        current = reopened[-1] if reopened else text
+        if isinstance(current, io.TextIOWrapper):
+            try:
+                current.detach()
+            except ValueError:
+                pass  # detached already
         raw.seek(0)
         again = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         again.readline()
@@ -388,6 +395,12 @@ def _run(spec, incident, actor, text, columns, result, reopen=None):
     with connection.cursor() as cursor:
         if postgres:
             _pg_settings(cursor)
+            if spec.per_incident:
+                _pg_lock_incident(cursor, spec, incident)
+            if spec.partitioned and reopen is not None:
+                if _pg_new_partition(cursor, spec, incident, actor, columns, text, result):
+                    return
+                text = reopen()
             # Fast path: COPY parses numbers and times itself (times without an offset in KST). A
             # file it cannot parse goes again through the text path, which names every bad line.
             copied = _pg_stage(cursor, text, columns, typed=True)
@@ -432,7 +445,7 @@ _END_OF_DATA_FIRST = re.compile(r"(?:\A|[\r\n])\\\.(?:[\r\n]|\Z)")
 _END_OF_DATA = re.compile(r"[\r\n]\\\.(?:[\r\n]|\Z)")
 
 
-class _EndOfDataLine(Exception):
+class _EndOfDataLine(ValueError):
     def __init__(self, line):
         super().__init__(line)
         self.line = line
@@ -586,6 +599,27 @@ def _pg_settings(cursor):
     """
     cursor.execute("SET LOCAL synchronous_commit = off")
     cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the indexes of a new partition
+
+
+def _pg_lock_incident(cursor, spec, incident):
+    """One import of this log per incident at a time, until the transaction ends: the checks against
+    the rows recorded before see every one of them (the unique index stays the last guard)."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [spec.model._meta.db_table, int(incident.pk)])
+
+
+def _pg_new_partition(cursor, spec, incident, actor, columns, text, result):
+    return log_partitions.load_new_incident(
+        cursor,
+        spec=spec,
+        incident=incident,
+        actor=actor,
+        columns=columns,
+        chunks=_copy_chunks(text),
+        window=_window(incident),
+        now=timezone.now(),
+        result=result,
+    )
 
 
 def _sqlite_stage(cursor, spec, incident, columns, text, result):
@@ -770,4 +804,3 @@ def _insert(cursor, spec, incident, actor, values, *, where="TRUE", join="", par
         select_params + list(params) + scope_params,
     )
     return cursor.rowcount
-
