@@ -65,7 +65,8 @@ def load_new_incident(cursor, *, spec, incident, actor, columns, chunks, window,
 
 
 def _psycopg_error():
-    from psycopg import Error  # only on PostgreSQL
+    # psycopg is imported only on PostgreSQL: SQLite installs (make run) need not load it.
+    from psycopg import Error
 
     return Error
 
