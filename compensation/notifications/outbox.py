@@ -13,7 +13,12 @@ Guarantees (README "Mail: the outbox"):
   not count its copy as the send; it records it in `late_copies` and logs it.
 - **The window SMTP cannot close.** A worker killed (or frozen past its lease) after the server's
   "250" and before the UPDATE that marks the row sent leaves a row that is sent again later. Each
-  row has a stable Message-ID (`<n{id}.{hash}@domain>`), so such a copy is recognisable.
+  row has a stable Message-ID (`<n{id}.{hash}@domain>`), so such a copy is recognisable. Rows the
+  server accepted are marked together (one statement, `_mark_sent`) at the latest
+  MARK_AFTER_SECONDS after the oldest one's send began, at the end of each chunk and before the
+  connection is closed (QUIT); until then they stay leased by us, so that window holds at most one
+  chunk's rows accepted in the last tenth of a second — on a slow server, only the message just
+  accepted, as when each row was marked on its own.
 - **Replies are classified by code.** 4xx at any stage (connect, MAIL, each RCPT, DATA) and
   network errors are retried with backoff; 5xx at MAIL, RCPT or DATA is permanent for that message
   (`failed`, resend from the admin); 5xx at connect/HELO/AUTH is our configuration, not the
@@ -34,6 +39,7 @@ from operator import or_
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -41,7 +47,7 @@ from django.utils import timezone, translation
 
 from compensation import tasks
 from compensation.models import ClaimState, Decision, Notification
-from compensation.notifications import links
+from compensation.notifications import links, mime, outbox_sql, shared_render
 from config.breaker import Breaker
 from incidents import calendar
 
@@ -272,6 +278,8 @@ def _claim_many(ids, now):
     Rows another sender is leasing right now are skipped, not waited for (SKIP LOCKED; SQLite
     serialises writers instead). The UPDATE repeats the condition, so a row is leased only once.
     """
+    if connection.vendor == "postgresql":
+        return outbox_sql.claim(ids, now=now, until=now + timedelta(seconds=lease_seconds()))
     with transaction.atomic():
         free = list(_due(now).filter(pk__in=ids).select_for_update(skip_locked=True).values_list("pk", flat=True))
         if not free:
@@ -291,14 +299,22 @@ def _all_ours(rows):
     )
 
 
-def _renew(rows):
-    """Extend the leases of `rows` in one UPDATE; returns the rows still ours (others took the rest)."""
+def _renew(rows, *, store=False):
+    """Extend the leases of `rows` in one UPDATE; returns the rows still ours (others took the rest).
+
+    `store`: keep what was rendered now as well (so a retry sends the same words), in the same
+    statement on PostgreSQL."""
     if not rows:
         return []
-    renewed = _all_ours(rows).update(next_attempt_at=timezone.now() + timedelta(seconds=lease_seconds()))
-    if renewed == len(rows):
-        return rows
-    kept = set(_all_ours(rows).values_list("pk", flat=True))
+    until = timezone.now() + timedelta(seconds=lease_seconds())
+    if connection.vendor == "postgresql":
+        kept = outbox_sql.renew(rows, until=until, store=store)
+    else:
+        if store:
+            Notification.objects.bulk_update([row for row in rows if row.rendered_now], RENDERED)
+        if _all_ours(rows).update(next_attempt_at=until) == len(rows):
+            return rows
+        kept = set(_all_ours(rows).values_list("pk", flat=True))
     for row in rows:
         if row.pk not in kept:
             logger.warning("notification %s: lease lost before sending; left to its current holder", row.pk)
@@ -332,7 +348,14 @@ class _Sender:
             self.connection = get_connection()
             self.connection.open()
         message.connection = self.connection
-        self.connection.send_messages([message])
+        data = mime.as_bytes(message) if isinstance(self.connection, SMTPBackend) else None
+        if data is None or self.connection.connection is None:
+            self.connection.send_messages([message])
+            return
+        # What Django's SMTP backend does for one message, with the bytes written directly (mime).
+        self.connection.connection.sendmail(
+            mime.sender_address(message.from_email), [mime.envelope_address(message.to[0])], data
+        )
 
     def close(self):
         connection, self.connection = self.connection, None
@@ -344,25 +367,47 @@ class _Sender:
 
 
 class _Batch:
-    """One call of deliver_batch: its deadline, its mail connection, what happened to each id."""
+    """One call of deliver_batch: its deadline, its mail connection, what happened to each id, and
+    the rows the server accepted that are not marked sent yet (still leased by us)."""
 
     def __init__(self, budget):
         self.deadline = time.monotonic() + (batch_budget_seconds() if budget is None else budget)
         self.sender = _Sender()
         self.outcomes = {}
         self.attempted = False  # the first row is always tried, however small the budget
+        self.unmarked = []  # (row, Message-ID) accepted by the server ("250"), not marked yet
+        self.unmarked_since = None  # when the send of the oldest of them began
 
     def out_of_time(self):
         return self.attempted and time.monotonic() > self.deadline
+
+    def accepted(self, row, message_id, started):
+        """The server took `row`: mark it with the others, at the latest MARK_AFTER_SECONDS after its
+        send began (on a slow server that is right after its own "250", before the next send)."""
+        self.unmarked.append((row, message_id))
+        self.unmarked_since = self.unmarked_since or started
+        if time.monotonic() - self.unmarked_since > MARK_AFTER_SECONDS:
+            self.mark_sent()
+
+    def mark_sent(self):
+        rows, self.unmarked, self.unmarked_since = self.unmarked, [], None
+        if rows:
+            self.outcomes.update(_mark_sent(rows))
+
+    def close_connection(self):
+        """QUIT tells the server we heard every "250": so the rows it confirms are marked first."""
+        self.mark_sent()
+        self.sender.close()
 
 
 def deliver_batch(*, notification_ids, budget=None):
     """Send the rows that are ours to send; rows left when the time budget runs out go back to the broker.
 
-    Rows are leased CLAIM_CHUNK at a time with one statement, rendered (stored in one UPDATE),
-    their leases renewed in one UPDATE, then sent one by one over one mail connection. Each is
-    marked sent right after its "250": a worker killed mid-batch leaves at most the message in
-    flight to be sent again, as a single-row send did. Returns one outcome per id given.
+    Rows are leased CLAIM_CHUNK at a time with one statement, rendered (one template pass per kind
+    and language where that is provably the same, `render_rows`), their renders stored and leases
+    renewed in one UPDATE, then sent one by one over one mail connection (bytes written by `mime`).
+    The rows the server accepted are marked sent together, with the decisions their mails carry
+    (`_mark_sent`, see "The window SMTP cannot close" above). Returns one outcome per id given.
     """
     ids = list(dict.fromkeys(notification_ids))
     batch = _Batch(budget)
@@ -373,7 +418,7 @@ def deliver_batch(*, notification_ids, budget=None):
                     break
                 _deliver_chunk(ids[start : start + CLAIM_CHUNK], batch)
     finally:
-        batch.sender.close()
+        batch.close_connection()
     rest = [pk for pk in ids if pk not in batch.outcomes or batch.outcomes[pk] == "requeued"]
     if rest:
         enqueue_rows(Notification.objects.filter(pk__in=rest).values_list("pk", "kind"))
@@ -414,87 +459,103 @@ def _unsynced_commits():
 def _deliver_chunk(ids, batch):
     rows = _claim_many(ids, timezone.now())
     batch.outcomes.update({pk: "skipped" for pk in ids if pk not in rows})
-    ready = [row for row in (rows[pk] for pk in ids if pk in rows) if _rendered(row, batch)]
-    _store_renders([row for row in ready if row.rendered_now])
-    # Renew the leases right before talking to the server: a sender that stalled since its claim
-    # (rendering, a paused process) and lost a row sends nothing for it.
-    queue, renewed_at = _renewed(ready, batch), time.monotonic()
-    while queue:
-        if batch.out_of_time():
-            _release(queue)
-            batch.outcomes.update({row.pk: "requeued" for row in queue})
-            return
-        if time.monotonic() - renewed_at > RENEW_AFTER_SECONDS:
-            queue, renewed_at = _renewed(queue, batch), time.monotonic()
-            continue
-        row = queue.pop(0)
-        batch.attempted = True
-        batch.outcomes[row.pk] = _send(row, batch.sender)
+    ready = _rendered([rows[pk] for pk in ids if pk in rows], batch)
+    # Store the renders and renew the leases right before talking to the server: a sender that
+    # stalled since its claim (rendering, a paused process) and lost a row sends nothing for it.
+    queue, renewed_at = _renewed(ready, batch, store=True), time.monotonic()
+    try:
+        while queue:
+            if batch.out_of_time():
+                _release(queue)
+                batch.outcomes.update({row.pk: "requeued" for row in queue})
+                return
+            if time.monotonic() - renewed_at > RENEW_AFTER_SECONDS:
+                queue, renewed_at = _renewed(queue, batch), time.monotonic()
+                continue
+            row = queue.pop(0)
+            batch.attempted = True
+            _send(row, batch)
+    finally:
+        batch.mark_sent()  # the chunk's accepted rows, in one statement
 
 
-def _renewed(rows, batch):
-    kept = _renew(rows)
+def _renewed(rows, batch, store=False):
+    kept = _renew(rows, store=store)
     kept_ids = {row.pk for row in kept}
     batch.outcomes.update({row.pk: "lease_lost" for row in rows if row.pk not in kept_ids})
     return kept
 
 
-def _rendered(row, batch):
-    """Render the row if it never was; a template error will not heal by retrying: parked for staff."""
-    row.rendered_now = not row.subject
-    if not row.rendered_now:
-        return True
-    try:
-        render(row)
-    except Exception as exc:  # noqa: BLE001 - any template error
-        logger.exception("notification %s could not be rendered", row.pk)
-        batch.outcomes[row.pk] = _record_failure(row, exc, permanent=True)
-        return False
-    return True
-
-
-def _store_renders(rows):
-    """Keep what was rendered, so a retry sends the same words: one UPDATE for the chunk."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        Notification.objects.bulk_update(rows, ["subject", "body_text", "body_html"])
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Notification._meta.db_table} n SET subject = v.subject, body_text = v.body_text, "
-            "body_html = v.body_html FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
-            "AS v(id, subject, body_text, body_html) WHERE n.id = v.id",
-            [[row.pk for row in rows], *([getattr(row, name) for row in rows] for name in RENDERED)],
-        )
+def _rendered(rows, batch):
+    """Render the rows never rendered (one template pass per kind and language where that is the same,
+    `render_rows`); a template error will not heal by retrying: that row is parked for staff."""
+    for row in rows:
+        row.rendered_now = not row.subject
+    failed = render_rows([row for row in rows if row.rendered_now])
+    for row in rows:
+        if row.pk in failed:
+            logger.error("notification %s could not be rendered", row.pk, exc_info=failed[row.pk])
+            batch.outcomes[row.pk] = _record_failure(row, failed[row.pk], permanent=True)
+    return [row for row in rows if row.pk not in failed]
 
 
 RENDERED = ("subject", "body_text", "body_html")
 
 
-def _send(row, sender):
+def _send(row, batch):
     message = _message(row)
+    started = time.monotonic()
     try:
-        sender.send(message)
+        batch.sender.send(message)
     except Exception as exc:  # noqa: BLE001 - classified: temporary ones are retried with backoff
-        sender.close()  # a connection that failed once is not trusted with the next message
+        batch.close_connection()  # a connection that failed once is not trusted with the next message
         permanent = is_permanent(exc)
         log = logger.error if _our_configuration(exc) else logger.warning
         log("notification %s not sent (attempt %d, %s): %s", row.pk, row.attempts, _kind(permanent), exc)
-        return _record_failure(row, exc, permanent=permanent)
-    if _ours(row).update(state=State.SENT, sent_at=timezone.now(), last_error="", queued_at=None):
-        _decision_delivered(row)
-        return "sent"
-    # The server has our copy, but our lease ran out during the send and another sender holds (or
-    # has sent) the row: this copy is not the row's send. Recorded so a duplicate is explained.
-    Notification.objects.filter(pk=row.pk).update(late_copies=F("late_copies") + 1)
-    logger.error(
-        "notification %s: copy accepted by the mail server after the lease ran out (Message-ID %s); "
-        "not counted as sent, recorded as a late copy",
-        row.pk,
-        message.extra_headers["Message-ID"],
-    )
-    return "late_copy"
+        batch.outcomes[row.pk] = _record_failure(row, exc, permanent=permanent)
+        return
+    batch.accepted(row, message.extra_headers["Message-ID"], started)
+
+
+# Rows the server accepted are marked sent together: after the send of the oldest of them began
+# more than this long ago (checked after each "250"; on a slow server each row is marked before
+# the next send starts), at the end of each chunk, and before the connection is closed.
+MARK_AFTER_SECONDS = 0.1
+
+
+def _mark_sent(accepted):
+    """Mark rows the server accepted as sent, and their decisions as delivered, in one statement.
+
+    Only rows still pending under our lease (`attempts`) are marked. A row whose lease ran out during
+    the send and that another sender holds (or has sent) is not ours: the server has our copy but it
+    is not the row's send; it is recorded as a late copy so a duplicate is explained. Between a
+    "250" and this statement the row stays leased by us: a worker killed (or a PostgreSQL crash,
+    `_unsynced_commits`) in that gap leaves it pending, and it is sent again with the same
+    Message-ID once the lease runs out — at most the rows accepted in the last MARK_AFTER_SECONDS
+    of one chunk, none of them confirmed to the server by QUIT. Never a loss. → {id: outcome}.
+    """
+    rows = {row.pk: (row, message_id) for row, message_id in accepted}
+    if connection.vendor == "postgresql":
+        marked = outbox_sql.mark_sent([row for row, _id in rows.values()], decision_kinds=DECISION_KINDS)
+    else:
+        marked = {}
+        for row, _id in rows.values():
+            if _ours(row).update(state=State.SENT, sent_at=timezone.now(), last_error="", queued_at=None):
+                marked[row.pk] = False
+    for pk, delivered in marked.items():
+        if not delivered:
+            _decision_delivered(rows[pk][0])  # not a decision, a resend, or its objection window restarts
+    late = [pk for pk in rows if pk not in marked]
+    if late:
+        Notification.objects.filter(pk__in=late).update(late_copies=F("late_copies") + 1)
+        for pk in late:
+            logger.error(
+                "notification %s: copy accepted by the mail server after the lease ran out (Message-ID %s); "
+                "not counted as sent, recorded as a late copy",
+                pk,
+                rows[pk][1],
+            )
+    return {pk: "sent" if pk in marked else "late_copy" for pk in rows}
 
 
 def _decision_delivered(row):
@@ -598,6 +659,11 @@ def _record_failure(row, exc, *, permanent):
 
 def render(row):
     """Render subject and bodies once, in the row's language, from the context stored with it."""
+    with translation.override(row.language), timezone.override(settings.TIME_ZONE):
+        return _written(row, _render_strings(row.kind, _context(row)))
+
+
+def _context(row):
     context = revive(row.context)
     context.update(
         language=row.language,
@@ -611,12 +677,53 @@ def render(row):
         context["account_link_path"] = links.link_path(context["exchange_account_pk"])
     if "assisted_claim_pk" in context:
         context["confirm_link_path"] = links.confirmation_link_path(context["assisted_claim_pk"])
-    with translation.override(row.language), timezone.override(settings.TIME_ZONE):
-        subject = render_to_string(f"{TEMPLATE_DIR}/{row.kind}.subject.txt", context)
-        row.subject = " ".join(subject.split())[:300]
-        row.body_text = render_to_string(f"{TEMPLATE_DIR}/{row.kind}.txt", context).strip() + "\n"
-        row.body_html = render_to_string(f"{TEMPLATE_DIR}/{row.kind}.html", context)
+    return context
+
+
+def _templates(kind):
+    return tuple(f"{TEMPLATE_DIR}/{kind}.{ending}" for ending in ("subject.txt", "txt", "html"))
+
+
+def _render_strings(kind, context):
+    """(subject, text, html) as the templates write them (call inside the row's language and time zone)."""
+    return tuple(render_to_string(name, context) for name in _templates(kind))
+
+
+def _written(row, strings):
+    subject, text, html = strings
+    row.subject = " ".join(subject.split())[:300]
+    row.body_text = text.strip() + "\n"
+    row.body_html = html
     return row
+
+
+def render_rows(rows):
+    """Render rows as `render` does, those of one kind and language with one template pass per group
+    where that is provably the same (`shared_render`); → {row id: exception} for rows that failed."""
+    groups, failed = {}, {}
+    for row in rows:
+        groups.setdefault((row.kind, row.language), []).append(row)
+    for (kind, language), group in groups.items():
+        try:
+            with translation.override(language), timezone.override(settings.TIME_ZONE):
+                contexts = [_context(row) for row in group]
+                strings = shared_render.render_group(
+                    contexts, templates=_templates(kind), render=partial(_render_strings, kind)
+                )
+                for row, rendered in zip(group, strings, strict=True):
+                    _written(row, rendered)
+            continue
+        except shared_render.NotShared as why:
+            if len(group) > 1:
+                logger.debug("%d %s mails rendered one by one: %s", len(group), kind, why)
+        except Exception:  # noqa: BLE001 - rendered one by one below, where the failing row is named
+            logger.debug("%d %s mails rendered one by one after an error", len(group), kind, exc_info=True)
+        for row in group:
+            try:
+                render(row)
+            except Exception as exc:  # noqa: BLE001 - any template error
+                failed[row.pk] = exc
+    return failed
 
 
 def revive(context):
