@@ -8,7 +8,8 @@ caps, minimum, merge with filed claims, event rows, the broker hand-off after co
 Drain: two worker processes each deliver their half of the pending decision mails with
 `outbox.deliver_batch`, 100 ids per call as each `send_notifications` task (lease a chunk, render,
 one mail connection per batch, accepted rows marked together): once with Django's dummy (no-op) mail backend —
-the floor — and once through SMTP to a local sink that accepts every message.
+the floor — and once through SMTP to a local sink that accepts every message (`bench.smtp_sink`:
+aiosmtpd took a core at a few hundred messages a second and set the pace itself).
 """
 
 import os
@@ -180,11 +181,6 @@ def ours(incident, preparer, approver):
     return computed + issued, batch, len(computing), len(issuing)
 
 
-class _Sink:
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        return "250 OK"
-
-
 def drain(backend_env, ids_total):
     """Two worker processes deliver the pending decision mails; returns (seconds, messages sent)."""
     env = {**os.environ, **backend_env}
@@ -243,25 +239,16 @@ def main():
     )
     print(f"RESULT proactive compute + issue: {seconds / f1:.2f}× the hand-written INSERT … SELECT (target ≤ 2×)")
 
-    import logging
-
-    from aiosmtpd.controller import Controller
-
-    # aiosmtpd logs every SMTP command at INFO: 800,000 lines through this process's captured stderr
-    # would slow the sink, not the sender we measure.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    from bench.smtp_sink import Sink
 
     pending = reset_outbox(big)
     connection.close()
     noop_seconds, noop_sent = drain({"EMAIL_URL": "dummymail://", "BENCH_EMAIL_BACKEND": "dummy"}, pending)
     pending = reset_outbox(big)
     connection.close()
-    controller = Controller(_Sink(), hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    try:
+    with Sink(SMTP_PORT) as sink:
         smtp_seconds, smtp_sent = drain({"BENCH_EMAIL_BACKEND": "smtp", "BENCH_SMTP_PORT": str(SMTP_PORT)}, pending)
-    finally:
-        controller.stop()
+    assert sink.accepted == pending, (sink.accepted, pending)
     noop_rate, smtp_rate = pending / noop_seconds, pending / smtp_seconds
     print(
         f"drain: {pending:,} decision mails, two worker processes (outbox.deliver_batch per 100 ids: lease "
