@@ -16,7 +16,7 @@ HTML = "<!doctype html>\n<p>보상 금액 <strong>100,000원</strong></p>\n<p>Re
 
 def _message(**overrides):
     values = {
-        "subject": "[보상센터] bench 주문 장애 0 전산장애 보상 결정 안내 (신청 없이 지급) — 아주 긴 제목이 접히는지 확인",
+        "subject": "[보상센터] bench 주문 장애 0 전산장애 보상 결정 안내 (신청 없이 지급) — 긴 제목이 접히는지 확인",
         "body": TEXT,
         "from_email": "보상센터 <compensation@exchange.example>",
         "to": ["u1-0@example.com"],
