@@ -168,24 +168,17 @@ class ClaimFactory(factory.Factory):
 
 
 def record_assisted(world, **overrides):
-    """A claim staff record for a caller (`services.assisted_claim_record`) by `world.agent`."""
-    data = dict(
+    """A claim staff record for a caller (`services.assisted_claim_record`) by `world.agent`: the
+    content of `submit_kwargs`, without files, plus the channel and the identity check."""
+    assisted = dict(
         actor=world.agent,
-        incident=world.incident,
-        policy=world.policy,
-        idempotency_key=uuid.uuid4(),
         channel="phone",
         identity_method="callback",
         identity_note="본인인증 콜백 완료",
         email="caller@example.com",
         amount_claimed_krw=250_000,
         description="전화 접수: 매수 주문이 체결되지 않았습니다.",
-        payout_method="bank",
-        payout_account="국민은행 123-456-789",
-        asset="BTC",
-        side="buy",
-        quantity="0.01",
-        intended_price_krw=100_000_000,
     )
-    data.update(overrides)
+    data = submit_kwargs(incident=world.incident, policy=world.policy, **{**assisted, **overrides})
+    del data["files"]
     return services.assisted_claim_record(**data)

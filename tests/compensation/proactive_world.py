@@ -50,19 +50,24 @@ def proactive(world, at, settings):
         damage_type=DamageType.OTHER, name="로그인 장애 정액", method=Method.FIXED_AMOUNT, fixed_amount_krw=10_000
     )
     world.compliance = ComplianceFactory()
+    import_logs(world, accounts=ACCOUNTS, prices=PRICES, orders=ORDERS, transfers=TRANSFERS, logins=LOGINS)
+    return world
+
+
+def import_logs(world, *, accounts, prices, orders, transfers, logins):
+    """The exchange's account list, market prices and three logs for `world.incident`, each clean."""
     with translation.override("en"):
-        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
+        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=accounts).errors
         assert not services.market_prices_import(
-            incident=world.incident, actor=world.supervisor, csv_text=PRICES
+            incident=world.incident, actor=world.supervisor, csv_text=prices
         ).errors
         for call, text in (
-            (services.affected_orders_import, ORDERS),
-            (services.delayed_transfers_import, TRANSFERS),
-            (services.failed_logins_import, LOGINS),
+            (services.affected_orders_import, orders),
+            (services.delayed_transfers_import, transfers),
+            (services.failed_logins_import, logins),
         ):
             result = call(incident=world.incident, actor=world.supervisor, csv_text=text)
             assert not result.errors, result.errors
-    return world
 
 
 def computed(world):

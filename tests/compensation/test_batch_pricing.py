@@ -10,12 +10,12 @@ below the batch minimum is not issued.
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from compensation import services
 from compensation.models import BatchLine, Claim, DamageType, LineOutcome, Method
 from compensation.services.assessment import suggest_amount
 from tests.compensation.factories import PolicyFactory
+from tests.compensation.proactive_world import import_logs
 
 PRICES = """asset,traded_at,price_krw
 BTC,2025-01-20 10:30,50000000
@@ -68,18 +68,7 @@ def lines(world, at, settings):
     fixed = PolicyFactory(
         damage_type=DamageType.OTHER, name="정액", method=Method.FIXED_AMOUNT, fixed_amount_krw=10_000
     )
-    with translation.override("en"):
-        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
-        assert not services.market_prices_import(
-            incident=world.incident, actor=world.supervisor, csv_text=PRICES
-        ).errors
-        for call, text in (
-            (services.affected_orders_import, ORDERS),
-            (services.delayed_transfers_import, TRANSFERS),
-            (services.failed_logins_import, LOGINS),
-        ):
-            result = call(incident=world.incident, actor=world.supervisor, csv_text=text)
-            assert not result.errors, result.errors
+    import_logs(world, accounts=ACCOUNTS, prices=PRICES, orders=ORDERS, transfers=TRANSFERS, logins=LOGINS)
     batch = services.batch_create(incident=world.incident, actor=world.supervisor)
     batch = services.batch_compute(batch=batch, actor=world.supervisor)
     found = {line.account_id: line for line in BatchLine.objects.filter(batch=batch)}
