@@ -164,6 +164,8 @@ def objection_received(*, claim, objection):
         language=_claimant_language(claim, claimant_is_acting=True),
         objection_round=objection.round,
         max_rounds=claim.max_objection_rounds,
+        # An objection to a correction is allowed after the last round (it uses up none of them).
+        beyond_rounds=objection.round > claim.max_objection_rounds,
     )
 
 

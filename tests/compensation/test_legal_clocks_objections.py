@@ -54,7 +54,7 @@ def test_a_correction_against_the_claimant_opens_its_own_window_and_mail_and_def
     assert world.reload(claim).state == ClaimState.PAID
 
 
-def test_the_claimant_may_object_to_a_correction_even_after_both_rounds(world, at):
+def test_the_claimant_may_object_to_a_correction_even_after_both_rounds(world, at, sent, client):
     claim = world.claim_in(ClaimState.DECIDED)
     for round_no, reviewer in ((1, world.supervisor), (2, world.agent2)):
         services.claim_object(claim=claim, actor=world.claimant, reason=f"{round_no}차 이의")
@@ -62,8 +62,17 @@ def test_the_claimant_may_object_to_a_correction_even_after_both_rounds(world, a
         services.objection_decide(claim=claim, actor=reviewer, approved=True, amount_krw=200_000, reasons="유지")
     services.claim_accept(claim=claim, actor=world.claimant)
     services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=100_000, reasons="산정 오류")
-    objection = services.claim_object(claim=claim, actor=world.claimant, reason="정정에 이의")
+    client.force_login(world.claimant)
+    page = client.get(reverse("compensation:claim_detail", args=[claim.pk])).content.decode()
+    assert 'id="correction-objection"' in page and "이의제기 횟수를 모두 사용하셨더라도" in page
+    with sent():
+        objection = services.claim_object(claim=claim, actor=world.claimant, reason="정정에 이의")
     assert objection.round == 3 and world.reload(claim).state == ClaimState.OBJECTED
+    receipt = Notification.objects.get(claim=claim, kind="objection_received", body_text__contains="3차")
+    # Not "3차 이의제기(최대 2차)": the mail says why a third round exists.
+    assert "3차 이의제기(정정 결정에 대한 이의제기로, 최대 2차와 별도)" in receipt.body_text
+    assert "round 3, against a correction: beyond the 2 rounds" in receipt.body_text
+    assert "최대 2차와 별도" in receipt.body_html
 
 
 def test_a_favourable_correction_is_mailed_without_objection_text(world, sent):
