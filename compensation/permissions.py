@@ -40,6 +40,7 @@ class Action(StrEnum):
     RECORD_PAYMENT = "record_payment"
     CORRECT = "correct"
     APPROVE_CORRECTION = "approve_correction"
+    REFUSE_CORRECTION = "refuse_correction"
     CLOSE = "close"
     ADD_SUPPLEMENT = "supplement"
     WITHDRAW = "withdraw"
@@ -63,7 +64,7 @@ _CONFIRMING = {A.CONFIRM_CONTENT, A.REQUEST_CORRECTION}
 _RECORDED = {A.CORRECT_CONTENT, A.RESEND_CONFIRMATION}
 _REVIEWING = {A.ASSESS, A.REQUEST_SUPPLEMENT, A.DECIDE} | _RECORDED
 _EARLY_CLAIMANT = {A.ADD_SUPPLEMENT, A.WITHDRAW} | _CONFIRMING
-_AFTER_ACCEPTANCE = {A.CORRECT, A.APPROVE_CORRECTION}
+_AFTER_ACCEPTANCE = {A.CORRECT, A.APPROVE_CORRECTION, A.REFUSE_CORRECTION}
 
 # state → actor → actions. A state or actor missing from a row may do nothing.
 CLAIM_ACTIONS = {

@@ -208,7 +208,7 @@ def action_context(spec, claim):
     """What the action form shows above its fields: the amounts at stake and, in an objection round, the objection."""
     objection = open_objection(claim)
     facts = _objection_facts(objection)
-    if spec.name in (Action.APPROVE, Action.SEND_BACK, Action.APPROVE_CORRECTION):
+    if spec.name in (Action.APPROVE, Action.SEND_BACK, Action.APPROVE_CORRECTION, Action.REFUSE_CORRECTION):
         facts += _pending_facts(claim)
     elif spec.name == Action.RECORD_PAYMENT:
         facts += _payment_facts(claim)
@@ -342,6 +342,13 @@ ACTIONS = [
         lambda c, u, d: services.correction_approve(decision=_pending_decision(c), actor=u),
         guard=_second_person,
         style="primary",
+    ),
+    CaseAction(
+        Action.REFUSE_CORRECTION,
+        _("Refuse the waiting correction"),
+        RequiredReasonForm,
+        lambda c, u, d: services.correction_refuse(decision=_pending_decision(c), actor=u, reason=d["reason"]),
+        guard=lambda c, u: None if _pending_decision(c) else NOT_APPLICABLE,
     ),
     CaseAction(
         Action.CORRECT_CONTENT,

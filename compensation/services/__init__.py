@@ -51,6 +51,7 @@ from compensation.services.settlement import (
     claim_lapse_objection_window,
     claim_object,
     correction_approve,
+    correction_refuse,
     decision_correct,
     payment_record,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "claims_fill_executable_prices",
     "claims_recompute_deadlines",
     "correction_approve",
+    "correction_refuse",
     "decision_approve",
     "decision_notice_seen",
     "decision_correct",

@@ -249,6 +249,33 @@ def correction_approve(*, decision, actor):
     return decision
 
 
+def correction_refuse(*, decision, actor, reason):
+    """A correction waiting for a second supervisor is refused by another one, or withdrawn by its maker.
+
+    Nothing in force changes: the decision the claimant knows stays, and the claim may be corrected again.
+    """
+    require_staff(actor, Action.REFUSE_CORRECTION, action=_("refuse corrections"))
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the correction is refused."))
+    with transaction.atomic():
+        claim = lock_claim(decision.claim)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        require_allowed(claim, Action.REFUSE_CORRECTION, by=actor, action=_("corrected"))
+        if decision.status != Decision.Status.PENDING_APPROVAL or not decision.is_correction:
+            raise DomainError(_("This decision is not waiting for approval."), code=ErrorCode.INVALID_TRANSITION)
+        decision.status = Decision.Status.SENT_BACK
+        decision.save(update_fields=["status"])
+        ClaimEvent.objects.create(
+            claim=claim,
+            kind=ClaimEvent.Kind.NOTE,
+            actor=actor,
+            visible_to_claimant=False,
+            reason=reason,
+            data={"decision": decision.pk, "refused_correction_to_krw": decision.amount_krw},
+        )
+    return decision
+
+
 def apply_correction(claim, decision, *, previous, actor):
     """Put a correction in force. Against the claimant (lower amount, or money to recover) it is a new
     decision with its own objection window (no round used up) and nothing is recovered before that

@@ -199,3 +199,20 @@ def test_claim_history_is_readable_but_cannot_be_reverted(world, login):
     revert = client.post(reverse("admin:compensation_claim_simple_history", args=[claim.pk, record.history_id]))
     assert revert.status_code in (200, 302, 403)
     assert Claim.objects.get(pk=claim.pk).state == ClaimState.DECIDED
+
+
+def test_a_supervisor_refuses_a_waiting_correction_from_the_case_page(world, login, settings):
+    claim = world.claim_in(ClaimState.PAID)
+    settings.COMPENSATION_FOUR_EYES_LIMIT_KRW = 10_000
+    pending = services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=250_000, reasons="재산정")
+    client = login(world.supervisor2)
+    assert action_url(claim, "refuse_correction") in client.get(change_url(claim)).content.decode()
+    refused = client.post(action_url(claim, "refuse_correction"), {"reason": ""})
+    assert refused.status_code == 200  # the form again, with its error; nothing changed
+    pending.refresh_from_db()
+    assert pending.status == "pending_approval"
+    client.post(action_url(claim, "refuse_correction"), {"reason": "증빙 불충분"})
+    pending.refresh_from_db()
+    assert pending.status == "sent_back"
+    assert claim.events.filter(reason="증빙 불충분", actor=world.supervisor2).exists()
+    assert action_url(claim, "refuse_correction") not in client.get(change_url(claim)).content.decode()

@@ -297,3 +297,20 @@ def test_a_claim_in_objection_is_decided_at_least_at_the_batch_amount_with_its_o
     claim = proactive.reload(claim)
     assert claim.state == ClaimState.DECIDED and claim.objection_window_ends_on is not None
     assert claim.objection_rounds_left == 1
+
+
+def test_refusing_the_waiting_correction_lets_the_batch_issue_and_raise_the_claim_once(
+    proactive, filer, django_capture_on_commit_callbacks, settings
+):
+    claim = _filed(proactive, filer, decided=30_000, accept=True)
+    settings.COMPENSATION_FOUR_EYES_LIMIT_KRW = 10_000
+    waiting = services.decision_correct(claim=claim, actor=proactive.supervisor, amount_krw=60_000, reasons="재산정")
+    batch = computed(proactive)
+    services.batch_approve(batch=batch, actor=proactive.supervisor2)
+    services.correction_refuse(decision=waiting, actor=proactive.supervisor2, reason="배치로 보상")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_issue(batch=batch, actor=proactive.supervisor)
+    claim = proactive.reload(claim)
+    assert in_force_decision(claim).amount_krw == BATCH_AMOUNT
+    assert claim.decisions.filter(status=Decision.Status.IN_FORCE).count() == 1
+    assert Decision.objects.get(pk=waiting.pk).status == Decision.Status.SENT_BACK

@@ -98,12 +98,13 @@ def _expected_buttons(actor, state):
 def test_the_admin_shows_the_tables_buttons(world, state):
     claim = world.claim_in(state)
     # supervisor2 and agent2 made no decision on the claim, so no four-eyes rule hides a button;
-    # "approve correction" needs a pending correction, which `claim_in` never leaves; "correct the recorded
+    # "approve/refuse correction" need a pending correction, which `claim_in` never leaves; "correct the recorded
     # content" and "mail the link again" a claim staff recorded for a caller (test_assisted_admin.py).
     supervisor = {str(a.name) for a in case_actions.available_actions(claim, world.supervisor2)}
     agent = {str(a.name) for a in case_actions.available_actions(claim, world.agent2)}
     recorded_only = {Action.CORRECT_CONTENT, Action.RESEND_CONFIRMATION}
-    assert supervisor == _expected_buttons(Actor.SUPERVISOR, state) - {Action.APPROVE_CORRECTION} - recorded_only
+    waiting_only = {Action.APPROVE_CORRECTION, Action.REFUSE_CORRECTION}
+    assert supervisor == _expected_buttons(Actor.SUPERVISOR, state) - waiting_only - recorded_only
     assert agent == _expected_buttons(Actor.AGENT, state) - recorded_only
     assert case_actions.available_actions(claim, world.claimant) == []
 

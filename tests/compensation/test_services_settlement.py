@@ -280,3 +280,27 @@ def test_next_due_on_read_after_a_save_is_the_new_one(world):
     claim.refresh_from_db(fields=["state", "payment_due_on"])
     claim.save()
     assert claim.next_due_on == claim.payment_due_on
+
+
+def test_a_waiting_correction_can_be_refused_and_nothing_in_force_changes(world):
+    claim = world.claim_in(ClaimState.PAID)
+    before = selectors.in_force_decision(claim)
+    pending = services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=1_200_000, reasons="재산정")
+    with pytest.raises(DomainError):
+        services.correction_refuse(decision=pending, actor=world.supervisor2, reason="  ")
+    services.correction_refuse(decision=pending, actor=world.supervisor2, reason="근거 자료 부족")
+    claim = world.reload(claim)
+    assert Decision.objects.get(pk=pending.pk).status == Decision.Status.SENT_BACK
+    assert claim.state == ClaimState.PAID and selectors.in_force_decision(claim) == before
+    note = claim.events.filter(data__refused_correction_to_krw=1_200_000).get()
+    assert note.actor == world.supervisor2 and note.reason == "근거 자료 부족" and not note.visible_to_claimant
+    with pytest.raises(DomainError):  # refused: it can no longer be put in force
+        services.correction_approve(decision=pending, actor=world.supervisor2)
+    with pytest.raises(DomainError):  # nor refused twice
+        services.correction_refuse(decision=pending, actor=world.supervisor2, reason="다시")
+    # Nothing waits any more, so the claim can be corrected again (its maker may withdraw their own).
+    again = services.decision_correct(claim=claim, actor=world.supervisor, amount_krw=1_100_000, reasons="재산정 2")
+    services.correction_refuse(decision=again, actor=world.supervisor, reason="제가 철회합니다")
+    assert Decision.objects.get(pk=again.pk).status == Decision.Status.SENT_BACK
+    with pytest.raises(DomainError):  # an agent may not
+        services.correction_refuse(decision=pending, actor=world.agent, reason="x")
