@@ -24,6 +24,15 @@ def send_notifications(*, notification_ids):
     return outbox.deliver_batch(notification_ids=notification_ids)
 
 
+# Acknowledged on receipt (not acks_late): a lost drain loses no row, the sweep has them (outbox.kicks).
+@shared_task(name="compensation.tasks.drain_kicked", ignore_result=True, acks_late=False)
+def drain_kicked(*, queue, not_before=None):
+    from compensation.notifications import outbox
+
+    # One task per burst of claim mails (outbox.kicks): takes the ids pushed since the last drain.
+    return outbox.drain_kicked(queue=queue, not_before=not_before)
+
+
 @shared_task(name="compensation.tasks.requeue_pending", ignore_result=True)
 def requeue_pending():
     from compensation.notifications import outbox

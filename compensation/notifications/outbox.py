@@ -3,7 +3,8 @@
 Guarantees (README "Mail: the outbox"):
 
 - **Nothing is lost.** The row is the source of truth, committed with the change that causes it.
-  Publishing its task is one bounded attempt after commit (broker timeouts in settings); if the
+  Publishing its task (for a few rows: pushing its id to the queue's kick list, one drain task
+  per burst, see `kicks`) is one bounded attempt after commit (broker timeouts in settings); if the
   broker is down or frozen the row is marked not queued and the every-minute sweep
   (`requeue_pending`) queues it. A killed worker's row comes back when its lease runs out.
 - **One send per row from our side.** A sender first *claims* the row with a conditional UPDATE
@@ -47,7 +48,7 @@ from django.utils import timezone, translation
 
 from compensation import tasks
 from compensation.models import ClaimState, Decision, Notification
-from compensation.notifications import links, mime, outbox_sql, shared_render
+from compensation.notifications import kicks, links, mime, outbox_sql, shared_render
 from config.breaker import Breaker
 from incidents import calendar
 
@@ -187,13 +188,8 @@ def enqueue(ids, *, queue=MAIL_QUEUE, eta=None):
     if eta is not None:
         options["eta"] = eta
     try:
-        if len(ids) == 1:
-            tasks.send_notification.apply_async(kwargs={"notification_id": ids[0]}, **options)
-        else:
-            for start in range(0, len(ids), ENQUEUE_CHUNK):
-                tasks.send_notifications.apply_async(
-                    kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]}, **options
-                )
+        if eta is not None or not _kicked(ids, queue, options):
+            _publish(ids, options)
     except Exception as exc:  # noqa: BLE001 - any broker error: the outbox row is the source of truth
         broker_breaker.failed(exc, "publish")
         logger.info("broker unavailable; %d notification(s) stay pending for the sweep", len(ids))
@@ -201,6 +197,62 @@ def enqueue(ids, *, queue=MAIL_QUEUE, eta=None):
         return False
     broker_breaker.succeeded(generation)
     return True
+
+
+def _publish(ids, options):
+    if len(ids) == 1:
+        tasks.send_notification.apply_async(kwargs={"notification_id": ids[0]}, **options)
+        return
+    for start in range(0, len(ids), ENQUEUE_CHUNK):
+        tasks.send_notifications.apply_async(kwargs={"notification_ids": ids[start : start + ENQUEUE_CHUNK]}, **options)
+
+
+def kick_seconds():
+    """How long a drain waits for more rows after the first of a burst (the mail's added latency)."""
+    return _setting("NOTIFICATION_KICK_SECONDS", 0.5)
+
+
+def _kick_client():
+    return kicks.client(tasks.drain_kicked.app.conf.broker_url, timeout=_setting("BROKER_TIMEOUT_SECONDS", 2.0))
+
+
+def _kicked(ids, queue, options):
+    """A few rows due now go to the queue's kick list (`kicks`): one drain task per burst, not one per
+    row. False when the broker is not Redis or the set is large (the caller publishes batch tasks).
+    Raises like a failed publish (the caller marks the rows not queued)."""
+    conn = _kick_client() if len(ids) <= kicks.MAX_IDS else None
+    if conn is None:
+        return False
+    if kicks.push(conn, ids, queue=queue, window=kick_seconds()):
+        try:
+            not_before = time.time() + kick_seconds()
+            tasks.drain_kicked.apply_async(kwargs={"queue": queue, "not_before": not_before}, **options)
+        except Exception:
+            kicks.forget_kick(conn, queue=queue)
+            raise
+    return True
+
+
+def drain_kicked(*, queue, not_before=None):
+    """The drain task: deliver every row kicked for `queue` so far, as one batch (`kicks`).
+
+    It first waits until `not_before` (the kick's time + NOTIFICATION_KICK_SECONDS, at most that long
+    on a skewed clock) so the rows of a burst go together; a drain that waited in the queue longer
+    starts at once. Not an ETA task: a worker holding an unacknowledged message when the broker
+    connection drops stops for good (kombu's restore at close fails); the drain task is acknowledged
+    when it starts, and if it dies its rows are the sweep's. If Redis cannot be read the rows stay
+    pending and queued; the sweep takes them after the grace."""
+    conn = _kick_client()
+    if conn is None:
+        return []
+    if not_before is not None:
+        time.sleep(max(0.0, min(kick_seconds(), not_before - time.time())))
+    try:
+        ids = kicks.take(conn, queue=queue)
+    except Exception:  # noqa: BLE001 - the rows are in the database: the sweep sends them
+        logger.warning("could not read the kicked notifications of %s; the sweep sends them", queue, exc_info=True)
+        return []
+    return deliver_batch(notification_ids=ids) if ids else []
 
 
 def _not_queued(ids):

@@ -260,6 +260,7 @@ CELERY_TASK_QUEUES = {"celery": {}, "mail": {}, "mail_urgent": {}}
 CELERY_TASK_ROUTES = {
     "compensation.tasks.send_notification": {"queue": "mail"},
     "compensation.tasks.send_notifications": {"queue": "mail"},
+    "compensation.tasks.drain_kicked": {"queue": "mail"},
 }
 # Publishing happens in web requests (after commit): a broker that is down or frozen must cost
 # seconds, not minutes. The row stays pending and the every-minute sweep queues it (outbox.py).
@@ -334,5 +335,8 @@ NOTIFICATION_TASK_SOFT_TIME_LIMIT = env.int("NOTIFICATION_TASK_SOFT_TIME_LIMIT",
 NOTIFICATION_TASK_TIME_LIMIT = env.int("NOTIFICATION_TASK_TIME_LIMIT", default=270)
 # A batch task stops taking rows after this long and queues the rest as a new task.
 NOTIFICATION_BATCH_BUDGET_SECONDS = env.int("NOTIFICATION_BATCH_BUDGET_SECONDS", default=60)
+# A claim's mail waits this long for others of the same burst, then one drain task sends them all
+# (compensation.notifications.kicks): the mail's added latency against one task per row.
+NOTIFICATION_KICK_SECONDS = env.float("NOTIFICATION_KICK_SECONDS", default=0.5)
 # Overdue alerts are sent for items that became overdue within this many days; older ones are in the digest.
 ALERT_OVERDUE_LOOKBACK_DAYS = env.int("ALERT_OVERDUE_LOOKBACK_DAYS", default=7)
