@@ -5,7 +5,8 @@ in one small place that the portal views cannot bypass.
 """
 
 from django.core import signing
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -22,6 +23,8 @@ from compensation.models import (
     CompensationPolicy,
     Decision,
     ExchangeAccount,
+    Objection,
+    Payment,
     RequiredDocument,
 )
 from compensation.models.claim import REVIEW_CLOCK_STATES
@@ -85,8 +88,31 @@ def incidents_to_claim_for(user):
 
 
 def my_claim(user, pk):
-    """The user's own claim or 404: someone else's claim looks exactly like a missing one."""
-    return get_object_or_404(Claim.objects.select_related("incident", "policy"), pk=pk, claimant=user)
+    """The user's own claim or 404: someone else's claim looks exactly like a missing one.
+
+    It also says, in the same query, whether the claim has decisions, objections and payments to
+    show, so `claim_page` reads only the ones there are (most claims have none of them yet)."""
+    claims = Claim.objects.select_related("incident", "policy").annotate(**_ROWS_TO_SHOW)
+    return get_object_or_404(claims, pk=pk, claimant=user)
+
+
+def _exists(model, condition="", params=()):
+    # Raw EXISTS: an ORM Exists() subquery costs more to compile than the query it saves.
+    table, claim_table = model._meta.db_table, Claim._meta.db_table
+    sql = f'EXISTS (SELECT 1 FROM "{table}" x WHERE x.claim_id = "{claim_table}"."id"{condition})'
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
+_ROWS_TO_SHOW = {
+    "has_decisions": _exists(Decision, " AND x.status IN (%s, %s)", tuple(str(s) for s in SHOWN_DECISION_STATUSES)),
+    "has_objections": _exists(Objection),
+    "has_payments": _exists(Payment),
+}
+
+
+def _if_any(claim, flag, rows):
+    """`rows` as a list, or [] without a query when `my_claim` found none (True when not annotated)."""
+    return list(rows) if getattr(claim, flag, True) else []
 
 
 def public_incident(pk):
@@ -124,12 +150,14 @@ def claim_page(claim):
         .only("pk", "claim_id", "approved", "amount_krw", "reasons", "pay_on", "decided_at", "status", "objection_id")
         .order_by("-decided_at", "-pk")
     )
-    decisions = list(decisions)
+    decisions = _if_any(claim, "has_decisions", decisions)
     in_force = next((d for d in decisions if d.status == Decision.Status.IN_FORCE), None)
-    objections = list(
+    objections = _if_any(
+        claim,
+        "has_objections",
         claim.objections.only(
             "pk", "claim_id", "round", "reason", "filed_at", "outcome", "decided_at", "review_due_on"
-        ).order_by("round")
+        ).order_by("round"),
     )
     documents = list(
         claim.documents.only(
@@ -153,10 +181,12 @@ def claim_page(claim):
         "objections": objections,
         "documents": documents,
         # What was paid (or recovered), when and under which transfer reference: the claimant's receipt.
-        "payments": list(
+        "payments": _if_any(
+            claim,
+            "has_payments",
             claim.payments.only("pk", "claim_id", "amount_krw", "method", "reference", "paid_at").order_by(
                 "paid_at", "pk"
-            )
+            ),
         ),
     }
 
