@@ -17,9 +17,11 @@ rate limits, sessions never: they live in the database):
   from `OPTIONS` (see `config.settings.base.redis_cache`).
 """
 
+import threading
+
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from django.core.signals import setting_changed
+from django.core.signals import request_finished, request_started, setting_changed
 from django.dispatch import receiver
 
 from config.breaker import Breaker
@@ -49,15 +51,64 @@ def get(key, default=None):
 
 
 def add(key, value, timeout=None):
+    _forget_stamp(key)
     return guarded("add", cache.add, key, value, timeout=timeout, default=True)
 
 
 def set(key, value, timeout=None):  # noqa: A001 - mirrors the cache API
+    _forget_stamp(key)
     return guarded("set", cache.set, key, value, timeout=timeout)
 
 
 def delete(key):
+    _forget_stamp(key)
     return guarded("delete", cache.delete, key, default=False)
+
+
+# --- stamps, read once per request ----------------------------------------------
+# A few small keys say whether cached things are still current (the notice stamp, the policies
+# stamp, the calendar revision). A claim's form and submit read them seven times; inside a request
+# the first read fetches all of them in one round trip (get_many) and later reads reuse it. What
+# this request writes through `add`/`set`/`delete` above is read back fresh. Outside a request
+# (tasks, commands, shells) every read goes to the cache: nothing clears a memo there.
+STAMP_KEYS = []
+_stamps = threading.local()
+
+
+def register_stamp(key):
+    if key not in STAMP_KEYS:
+        STAMP_KEYS.append(key)
+    return key
+
+
+def stamp(key):
+    """The value of stamp `key` (None when missing), read at most once per request."""
+    memo = getattr(_stamps, "memo", None)
+    if memo is None:
+        return get(key)
+    if not memo and STAMP_KEYS:
+        memo.update(dict.fromkeys(STAMP_KEYS))
+        memo.update(guarded("get_many", cache.get_many, STAMP_KEYS, default={}))
+        memo["#"] = True  # fetched, even if every stamp was missing
+    if key not in memo:
+        memo[key] = get(key)
+    return memo[key]
+
+
+def _forget_stamp(key):
+    memo = getattr(_stamps, "memo", None)
+    if memo:
+        memo.pop(key, None)
+
+
+@receiver(request_started)
+def _request_started(**kwargs):
+    _stamps.memo = {}
+
+
+@receiver(request_finished)
+def _request_finished(**kwargs):
+    _stamps.memo = None
 
 
 class ReusingRedisCacheClient(RedisCacheClient):

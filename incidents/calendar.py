@@ -31,7 +31,7 @@ from config import cache
 from incidents.kst import KST, end_of_day, to_kst_date, today_kst  # noqa: F401 - part of the calendar's interface
 from incidents.models import CalendarRevision, Holiday
 
-STAMP_KEY = "incidents:calendar:revision"
+STAMP_KEY = cache.register_stamp("incidents:calendar:revision")
 # Bounds how long a process can trust a stamp that a race left behind (see `current_revision`).
 STAMP_TTL = 60
 # Business days are precomputed over this span; outside it counting falls back to a walk.
@@ -160,7 +160,7 @@ def _revision_in_database() -> int:
 def current_revision() -> int:
     # A cache outage must not stop deadlines: `config.cache` answers a miss (logged once per
     # outage), and the database is asked instead (one small query).
-    stamp = cache.get(STAMP_KEY)
+    stamp = cache.stamp(STAMP_KEY)
     if stamp is None:
         stamp = _revision_in_database()
         if _uncommitted_change_pending():

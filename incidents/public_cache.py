@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from config import cache  # a cache outage is a miss (logged once), never an error: config/cache.py
 
-STAMP_KEY = "incidents:notice:stamp"
+STAMP_KEY = cache.register_stamp("incidents:notice:stamp")
 
 
 def _timeout():
@@ -28,7 +28,7 @@ def _timeout():
 
 
 def _stamp():
-    stamp = cache.get(STAMP_KEY)
+    stamp = cache.stamp(STAMP_KEY)
     if stamp is None:
         cache.add(STAMP_KEY, uuid.uuid4().hex, timeout=None)
         stamp = cache.get(STAMP_KEY)

@@ -14,13 +14,13 @@ from django.db.models import Prefetch
 from compensation.models import CompensationPolicy, RequiredDocument
 from config import cache
 
-STAMP_KEY = "compensation:policies:stamp"
+STAMP_KEY = cache.register_stamp("compensation:policies:stamp")
 _lock = threading.Lock()
 _memo = {"stamp": None, "policies": {}}
 
 
 def _current_stamp():
-    stamp = cache.get(STAMP_KEY)
+    stamp = cache.stamp(STAMP_KEY)
     if stamp is None:
         cache.add(STAMP_KEY, uuid.uuid4().hex, timeout=None)
         stamp = cache.get(STAMP_KEY)
