@@ -133,7 +133,8 @@ def main():
     f = statistics.median(floors)
     assert AffectedOrder.objects.filter(incident=big_incident).count() == ROWS
     print(f"file: {ROWS:,} rows, {size_mb:.0f} MB; {ACCOUNTS:,} known accounts")
-    print(f"floor (COPY into a bare typed table, no index): {f:.2f} s (median of {len(floors)})")
+    each = ", ".join(f"{x:.2f}" for x in floors)
+    print(f"floor (COPY into a bare typed table, no index): {f:.2f} s (median of {each})")
     print(
         f"affected_orders_import: {seconds:.2f} s, {result.read:,} read, {result.added:,} added, "
         f"{statements} statements ({small_statements} for {SMALL:,} rows)"

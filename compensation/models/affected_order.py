@@ -53,10 +53,14 @@ class AffectedOrder(ImportedRecord):
         indexes = [
             # Looked up by address (portal, case page) only when there is one.
             models.Index(fields=["incident", "email"], name="affected_order_email", condition=~models.Q(email="")),
+            # Account first: within a partition the incident is one value, and a sort whose first key
+            # is constant compares every pair on both columns (no abbreviated keys): building the
+            # index after a million-row load took 1.4-1.8 s this way round and 0.9 s the other.
+            # Lookups give both columns (equality), so either order serves them.
             models.Index(
-                fields=["incident", "account_id"],
-                name="affected_order_account",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                fields=["account_id", "incident"],
+                name="affected_order_account_first",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
         ]
 

@@ -2,6 +2,7 @@
 (indexed after the load); every other file goes through the staging checks. Either way the same
 rows, the same refusals with line numbers, all or nothing, and no duplicate ever recorded."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,10 @@ from django.utils import translation
 
 from compensation import selectors, services
 from compensation.models import AffectedOrder
+from compensation.services.imports import log_partitions
 from compensation.services.imports.log_partitions import partition_name
 from compensation.services.imports.logs import ORDERS as ORDERS_SPEC
+from incidents.errors import DomainError
 from tests.compensation.proactive_world import ACCOUNTS, ORDERS
 
 
@@ -118,3 +121,46 @@ def test_a_first_log_not_in_normal_form_is_normalised_as_ever(accounts):
     first = AffectedOrder.objects.get(order_ref="O-1")
     assert (first.asset, first.side) == ("BTC", "buy")
     assert AffectedOrder.objects.get(order_ref="O-4").asset == "XRP"
+
+
+def import_bytes(world, content):
+    with translation.override("en"):
+        return services.affected_orders_import(
+            incident=world.incident, actor=world.supervisor, stream=io.BytesIO(content)
+        )
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("block", [7, 1 << 18])
+def test_a_first_log_read_as_bytes_is_recorded_whole_whatever_its_line_ends(accounts, monkeypatch, line_end, block):
+    # The partition path reads the file as bytes (BOM and header split as the text reader does).
+    monkeypatch.setattr(log_partitions, "BLOCK", block)
+    content = b"\xef\xbb\xbf" + line_end.join(ORDERS.splitlines()).encode() + line_end.encode()
+    result = import_bytes(accounts, content)
+    assert (result.read, result.added, result.errors) == (5, 5, [])
+    assert sorted(AffectedOrder.objects.values_list("order_ref", flat=True)) == ["O-1", "O-2", "O-3", "O-4", "O-5"]
+    assert AffectedOrder.objects.get(order_ref="O-4").price_krw == 900
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("where", ["middle", "last"])
+@pytest.mark.parametrize("block", [7, 1 << 18])
+def test_an_end_of_data_line_in_a_first_log_is_named_and_nothing_stays(accounts, monkeypatch, line_end, where, block):
+    # COPY would stop reading at a line holding only \. and drop the lines after it.
+    monkeypatch.setattr(log_partitions, "BLOCK", block)
+    lines = ORDERS.splitlines()
+    lines.insert(3 if where == "middle" else len(lines), "\\.")
+    content = line_end.join(lines).encode() + (line_end.encode() if where == "middle" else b"")
+    result = import_bytes(accounts, content)
+    assert [line for line, _message in result.errors] == [4 if where == "middle" else 7]
+    assert result.added == 0 and not AffectedOrder.objects.exists()
+    assert own_partition(accounts) is None
+
+
+def test_a_first_log_that_is_not_utf8_is_refused_with_a_message_and_nothing_stays(accounts):
+    content = ORDERS.encode() + "O-6,A-1,비트,buy,1,1000,2025-01-20 10:00\n".encode("cp949")
+    with pytest.raises(DomainError) as refused:
+        import_bytes(accounts, content)
+    assert "UTF-8" in refused.value.message
+    assert not AffectedOrder.objects.exists()
+    assert own_partition(accounts) is None

@@ -24,18 +24,50 @@ from compensation.models import ExchangeAccount
 
 # numeric(38,18) rounds more decimals away on input; the staging path refuses them instead, so a
 # file holding a run of 19 digits after a dot (anywhere: it is a cheap, conservative test) goes there.
-_LONG_DECIMALS = re.compile(r"\.\d{19}")
+_LONG_DECIMALS = re.compile(rb"\.\d{19}")
+# COPY ends its input at a line holding only \. (the staging path names that line).
+_END_OF_DATA = re.compile(rb"[\r\n]\\\.[\r\n]")
+_END_OF_DATA_LAST = re.compile(rb"[\r\n]\\\.\Z")
+_FIRST_LINE_END = re.compile(rb"\r\n|\r|\n")
+BLOCK = 1 << 18  # bytes read and sent at a time
 
 
 class _NotHere(Exception):
     """The file needs the staging path (a problem to name, or values to normalise)."""
 
 
+def body(raw):
+    """The binary file from its second line on, or None when it has no line end near the start.
+
+    The file goes to COPY as bytes: PostgreSQL checks the UTF-8 itself, and Python neither decodes
+    nor encodes it again. The header line ends where the text reader ends it (\\r\\n, \\r or \\n).
+    """
+    raw.seek(0)
+    found = _FIRST_LINE_END.search(raw.read(BLOCK))
+    if found is None:
+        return None
+    raw.seek(found.end())  # the match's offset counts the BOM, if any, so it is the byte offset
+    return raw
+
+
+def _blocks(raw):
+    """The body in BLOCK pieces; _NotHere for what COPY would read otherwise than the staging path."""
+    carry = b"\n"  # the body starts a line
+    while block := raw.read(BLOCK):
+        window = carry + block
+        if (b"\\" in window and _END_OF_DATA.search(window)) or _LONG_DECIMALS.search(window):
+            raise _NotHere
+        carry = window[-20:]
+        yield block
+    if _END_OF_DATA_LAST.search(carry):
+        raise _NotHere
+
+
 def partition_name(spec, incident):
     return f"{spec.model._meta.db_table}_i{incident.pk}"
 
 
-def load_new_incident(cursor, *, spec, incident, actor, columns, chunks, window, now, result):
+def load_new_incident(cursor, *, spec, incident, actor, columns, body, window, now, result):
     """True when the file is in as the incident's new partition; False (nothing kept) otherwise."""
     table = spec.model._meta.db_table
     part = partition_name(spec, incident)
@@ -50,7 +82,7 @@ def load_new_incident(cursor, *, spec, incident, actor, columns, chunks, window,
         return False  # the incident has orders: the staging path adds to them
     try:
         with transaction.atomic():
-            copied = _copy_into_new_table(cursor, spec, incident, actor, columns, chunks, window, now, part)
+            copied = _copy_into_new_table(cursor, spec, incident, actor, columns, body, window, now, part)
             if not copied or _unknown_accounts(cursor, part):
                 raise _NotHere
             cursor.execute(f"ALTER TABLE {part} DROP CONSTRAINT {part}_import")
@@ -71,7 +103,7 @@ def _psycopg_error():
     return Error
 
 
-def _copy_into_new_table(cursor, spec, incident, actor, columns, chunks, window, now, part):
+def _copy_into_new_table(cursor, spec, incident, actor, columns, body, window, now, part):
     table = spec.model._meta.db_table
     cursor.execute(f"CREATE TABLE {part} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     present = {c.field for c in columns}
@@ -91,12 +123,8 @@ def _copy_into_new_table(cursor, spec, incident, actor, columns, chunks, window,
     cursor.execute("SET LOCAL TimeZone = 'Asia/Seoul'")  # times without an offset are KST
     try:
         with cursor.cursor.copy(f"COPY {part} ({names}) FROM STDIN WITH (FORMAT csv{keep_empty})") as copy:
-            tail = ""
-            for chunk in chunks:
-                if _LONG_DECIMALS.search(tail + chunk):
-                    raise _NotHere
-                tail = chunk[-20:]
-                copy.write(chunk)
+            for block in _blocks(body):
+                copy.write(block)
         copied = cursor.cursor.rowcount  # before the next statement resets it
     finally:
         cursor.execute("SET LOCAL TimeZone = 'UTC'")

@@ -387,6 +387,7 @@ def _reopener(stream, text):
 
     reopened = []
     reopen.opened = reopened
+    reopen.raw = raw  # the partition path reads the bytes itself (log_partitions.body)
     return reopen
 
 
@@ -398,7 +399,7 @@ def _run(spec, incident, actor, text, columns, result, reopen=None):
             if spec.per_incident:
                 _pg_lock_incident(cursor, spec, incident)
             if spec.partitioned and reopen is not None:
-                if _pg_new_partition(cursor, spec, incident, actor, columns, text, result):
+                if _pg_new_partition(cursor, spec, incident, actor, columns, reopen.raw, result):
                     return
                 text = reopen()
             # Fast path: COPY parses numbers and times itself (times without an offset in KST). A
@@ -608,14 +609,17 @@ def _pg_lock_incident(cursor, spec, incident):
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [spec.model._meta.db_table, int(incident.pk)])
 
 
-def _pg_new_partition(cursor, spec, incident, actor, columns, text, result):
+def _pg_new_partition(cursor, spec, incident, actor, columns, raw, result):
+    body = log_partitions.body(raw)
+    if body is None:
+        return False
     return log_partitions.load_new_incident(
         cursor,
         spec=spec,
         incident=incident,
         actor=actor,
         columns=columns,
-        chunks=_copy_chunks(text),
+        body=body,
         window=_window(incident),
         now=timezone.now(),
         result=result,

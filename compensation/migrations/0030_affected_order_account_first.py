@@ -1,0 +1,34 @@
+"""The order log's account index with the account first: (account_id, incident_id).
+
+Within an incident's partition the incident is one value; with it first, the sort that builds the
+index after a load compares every pair on both columns (the text's abbreviated keys cannot help).
+Account first, the same million-row build took 0.9 s instead of 1.4-1.8 s. The lookups give both
+columns with equality (`incident_id = … AND account_id IN …`), so either order serves them.
+On PostgreSQL the partitioned index is rebuilt on every partition (a short lock of the table).
+"""
+
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("compensation", "0029_affected_order_partitions"),
+        ("incidents", "0014_compliance_rule_rows"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RemoveIndex(
+            model_name="affectedorder",
+            name="affected_order_account",
+        ),
+        migrations.AddIndex(
+            model_name="affectedorder",
+            index=models.Index(
+                fields=["account_id", "incident"],
+                name="affected_order_account_first",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+        ),
+    ]
