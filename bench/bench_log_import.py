@@ -1,4 +1,4 @@
-"""Importing a 1,000,000-row order log (streamed, COPY into staging, set-based checks) against a bare COPY."""
+"""Importing a 1,000,000-row order log (streamed into its own partition, indexed after the load) against a bare COPY."""
 
 from bench.pg import run_module
 

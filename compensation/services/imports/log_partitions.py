@@ -29,10 +29,11 @@ _LONG_DECIMALS = re.compile(rb"\.\d{19}")
 _END_OF_DATA = re.compile(rb"[\r\n]\\\.[\r\n]")
 _END_OF_DATA_LAST = re.compile(rb"[\r\n]\\\.\Z")
 _FIRST_LINE_END = re.compile(rb"\r\n|\r|\n")
-BLOCK = 1 << 18  # bytes read and sent at a time
+BLOCK = 1 << 16  # bytes read and sent at a time
+HEADER_MAX = 1 << 16  # a header line longer than this goes the staging path
 
 
-class _NotHere(Exception):
+class NotHere(Exception):
     """The file needs the staging path (a problem to name, or values to normalise)."""
 
 
@@ -43,24 +44,24 @@ def body(raw):
     nor encodes it again. The header line ends where the text reader ends it (\\r\\n, \\r or \\n).
     """
     raw.seek(0)
-    found = _FIRST_LINE_END.search(raw.read(BLOCK))
+    found = _FIRST_LINE_END.search(raw.read(HEADER_MAX))
     if found is None:
         return None
     raw.seek(found.end())  # the match's offset counts the BOM, if any, so it is the byte offset
     return raw
 
 
-def _blocks(raw):
-    """The body in BLOCK pieces; _NotHere for what COPY would read otherwise than the staging path."""
+def blocks(raw):
+    """The body in BLOCK pieces; NotHere for what COPY would read otherwise than the staging path."""
     carry = b"\n"  # the body starts a line
     while block := raw.read(BLOCK):
         window = carry + block
         if (b"\\" in window and _END_OF_DATA.search(window)) or _LONG_DECIMALS.search(window):
-            raise _NotHere
+            raise NotHere
         carry = window[-20:]
         yield block
     if _END_OF_DATA_LAST.search(carry):
-        raise _NotHere
+        raise NotHere
 
 
 def partition_name(spec, incident):
@@ -83,12 +84,12 @@ def load_new_incident(cursor, *, spec, incident, actor, columns, body, window, n
     try:
         with transaction.atomic():
             copied = _copy_into_new_table(cursor, spec, incident, actor, columns, body, window, now, part)
-            if not copied or _unknown_accounts(cursor, part):
-                raise _NotHere
+            if not copied or unknown_accounts(cursor, part):
+                raise NotHere
             cursor.execute(f"ALTER TABLE {part} DROP CONSTRAINT {part}_import")
             cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES IN ({int(incident.pk)})")
             cursor.execute(f"ALTER TABLE {part} DROP CONSTRAINT {part}_incident")
-    except (_NotHere, DatabaseError, _psycopg_error(), UnicodeDecodeError, ValueError):
+    except (NotHere, DatabaseError, psycopg_error(), UnicodeDecodeError, ValueError):
         # ValueError: the end-of-data line (logs._EndOfDataLine is one) and anything else the
         # reader refuses; the staging path reports it.
         return False
@@ -96,7 +97,7 @@ def load_new_incident(cursor, *, spec, incident, actor, columns, body, window, n
     return True
 
 
-def _psycopg_error():
+def psycopg_error():
     # psycopg is imported only on PostgreSQL: SQLite installs (make run) need not load it.
     from psycopg import Error
 
@@ -104,32 +105,47 @@ def _psycopg_error():
 
 
 def _copy_into_new_table(cursor, spec, incident, actor, columns, body, window, now, part):
-    table = spec.model._meta.db_table
-    cursor.execute(f"CREATE TABLE {part} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    present = {c.field for c in columns}
-    defaults = {"incident_id": int(incident.pk), "imported_by_id": int(actor.pk), "imported_at": now}
-    defaults.update({c.field: "" for c in spec.columns if c.field not in present})
-    cursor.execute(
-        f"ALTER TABLE {part} " + ", ".join(f"ALTER {name} SET DEFAULT %s" for name in defaults),
-        list(defaults.values()),
-    )
-    cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_incident CHECK (incident_id = {int(incident.pk)})")
-    rules, params = _rules(spec, columns, window)
-    cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_import CHECK ({' AND '.join(rules)})", params)
-    names = ", ".join(c.field for c in columns)
-    # An empty optional cell is '' (as the staging path reads it), not NULL.
-    optional = [c.field for c in columns if not c.required]
-    keep_empty = f", FORCE_NOT_NULL ({', '.join(optional)})" if optional else ""
+    defaults = prepare_table(cursor.execute, spec, incident, actor, columns, window, now, part)
     cursor.execute("SET LOCAL TimeZone = 'Asia/Seoul'")  # times without an offset are KST
     try:
-        with cursor.cursor.copy(f"COPY {part} ({names}) FROM STDIN WITH (FORMAT csv{keep_empty})") as copy:
-            for block in _blocks(body):
+        with cursor.cursor.copy(copy_sql(part, columns)) as copy:
+            for block in blocks(body):
                 copy.write(block)
         copied = cursor.cursor.rowcount  # before the next statement resets it
     finally:
         cursor.execute("SET LOCAL TimeZone = 'UTC'")
-    cursor.execute(f"ALTER TABLE {part} " + ", ".join(f"ALTER {name} DROP DEFAULT" for name in defaults))
+    cursor.execute(drop_defaults_sql(part, defaults))
     return copied
+
+
+def prepare_table(run, spec, incident, actor, columns, window, now, name):
+    """A new empty table `name` shaped like the log's table, whose defaults fill the columns the file
+    leaves out and whose CHECKs hold the incident and every per-line rule; returns the defaults."""
+    table = spec.model._meta.db_table
+    run(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    present = {c.field for c in columns}
+    defaults = {"incident_id": int(incident.pk), "imported_by_id": int(actor.pk), "imported_at": now}
+    defaults.update({c.field: "" for c in spec.columns if c.field not in present})
+    run(
+        f"ALTER TABLE {name} " + ", ".join(f"ALTER {column} SET DEFAULT %s" for column in defaults),
+        list(defaults.values()),
+    )
+    run(f"ALTER TABLE {name} ADD CONSTRAINT {name}_incident CHECK (incident_id = {int(incident.pk)})")
+    rules, params = _rules(spec, columns, window)
+    run(f"ALTER TABLE {name} ADD CONSTRAINT {name}_import CHECK ({' AND '.join(rules)})", params)
+    return defaults
+
+
+def copy_sql(name, columns):
+    names = ", ".join(c.field for c in columns)
+    # An empty optional cell is '' (as the staging path reads it), not NULL.
+    optional = [c.field for c in columns if not c.required]
+    keep_empty = f", FORCE_NOT_NULL ({', '.join(optional)})" if optional else ""
+    return f"COPY {name} ({names}) FROM STDIN WITH (FORMAT csv{keep_empty})"
+
+
+def drop_defaults_sql(name, defaults):
+    return f"ALTER TABLE {name} " + ", ".join(f"ALTER {column} DROP DEFAULT" for column in defaults)
 
 
 def _rules(spec, columns, window):
@@ -164,7 +180,7 @@ def _rules(spec, columns, window):
     return rules, params
 
 
-def _unknown_accounts(cursor, part):
+def unknown_accounts(cursor, part):
     """Whether a line names an account nobody imported (one hash anti-join over the whole file)."""
     accounts = ExchangeAccount._meta.db_table
     cursor.execute(

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compensation.models import AffectedOrder, DelayedTransfer, ExchangeAccount, FailedLogin
-from compensation.services.imports import log_partitions
+from compensation.services.imports import log_loading, log_partitions
 from incidents import calendar
 from incidents.errors import DomainError, ErrorCode
 
@@ -332,9 +332,12 @@ def log_import(*, spec, actor, stream, incident=None):
             return result
         columns = [known[name] for name in header]
         reopen = _reopener(stream, text)
+        # A transaction of its own (no caller's around it): a first order log may load on more
+        # connections (log_loading), which see only what is committed.
+        alone = not connection.in_atomic_block
         try:
             with transaction.atomic():
-                _run(spec, incident, actor, text, columns, result, reopen=reopen)
+                _run(spec, incident, actor, text, columns, result, reopen=reopen, alone=alone)
                 if result.errors:
                     raise _Refused
         except _Refused:
@@ -391,7 +394,7 @@ def _reopener(stream, text):
     return reopen
 
 
-def _run(spec, incident, actor, text, columns, result, reopen=None):
+def _run(spec, incident, actor, text, columns, result, reopen=None, alone=False):
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
@@ -399,7 +402,7 @@ def _run(spec, incident, actor, text, columns, result, reopen=None):
             if spec.per_incident:
                 _pg_lock_incident(cursor, spec, incident)
             if spec.partitioned and reopen is not None:
-                if _pg_new_partition(cursor, spec, incident, actor, columns, reopen.raw, result):
+                if _pg_new_partition(cursor, spec, incident, actor, columns, reopen.raw, result, alone=alone):
                     return
                 text = reopen()
             # Fast path: COPY parses numbers and times itself (times without an offset in KST). A
@@ -609,11 +612,11 @@ def _pg_lock_incident(cursor, spec, incident):
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [spec.model._meta.db_table, int(incident.pk)])
 
 
-def _pg_new_partition(cursor, spec, incident, actor, columns, raw, result):
+def _pg_new_partition(cursor, spec, incident, actor, columns, raw, result, *, alone):
     body = log_partitions.body(raw)
     if body is None:
         return False
-    return log_partitions.load_new_incident(
+    return (log_loading if alone else log_partitions).load_new_incident(
         cursor,
         spec=spec,
         incident=incident,
