@@ -111,6 +111,10 @@ class Stack:
             "GUNICORN_BIND": f"127.0.0.1:{PORT}",
             "GUNICORN_WORKERS": str(WORKERS),
             "GUNICORN_ACCESSLOG": "",
+            # No worker recycling during the run: a recycled worker takes its CPU seconds with it, and
+            # the per-scenario CPU (measured per process) went negative when one did (the /healthz
+            # floors alone send ~100,000 requests, beyond the 20,000 of `max_requests`).
+            "GUNICORN_MAX_REQUESTS": "0",
             "PYTHONUNBUFFERED": "1",
         }
 
