@@ -8,6 +8,7 @@ from pypdf import PdfWriter
 
 from compensation import services
 from compensation.models import Claim, ClaimState, CompensationPolicy, DamageType, Method, RequiredDocument
+from compensation.services import uploads
 from incidents.models import IncidentType
 from tests.factories import (
     AgentFactory,
@@ -22,7 +23,7 @@ from tests.factories import (
 def _png_bytes():
     # Made by Pillow, so re-encoding on upload gives the same bytes back.
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG", optimize=False)
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG", **uploads.SAVE_OPTIONS["PNG"])
     return out.getvalue()
 
 
