@@ -95,8 +95,14 @@ def batch_sample(batch, n=20, seed=None):
 def evidence_for(incident_id, account_ids):
     """account id → {"orders": [...], "transfers": [...], "logins": [...]} (three queries, however many)."""
     out = {account: {"orders": [], "transfers": [], "logins": []} for account in account_ids}
-    for model, name in ((AffectedOrder, "orders"), (DelayedTransfer, "transfers"), (FailedLogin, "logins")):
-        for row in model.objects.filter(incident_id=incident_id, account_id__in=account_ids).order_by("pk")[:2000]:
+    # In time order: ids of a large first log follow no file order (two COPYs, a cached sequence).
+    for model, name, moment in (
+        (AffectedOrder, "orders", "attempted_at"),
+        (DelayedTransfer, "transfers", "requested_at"),
+        (FailedLogin, "logins", "attempted_at"),
+    ):
+        rows = model.objects.filter(incident_id=incident_id, account_id__in=account_ids).order_by(moment, "pk")
+        for row in rows[:2000]:
             out[row.account_id][name].append(row)
     return out
 

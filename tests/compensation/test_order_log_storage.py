@@ -164,3 +164,11 @@ def test_a_first_log_that_is_not_utf8_is_refused_with_a_message_and_nothing_stay
     assert "UTF-8" in refused.value.message
     assert not AffectedOrder.objects.exists()
     assert own_partition(accounts) is None
+
+
+def test_evidence_rows_come_in_time_order_whatever_their_ids(accounts):
+    """Ids of a large first log follow no file order (two COPYs, a cached sequence): staff read evidence by time."""
+    import_orders(accounts, ORDERS)
+    import_orders(accounts, ORDERS + "O-6,A-1,BTC,sell,0.5,100000000,2025-01-20 09:45\n")
+    evidence = selectors.evidence_for(accounts.incident.pk, ["A-1"])["A-1"]["orders"]
+    assert [row.order_ref for row in evidence] == ["O-1", "O-6", "O-5"]
