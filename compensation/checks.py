@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from compensation.notifications.outbox import batch_budget_seconds
+from compensation.notifications.outbox import batch_budget_seconds, kick_seconds
+
+# A claim mail waits this long at most for the rest of its burst (the drain holds a worker meanwhile).
+MAX_KICK_SECONDS = 10
 
 # About ten SMTP round trips (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, body, QUIT), each
 # bounded by EMAIL_TIMEOUT.
@@ -37,6 +40,21 @@ def notification_timeouts(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def notification_kick(app_configs, **kwargs):
+    """Every claim mail leaves up to NOTIFICATION_KICK_SECONDS late: seconds, never minutes."""
+    seconds = kick_seconds()
+    if 0 <= seconds <= MAX_KICK_SECONDS:
+        return []
+    return [
+        Error(
+            f"NOTIFICATION_KICK_SECONDS is {seconds}: it must be between 0 and {MAX_KICK_SECONDS} seconds "
+            "(each claim mail waits up to this long, and the drain holds a worker while it waits).",
+            id="compensation.E004",
+        )
+    ]
 
 
 @register()

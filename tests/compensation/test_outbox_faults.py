@@ -194,6 +194,14 @@ def test_a_lease_shorter_than_a_send_is_refused_at_start(settings):
     assert [error.id for error in checks.notification_timeouts(None)] == ["compensation.E002"]
 
 
+@pytest.mark.parametrize(
+    ("seconds", "ids"), [(0.5, []), (0, []), (10, []), (60, ["compensation.E004"]), (-1, ["compensation.E004"])]
+)
+def test_the_burst_window_of_claim_mails_stays_within_seconds(settings, seconds, ids):
+    settings.NOTIFICATION_KICK_SECONDS = seconds
+    assert [error.id for error in checks.notification_kick(None)] == ids
+
+
 @pytest.mark.django_db
 def test_sending_tasks_are_published_with_their_time_limits():
 
