@@ -14,17 +14,15 @@ from compensation import services
 from compensation.models import AffectedOrder
 from compensation.services.imports import log_loading, log_partitions
 from compensation.services.imports.logs import ORDERS as ORDERS_SPEC
-from tests.compensation.proactive_world import ACCOUNTS, ORDERS
+from tests.compensation.proactive_world import ORDERS
+from tests.compensation.test_order_log_storage import assert_first_order_recorded, with_accounts
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's partition path")
 
 
 @pytest.fixture
 def accounts(transactional_db, world, at):
-    at(2025, 1, 21, 10)
-    with translation.override("en"):
-        assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
-    return world
+    return with_accounts(world, at)
 
 
 def import_orders(world, text, incident=None):
@@ -64,15 +62,7 @@ def test_a_clean_first_log_is_loaded_on_more_connections_and_attached_with_its_i
     assert (result.read, result.added, result.unchanged, result.errors) == (5, 5, 0, [])
     rows, own_indexes, parent_indexes = partition_rows_and_indexes(accounts)
     assert rows == 5 and own_indexes == parent_indexes  # the indexes built beforehand were adopted
-    first = AffectedOrder.objects.get(order_ref="O-1")
-    assert (first.incident, first.imported_by, first.account_id, first.email, first.error) == (
-        accounts.incident,
-        accounts.supervisor,
-        "A-1",
-        "",
-        "",
-    )
-    assert first.attempted_at.isoformat() == "2025-01-20T00:41:07+00:00"  # 09:41:07 KST
+    assert_first_order_recorded(accounts)
     assert tables_like(LOADS) == []
     again = import_orders(accounts, ORDERS)
     assert (again.added, again.unchanged, again.errors) == (0, 5, [])

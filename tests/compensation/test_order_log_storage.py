@@ -18,12 +18,29 @@ from incidents.errors import DomainError
 from tests.compensation.proactive_world import ACCOUNTS, ORDERS
 
 
-@pytest.fixture
-def accounts(world, at):
+def with_accounts(world, at):
     at(2025, 1, 21, 10)
     with translation.override("en"):
         assert not services.exchange_accounts_import(actor=world.supervisor, csv_text=ACCOUNTS).errors
     return world
+
+
+@pytest.fixture
+def accounts(world, at):
+    return with_accounts(world, at)
+
+
+def assert_first_order_recorded(world):
+    """O-1 of ORDERS as recorded: the incident, who imported it, its account, no address, the KST time."""
+    first = AffectedOrder.objects.get(order_ref="O-1")
+    assert (first.incident, first.imported_by, first.account_id, first.email, first.error) == (
+        world.incident,
+        world.supervisor,
+        "A-1",
+        "",
+        "",
+    )
+    assert first.attempted_at.isoformat() == "2025-01-20T00:41:07+00:00"  # 09:41:07 KST
 
 
 def import_orders(world, text, incident=None):
@@ -49,15 +66,7 @@ def own_partition(world):
 def test_a_clean_first_log_is_recorded_whole_with_who_and_when(accounts):
     result = import_orders(accounts, ORDERS)
     assert (result.read, result.added, result.unchanged, result.errors) == (5, 5, 0, [])
-    first = AffectedOrder.objects.get(order_ref="O-1")
-    assert (first.incident, first.imported_by, first.account_id, first.email, first.error) == (
-        accounts.incident,
-        accounts.supervisor,
-        "A-1",
-        "",
-        "",
-    )
-    assert first.attempted_at.isoformat() == "2025-01-20T00:41:07+00:00"  # 09:41:07 KST
+    assert_first_order_recorded(accounts)
     if connection.vendor == "postgresql":
         assert own_partition(accounts) == 5
     evidence = selectors.evidence_for(accounts.incident.pk, ["A-1"])["A-1"]["orders"]

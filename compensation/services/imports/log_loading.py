@@ -27,7 +27,6 @@ import threading
 
 from django.db import DatabaseError, connection, transaction
 
-from compensation.models import ExchangeAccount
 from compensation.services.imports import log_partitions as parts
 
 QUEUE = 8  # blocks waiting per COPY connection: memory stays a few blocks whatever the file's size
@@ -217,12 +216,7 @@ def _index_statements(side, table, load, part):
 
 def _build_and_check(sides, statements, load):
     """Index builds and the unknown-account check, shared out among the connections."""
-    accounts = ExchangeAccount._meta.db_table
-    # One hash anti-join over the whole file (counting them all: cheaper here than stopping at one).
-    unknown = (
-        f"SELECT count(*) FROM {load} s WHERE s.account_id <> '' "
-        f"AND NOT EXISTS (SELECT 1 FROM {accounts} a WHERE a.account_id = s.account_id)"
-    )
+    unknown = parts.unknown_accounts_sql(load)
     jobs = queue.SimpleQueue()
     for sql in [statements[0], unknown, *statements[1:]]:
         jobs.put(sql)

@@ -180,11 +180,17 @@ def _rules(spec, columns, window):
     return rules, params
 
 
-def unknown_accounts(cursor, part):
-    """Whether a line names an account nobody imported (one hash anti-join over the whole file)."""
+def unknown_accounts_sql(table):
+    """How many lines of `table` name an account nobody imported: one hash anti-join over the whole file
+    (counting them all is cheaper here than stopping at one; NOT EXISTS measured faster than a LEFT JOIN)."""
     accounts = ExchangeAccount._meta.db_table
-    cursor.execute(
-        f"SELECT count(*) FROM {part} s LEFT JOIN {accounts} a ON a.account_id = s.account_id "
-        "WHERE s.account_id <> '' AND a.id IS NULL"
+    return (
+        f"SELECT count(*) FROM {table} s WHERE s.account_id <> '' "
+        f"AND NOT EXISTS (SELECT 1 FROM {accounts} a WHERE a.account_id = s.account_id)"
     )
+
+
+def unknown_accounts(cursor, part):
+    """Whether a line names an account nobody imported."""
+    cursor.execute(unknown_accounts_sql(part))
     return cursor.fetchone()[0] > 0
